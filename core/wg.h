@@ -1,0 +1,148 @@
+/*
+ * core/wg.h - the sans-I/O WireGuard device: identity, peers, handshakes,
+ * cookies, keypairs, timers and the data-path decisions. It performs no I/O
+ * and reads no clock or RNG of its own: everything goes through
+ * struct uwg_wg_ops, so a whole device runs in memory in unit tests. This is
+ * the only core header cli/ needs. Loop thread only.
+ */
+#ifndef UWG_CORE_WG_H
+#define UWG_CORE_WG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "core/pkt.h"
+
+struct uwg_wg;
+struct uwg_peer;
+
+struct uwg_wg_ops {
+	void *ctx;
+	/* Monotonic nanoseconds. */
+	uint64_t (*now)(void *ctx);
+	/* Wall clock, for TAI64N timestamps and last-handshake times. */
+	void (*wall)(void *ctx, struct timespec *ts);
+	void (*random)(void *ctx, uint8_t *out, size_t len);
+	/*
+	 * Consumes pkt: a WireGuard message at uwg_pkt_data(pkt), pkt->len bytes,
+	 * to send to pkt->ep (remote address and sticky source). The callee may
+	 * batch and send later; it returns the packet to the pool when done.
+	 */
+	void (*udp_send)(void *ctx, struct uwg_pkt *pkt);
+	/* Consumes pkt: one decrypted inner IP packet for the TUN. */
+	void (*tun_write)(void *ctx, struct uwg_pkt *pkt);
+	/*
+	 * The earliest timer deadline (monotonic ns) is now `deadline`
+	 * (UINT64_MAX = none). Called only when it moves, never per packet; the
+	 * I/O layer keeps one timer and calls uwg_wg_timers_run when it fires.
+	 */
+	void (*timer_arm)(void *ctx, uint64_t deadline);
+};
+
+/* Drop and event counters; only ever incremented. */
+struct uwg_wg_stats {
+	uint64_t rx_bad_length;   /* too short, or wrong exact size for its type */
+	uint64_t rx_bad_type;     /* unknown message type or nonzero reserved bytes */
+	uint64_t rx_bad_mac;      /* mac1 invalid */
+	uint64_t rx_bad_handshake; /* failed to decrypt/validate, replayed or flooded initiation */
+	uint64_t rx_cookie_sent;  /* under load without valid mac2: answered with a cookie reply */
+	uint64_t rx_ratelimited;  /* under load, valid mac2, but over the per-source rate */
+	uint64_t rx_no_keypair;   /* data for an unknown or expired receiver index */
+	uint64_t rx_bad_auth;     /* data that failed to decrypt */
+	uint64_t rx_replay;       /* data counter replayed or too old */
+	uint64_t rx_bad_inner;    /* decrypted but not a valid IPv4/IPv6 packet */
+	uint64_t rx_bad_src;      /* inner source not in the sending peer's allowed IPs */
+	uint64_t rx_keepalives;
+	uint64_t tx_no_peer;      /* no allowed-IPs match for the destination */
+	uint64_t tx_no_endpoint;  /* peer has no endpoint yet */
+	uint64_t tx_staged_dropped; /* oldest staged packet dropped (queue full or purged) */
+	uint64_t tx_bad_inner;    /* TUN gave a packet that is not IPv4/IPv6 */
+	uint64_t pool_empty;      /* a packet was needed and the pool had none */
+	uint64_t handshakes_sent;
+	uint64_t handshakes_completed;
+};
+
+struct uwg_peer_info {
+	uint8_t public_key[32];
+	uint8_t preshared_key[32]; /* all zero = none */
+	struct uwg_endpoint endpoint; /* addr.sa.sa_family == AF_UNSPEC: none */
+	struct timespec last_handshake; /* wall clock; zero = never */
+	uint64_t rx_bytes;
+	uint64_t tx_bytes;
+	uint16_t persistent_keepalive; /* seconds, 0 = off */
+};
+
+/* Setup: ops is copied; pool is borrowed and must outlive the device. NULL on ENOMEM. */
+struct uwg_wg *uwg_wg_new(const struct uwg_wg_ops *ops, struct uwg_pool *pool);
+/* Wipes every secret, returns every held packet to the pool, frees. */
+void uwg_wg_free(struct uwg_wg *wg);
+
+/*
+ * Interface state. While down nothing is sent and timers are stopped; going
+ * down purges staged packets, handshakes and keypairs (as the kernel's
+ * wg_stop). Going up sends staged packets and a keepalive to every peer with
+ * a persistent keepalive.
+ */
+void uwg_wg_up(struct uwg_wg *wg);
+void uwg_wg_down(struct uwg_wg *wg);
+bool uwg_wg_is_up(const struct uwg_wg *wg);
+/* Tunnel MTU, for padding (default 1420). */
+void uwg_wg_set_mtu(struct uwg_wg *wg, uint32_t mtu);
+
+/* Data path. Both consume pkt on every path. */
+/* An inner IP packet read from the TUN, at uwg_pkt_data(pkt), with >= UWG_PKT_HEADROOM in front. */
+void uwg_wg_tun_input(struct uwg_wg *wg, struct uwg_pkt *pkt);
+/* A UDP datagram; pkt->ep is its source address and the local address it arrived on. */
+void uwg_wg_udp_input(struct uwg_wg *wg, struct uwg_pkt *pkt);
+/* Runs every timer that is due at ops->now(); then re-arms through ops->timer_arm. */
+void uwg_wg_timers_run(struct uwg_wg *wg);
+
+/* Configuration (UAPI semantics, see docs/uapi.md). */
+/* key NULL or all zero = remove. Clamps; removes a peer with the matching public key;
+ * expires current keypairs of every peer. */
+void uwg_wg_set_private_key(struct uwg_wg *wg, const uint8_t key[32]);
+/* False if none is set. */
+bool uwg_wg_get_private_key(const struct uwg_wg *wg, uint8_t key[32]);
+bool uwg_wg_get_public_key(const struct uwg_wg *wg, uint8_t key[32]);
+
+struct uwg_peer *uwg_wg_peer_lookup(struct uwg_wg *wg, const uint8_t public_key[32]);
+/*
+ * Returns the peer with that key, creating it if absent. *out is NULL (and 0
+ * returned) for the device's own public key, which is silently ignored.
+ * -ENOSPC past UWG_MAX_PEERS, -ENOMEM.
+ */
+int uwg_wg_peer_add(struct uwg_wg *wg, const uint8_t public_key[32], struct uwg_peer **out);
+void uwg_wg_peer_remove(struct uwg_wg *wg, struct uwg_peer *peer);
+void uwg_wg_peers_clear(struct uwg_wg *wg);
+/* Peers in creation order. */
+struct uwg_peer *uwg_wg_peer_first(struct uwg_wg *wg);
+struct uwg_peer *uwg_wg_peer_next(struct uwg_wg *wg, struct uwg_peer *peer);
+size_t uwg_wg_peer_count(const struct uwg_wg *wg);
+
+/* psk NULL or all zero = none. */
+void uwg_peer_set_preshared_key(struct uwg_peer *peer, const uint8_t psk[32]);
+void uwg_peer_set_endpoint(struct uwg_peer *peer, const struct uwg_endpoint *ep);
+/* 0 = off; 0 -> non-zero while up sends a keepalive at once. */
+void uwg_peer_set_persistent_keepalive(struct uwg_peer *peer, uint16_t seconds);
+/* af AF_INET/AF_INET6, addr in network byte order. */
+int uwg_peer_allowedip_add(struct uwg_peer *peer, int af, const uint8_t *addr, uint8_t cidr);
+/* -ENOENT if that exact prefix is not this peer's. */
+int uwg_peer_allowedip_remove(struct uwg_peer *peer, int af, const uint8_t *addr, uint8_t cidr);
+void uwg_peer_allowedips_clear(struct uwg_peer *peer);
+int uwg_peer_allowedips_walk(struct uwg_peer *peer,
+			     int (*cb)(void *ctx, int af, const uint8_t *addr, uint8_t cidr),
+			     void *ctx);
+void uwg_peer_get_info(const struct uwg_peer *peer, struct uwg_peer_info *info);
+
+const struct uwg_wg_stats *uwg_wg_get_stats(const struct uwg_wg *wg);
+
+/*
+ * Test-only: divide every protocol time constant by divisor (>= 1), so a
+ * rekey can be forced in seconds. Returns -EPERM unless built with
+ * UWG_TEST_KNOBS; the daemon reads it from UWG_TEST_TIMER_DIVISOR.
+ */
+int uwg_wg_set_test_timer_divisor(struct uwg_wg *wg, uint32_t divisor);
+
+#endif

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls exactly this):
+#   1. optimized gcc build with -Werror, all tests (unit + netns interop);
+#   2. clang ASan+UBSan build, all tests again;
+#   3. clang libFuzzer build, every harness for a bounded time.
+# Needs root (network namespaces). Installs its own packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ "$(id -u)" = 0 ] || { echo "test.sh: run as root (tests create network namespaces)" >&2; exit 1; }
+bash scripts/deps.sh
+
+jobs=$(nproc)
+fuzz_seconds=${UWG_FUZZ_SECONDS:-20}
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+run_suite() {
+	local dir=$1; shift
+	echo "=== build $dir ($*)"
+	cmake -S . -B "$dir" -DUWG_WERROR=ON -DUWG_TEST_KNOBS=ON "$@" >/dev/null
+	cmake --build "$dir" -j"$jobs" 2>&1 | grep -vE '^\[ *[0-9]+%\]' || true
+	cmake --build "$dir" -j"$jobs" >/dev/null
+	echo "=== test $dir"
+	(cd "$dir" && ctest --output-on-failure -j"$jobs" -LE fuzz --timeout 600)
+}
+
+run_suite build/release -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=gcc
+run_suite build/asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DUWG_SANITIZE=address,undefined
+
+echo "=== fuzz (${fuzz_seconds}s per harness)"
+cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DUWG_FUZZ=ON \
+	-DUWG_SANITIZE=address,undefined -DUWG_FUZZ_SECONDS="$fuzz_seconds" >/dev/null
+cmake --build build/fuzz -j"$jobs" >/dev/null
+(cd build/fuzz && ctest --output-on-failure -L fuzz)
+echo "=== all suites passed"
