@@ -1,0 +1,352 @@
+/*
+ * core/receive.c - the receive side of the device engine: classifies UDP
+ * datagrams by type and exact size, applies the under-load cookie and rate
+ * limit policy (§1.9) to handshake messages, consumes initiations, responses
+ * and cookie replies, and decrypts data messages in place (replay check,
+ * roaming, key confirmation, inner-packet and crypto-routing checks, §1.10,
+ * §1.11). Every packet is consumed; every drop is counted. Loop thread only.
+ *
+ * "Under load": there is no queue to measure in a synchronous core, so the
+ * load is the rate of handshake messages (initiations and responses of the
+ * right size, valid or not) in fixed one-second windows. More than
+ * UNDER_LOAD_HANDSHAKES in a window puts the device under load, where it
+ * stays until one second after the last message that exceeded the limit
+ * (wireguard-go's UnderLoadAfterTime). 128 is wireguard-go's trigger (a
+ * backlog of 1024/8 handshakes); a burst split across a window boundary may
+ * reach twice that before it triggers, which only delays cookies slightly.
+ */
+#include <string.h>
+#include <sys/socket.h>
+
+#include "core/messages.h"
+#include "core/peer_internal.h"
+#include "crypto/aead.h"
+
+enum {
+	UNDER_LOAD_HANDSHAKES = 128,
+	/* Largest handshake message, the buffer handshake checks work on. */
+	MAX_HANDSHAKE_LEN = sizeof(struct uwg_msg_initiation),
+};
+
+static void drop(struct uwg_wg *wg, struct uwg_pkt *pkt, uint64_t *counter)
+{
+	if (counter)
+		(*counter)++;
+	uwg_pool_put(wg->pool, pkt);
+}
+
+static bool under_load(struct uwg_wg *wg, uint64_t now)
+{
+	if (!wg->load_window_open || now < wg->load_window_start ||
+	    now - wg->load_window_start >= UWG_NS_PER_SEC) {
+		wg->load_window_open = true;
+		wg->load_window_start = now;
+		wg->load_window_count = 0;
+	}
+	if (++wg->load_window_count > UNDER_LOAD_HANDSHAKES)
+		wg->under_load_until = now + UWG_NS_PER_SEC;
+	return now < wg->under_load_until;
+}
+
+static struct uwg_noise_handshake *lookup_handshake(void *ctx,
+						    const uint8_t remote_static[UWG_NOISE_PUBLIC_KEY_LEN])
+{
+	struct uwg_wg *wg = ctx;
+	struct uwg_peer *peer = uwg_peer_table_lookup(&wg->peer_table, remote_static);
+
+	return peer ? &peer->hs : NULL;
+}
+
+/* Answers a handshake message with a cookie reply to its source, reusing pkt. */
+static void send_cookie_reply(struct uwg_wg *wg, struct uwg_pkt *pkt, const uint8_t *msg,
+			      size_t len, uint64_t now)
+{
+	struct uwg_msg_cookie reply;
+
+	/* sender_index sits at offset 4 in both initiation and response. */
+	uwg_cookie_create_reply(&reply, &wg->cookie_checker, msg, len, uwg_le32_load(msg + 4),
+				&pkt->ep, now, wg->ops.random, wg->ops.ctx);
+	pkt->off = UWG_PKT_HEADROOM;
+	memcpy(uwg_pkt_data(pkt), &reply, sizeof(reply));
+	pkt->len = sizeof(reply);
+	wg->stats.rx_cookie_sent++;
+	wg->ops.udp_send(wg->ops.ctx, pkt);
+}
+
+static void receive_initiation(struct uwg_wg *wg, struct uwg_pkt *pkt, const uint8_t *buf,
+			       uint64_t now)
+{
+	struct uwg_msg_initiation msg;
+	struct uwg_noise_handshake *hs;
+	struct uwg_peer *peer;
+
+	memcpy(&msg, buf, sizeof(msg));
+	hs = uwg_noise_consume_initiation(&msg, &wg->identity, lookup_handshake, wg, now);
+	if (!hs) {
+		drop(wg, pkt, &wg->stats.rx_bad_handshake);
+		return;
+	}
+	peer = uwg_container_of(hs, struct uwg_peer, hs);
+	/* The consumed initiation replaced whatever handshake we had, and its index. */
+	if (peer->hs_idx) {
+		uwg_peer_index_free(peer, peer->hs_idx);
+		peer->hs_idx = NULL;
+	}
+	peer->endpoint = pkt->ep;
+	peer->rx_bytes += sizeof(msg);
+	uwg_timers_any_authenticated_packet_received(peer);
+	uwg_timers_any_authenticated_packet_traversal(peer, now);
+	uwg_send_handshake_response(peer, pkt, now);
+}
+
+static void receive_response(struct uwg_wg *wg, struct uwg_pkt *pkt, const uint8_t *buf,
+			     uint64_t now)
+{
+	struct uwg_msg_response msg;
+	struct uwg_index_entry *e;
+	struct uwg_peer *peer;
+
+	memcpy(&msg, buf, sizeof(msg));
+	e = uwg_index_lookup(&wg->index, uwg_le32_load(msg.receiver_index));
+	if (!e || e->kind != UWG_INDEX_HANDSHAKE || e->peer->hs_idx != e) {
+		drop(wg, pkt, &wg->stats.rx_bad_handshake);
+		return;
+	}
+	peer = e->peer;
+	if (peer->hs.state != UWG_HS_CREATED_INITIATION ||
+	    !uwg_noise_consume_response(&msg, &peer->hs)) {
+		drop(wg, pkt, &wg->stats.rx_bad_handshake);
+		return;
+	}
+	if (!uwg_noise_begin_session(&peer->hs, &peer->keypairs, now, &peer->iops)) {
+		uwg_peer_handshake_clear(peer);
+		drop(wg, pkt, &wg->stats.rx_bad_handshake);
+		return;
+	}
+	/* The initiation's index now names the new current keypair. */
+	e->kind = UWG_INDEX_KEYPAIR;
+	peer->hs_idx = NULL;
+	peer->endpoint = pkt->ep;
+	peer->rx_bytes += sizeof(msg);
+	uwg_pool_put(wg->pool, pkt);
+
+	uwg_timers_session_derived(peer, now);
+	uwg_timers_handshake_complete(peer);
+	/*
+	 * The kernel runs these after queueing the keepalive, but its send is
+	 * asynchronous; here the send is immediate, so the received hooks go first
+	 * or they would cancel the new_handshake timer that sending data just armed.
+	 */
+	uwg_timers_any_authenticated_packet_received(peer);
+	uwg_timers_any_authenticated_packet_traversal(peer, now);
+	/* Staged data confirms the session; with nothing staged this sends a keepalive. */
+	uwg_send_keepalive(peer, now);
+}
+
+static void receive_cookie(struct uwg_wg *wg, struct uwg_pkt *pkt, uint64_t now)
+{
+	struct uwg_msg_cookie msg;
+	struct uwg_index_entry *e;
+
+	memcpy(&msg, uwg_pkt_data(pkt), sizeof(msg));
+	e = uwg_index_lookup(&wg->index, uwg_le32_load(msg.receiver_index));
+	if (!e || !uwg_cookie_consume_reply(&e->peer->cookie, &msg, now)) {
+		drop(wg, pkt, &wg->stats.rx_bad_handshake);
+		return;
+	}
+	/* Stored for our next handshake message; the retransmit timer sends it. */
+	uwg_pool_put(wg->pool, pkt);
+}
+
+static void receive_handshake(struct uwg_wg *wg, struct uwg_pkt *pkt, uint32_t type, uint64_t now)
+{
+	uint8_t buf[MAX_HANDSHAKE_LEN];
+	enum uwg_cookie_mac_state mac;
+	bool load = under_load(wg, now);
+	size_t len = pkt->len;
+
+	if (!wg->identity.has_identity) {
+		/* Without a key of ours no mac1 can be valid. */
+		drop(wg, pkt, &wg->stats.rx_bad_mac);
+		return;
+	}
+	memcpy(buf, uwg_pkt_data(pkt), len);
+	mac = uwg_cookie_validate(&wg->cookie_checker, buf, len, &pkt->ep, load, now,
+				  wg->ops.random, wg->ops.ctx);
+	if (mac == UWG_COOKIE_INVALID_MAC) {
+		drop(wg, pkt, &wg->stats.rx_bad_mac);
+		return;
+	}
+	if (load) {
+		if (mac != UWG_COOKIE_VALID_MAC_WITH_COOKIE) {
+			send_cookie_reply(wg, pkt, buf, len, now);
+			return;
+		}
+		if (!uwg_ratelimiter_allow(&wg->ratelimiter, &pkt->ep, now)) {
+			drop(wg, pkt, &wg->stats.rx_ratelimited);
+			return;
+		}
+	}
+	if (type == UWG_MSG_HANDSHAKE_INITIATION)
+		receive_initiation(wg, pkt, buf, now);
+	else
+		receive_response(wg, pkt, buf, now);
+}
+
+/* §1.8 keep_key_fresh, receive side: the initiator rekeys once, 165 s into a session. */
+static void keep_key_fresh_receive(struct uwg_peer *peer, uint64_t now)
+{
+	const struct uwg_noise_keypair *kp = peer->keypairs.current;
+	struct uwg_wg *wg = peer->wg;
+
+	if (peer->sent_lastminute_handshake)
+		return;
+	if (kp && kp->send_valid && kp->i_am_the_initiator &&
+	    uwg_elapsed(now, kp->birthdate,
+			uwg_wg_seconds(wg, UWG_REJECT_AFTER_TIME_S) -
+				uwg_wg_seconds(wg, UWG_KEEPALIVE_TIMEOUT_S) -
+				uwg_wg_seconds(wg, UWG_REKEY_TIMEOUT_S))) {
+		peer->sent_lastminute_handshake = true;
+		uwg_send_handshake_initiation(peer, now, false);
+	}
+}
+
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/*
+ * Checks the decrypted inner packet and returns its address family, with its
+ * true length (padding excluded) and source address; 0 if it is not a
+ * well-formed IPv4/IPv6 packet or claims more bytes than arrived.
+ */
+static int inner_packet(const uint8_t *p, uint32_t len, uint32_t *total, const uint8_t **src)
+{
+	if (len >= 20 && p[0] >> 4 == 4) {
+		uint32_t ihl = (uint32_t)(p[0] & 0xf) * 4;
+
+		*total = be16(p + 2);
+		if (ihl < 20 || *total < ihl || *total > len)
+			return 0;
+		*src = p + 12;
+		return AF_INET;
+	}
+	if (len >= 40 && p[0] >> 4 == 6) {
+		*total = 40 + (uint32_t)be16(p + 4);
+		if (*total > len)
+			return 0;
+		*src = p + 8;
+		return AF_INET6;
+	}
+	return 0;
+}
+
+static void receive_data(struct uwg_wg *wg, struct uwg_pkt *pkt, uint64_t now)
+{
+	uint8_t *p = uwg_pkt_data(pkt);
+	uint32_t index = uwg_le32_load(p + 4), plain_len, total = 0;
+	uint64_t counter = uwg_le64_load(p + 8);
+	struct uwg_noise_keypair *kp = NULL;
+	struct uwg_index_entry *e;
+	const uint8_t *src = NULL;
+	struct uwg_peer *peer;
+	int af;
+
+	e = uwg_index_lookup(&wg->index, index);
+	if (e && e->kind == UWG_INDEX_KEYPAIR)
+		kp = uwg_peer_keypair_by_index(e->peer, index);
+	if (!kp || uwg_elapsed(now, kp->birthdate, uwg_wg_seconds(wg, UWG_REJECT_AFTER_TIME_S)) ||
+	    kp->replay.greatest >= UWG_REJECT_AFTER_MESSAGES) {
+		drop(wg, pkt, &wg->stats.rx_no_keypair);
+		return;
+	}
+	peer = e->peer;
+	if (!uwg_aead_decrypt(p + UWG_MSG_DATA_HEADER_LEN, p + UWG_MSG_DATA_HEADER_LEN,
+			      pkt->len - UWG_MSG_DATA_HEADER_LEN, NULL, 0, counter, kp->recv_key)) {
+		drop(wg, pkt, &wg->stats.rx_bad_auth);
+		return;
+	}
+	/* After authentication, never before: a forged counter must not move the window. */
+	if (!uwg_replay_check(&kp->replay, counter)) {
+		drop(wg, pkt, &wg->stats.rx_replay);
+		return;
+	}
+	/* Authentic and fresh: roam, even if the inner packet is dropped below (§1.11). */
+	peer->endpoint = pkt->ep;
+	peer->rx_bytes += pkt->len;
+	plain_len = pkt->len - UWG_MSG_DATA_MIN_LEN;
+	uwg_timers_any_authenticated_packet_received(peer);
+	uwg_timers_any_authenticated_packet_traversal(peer, now);
+	if (uwg_noise_received_with_keypair(&peer->keypairs, kp, &peer->iops)) {
+		/* Responder: the initiator used the next keypair, so the handshake is confirmed. */
+		uwg_timers_handshake_complete(peer);
+		uwg_send_staged(peer, now);
+	}
+	keep_key_fresh_receive(peer, now);
+
+	if (!plain_len) {
+		drop(wg, pkt, &wg->stats.rx_keepalives);
+		return;
+	}
+	uwg_timers_data_received(peer, now);
+
+	p += UWG_MSG_DATA_HEADER_LEN;
+	af = inner_packet(p, plain_len, &total, &src);
+	if (!af) {
+		drop(wg, pkt, &wg->stats.rx_bad_inner);
+		return;
+	}
+	/* Cryptokey routing: the inner source must route back to the peer that sent it. */
+	if (uwg_allowedips_lookup(&wg->allowedips, af, src) != peer) {
+		drop(wg, pkt, &wg->stats.rx_bad_src);
+		return;
+	}
+	pkt->off += UWG_MSG_DATA_HEADER_LEN;
+	pkt->len = total;
+	wg->ops.tun_write(wg->ops.ctx, pkt);
+}
+
+void uwg_wg_udp_input(struct uwg_wg *wg, struct uwg_pkt *pkt)
+{
+	uint64_t now;
+	uint32_t type;
+
+	/* Down is a closed socket: nothing arrives, nothing answers. */
+	if (!wg->up) {
+		drop(wg, pkt, NULL);
+		return;
+	}
+	if (pkt->len < 4) {
+		drop(wg, pkt, &wg->stats.rx_bad_length);
+		return;
+	}
+	type = uwg_le32_load(uwg_pkt_data(pkt));
+	now = uwg_wg_now(wg);
+	switch (type) {
+	case UWG_MSG_HANDSHAKE_INITIATION:
+		if (pkt->len != sizeof(struct uwg_msg_initiation))
+			break;
+		receive_handshake(wg, pkt, type, now);
+		return;
+	case UWG_MSG_HANDSHAKE_RESPONSE:
+		if (pkt->len != sizeof(struct uwg_msg_response))
+			break;
+		receive_handshake(wg, pkt, type, now);
+		return;
+	case UWG_MSG_HANDSHAKE_COOKIE:
+		if (pkt->len != sizeof(struct uwg_msg_cookie))
+			break;
+		receive_cookie(wg, pkt, now);
+		return;
+	case UWG_MSG_DATA:
+		if (pkt->len < UWG_MSG_DATA_MIN_LEN)
+			break;
+		receive_data(wg, pkt, now);
+		return;
+	default:
+		drop(wg, pkt, &wg->stats.rx_bad_type);
+		return;
+	}
+	drop(wg, pkt, &wg->stats.rx_bad_length);
+}
