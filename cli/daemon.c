@@ -1,0 +1,288 @@
+/*
+ * cli/daemon.c - process lifecycle of `uwg [-f] IFNAME` (see cli/daemon.h).
+ *
+ * Order matters to wg-quick, which runs `wg setconf IFNAME` the moment we
+ * return: the TUN device and the listening UAPI socket are created first, in
+ * the invoking process, so their errors print on the caller's terminal. Then
+ * we fork; the child builds the event loop and tells the parent over a pipe
+ * that it is serving (or why it failed), and only then does the parent exit 0.
+ * The child drops the caller's stdio (so `wg-quick up | tee` ends) and starts
+ * a new session. Main thread only.
+ */
+#include "cli/daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli/log.h"
+#include "cli/loop.h"
+#include "crypto/ct.h"
+
+struct options {
+	bool foreground;
+	const char *log_file;
+	const char *ifname;
+	uint32_t timer_divisor;
+};
+
+void uwg_daemon_usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"Usage: %s [-f|--foreground] [--log-file PATH] INTERFACE-NAME\n"
+		"       %s SUBCOMMAND [ARGUMENTS...]\n"
+		"       %s --version | --help\n",
+		prog, prog, prog);
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	const char *env;
+
+	memset(o, 0, sizeof(*o));
+	env = getenv("WG_PROCESS_FOREGROUND");
+	o->foreground = env && !strcmp(env, "1");
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-f") || !strcmp(a, "--foreground")) {
+			o->foreground = true;
+		} else if (!strcmp(a, "--log-file")) {
+			if (++i == argc) {
+				fprintf(stderr, "%s: --log-file needs a path\n", argv[0]);
+				return -EINVAL;
+			}
+			o->log_file = argv[i];
+		} else if (!strncmp(a, "--log-file=", 11)) {
+			o->log_file = a + 11;
+		} else if (!strcmp(a, "--") && i + 1 < argc && !o->ifname) {
+			o->ifname = argv[++i];
+		} else if (a[0] == '-') {
+			fprintf(stderr, "%s: unknown option '%s'\n", argv[0], a);
+			return -EINVAL;
+		} else if (!o->ifname) {
+			o->ifname = a;
+		} else {
+			fprintf(stderr, "%s: more than one interface name given\n", argv[0]);
+			return -EINVAL;
+		}
+	}
+	if (!o->ifname) {
+		uwg_daemon_usage(stderr, argv[0]);
+		return -EINVAL;
+	}
+	if (o->log_file && !*o->log_file) {
+		fprintf(stderr, "%s: --log-file needs a path\n", argv[0]);
+		return -EINVAL;
+	}
+
+	env = getenv("LOG_LEVEL");
+	if (env && *env) {
+		enum uwg_log_level level;
+
+		if (uwg_log_level_parse(env, &level))
+			uwg_log_set_level(level);
+		else
+			fprintf(stderr, "%s: unknown LOG_LEVEL '%s' (verbose, debug, info, error, "
+					"silent); using error\n", argv[0], env);
+	}
+
+	env = getenv("UWG_TEST_TIMER_DIVISOR");
+	if (env && *env) {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(env, &end, 10);
+		if (errno || *end || env[0] < '0' || env[0] > '9' || v == 0 || v > UINT32_MAX) {
+			fprintf(stderr, "%s: UWG_TEST_TIMER_DIVISOR must be a positive integer\n",
+				argv[0]);
+			return -EINVAL;
+		}
+		o->timer_divisor = (uint32_t)v;
+	}
+	return 0;
+}
+
+/* Failure text goes to the waiting parent (daemon) or stderr (foreground). */
+static void report(int ready_fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void report(int ready_fd, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(msg))
+		n = (int)sizeof(msg) - 1;
+	if (ready_fd < 0) {
+		fprintf(stderr, "uwg: %s\n", msg);
+		return;
+	}
+	uwg_log_error("%s", msg);
+	if (write(ready_fd, msg, (size_t)n) < 0)
+		return;
+}
+
+/* Builds the loop and runs it; the process exit status. */
+static int serve(const struct options *o, struct uwg_tun *tun, struct uwg_uapi_sock *sock,
+		 int ready_fd)
+{
+	struct uwg_loop_config cfg = { .timer_divisor = o->timer_divisor };
+	struct uwg_loop *l;
+	const char *what;
+	int ret, status;
+
+	ret = uwg_loop_new(&l, tun, sock, &cfg, &what);
+	if (ret < 0) {
+		report(ready_fd, "failed to set up %s: %s: %s", o->ifname, what ? what : "",
+		       strerror(-ret));
+		uwg_loop_free(l);
+		return 1;
+	}
+	if (ready_fd >= 0) {
+		/* One NUL byte: serving. The parent may exit 0 now. */
+		if (write(ready_fd, "", 1) < 0)
+			uwg_log_error("cannot signal readiness: %s", strerror(errno));
+		close(ready_fd);
+	}
+	status = uwg_loop_run(l);
+	uwg_loop_free(l);
+	uwg_log_info("%s shut down", o->ifname);
+	uwg_log_close();
+	return status;
+}
+
+static void detach_stdio(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+}
+
+/* Parent side: waits for the child's readiness byte or error text. */
+static int wait_ready(int fd, pid_t child, const char *prog)
+{
+	char buf[513];
+	size_t len = 0;
+	ssize_t n;
+	int wstatus;
+
+	while (len < sizeof(buf) - 1) {
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (len == 0 && buf[0] == '\0')
+			return 0;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (len) {
+		fprintf(stderr, "%s: %s\n", prog, buf);
+	} else {
+		while (waitpid(child, &wstatus, 0) < 0 && errno == EINTR)
+			;
+		fprintf(stderr, "%s: the daemon exited during setup\n", prog);
+	}
+	return 1;
+}
+
+int uwg_daemon_main(int argc, char **argv)
+{
+	struct uwg_uapi_sock sock;
+	struct uwg_tun tun;
+	struct options o;
+	int ret, pipefd[2];
+	pid_t pid;
+
+	if (parse_options(argc, argv, &o) < 0)
+		return 1;
+	uwg_log_set_tag(o.ifname);
+	if (o.log_file) {
+		ret = uwg_log_to_file(o.log_file);
+		if (ret < 0) {
+			fprintf(stderr, "%s: cannot open log file %s: %s\n", argv[0], o.log_file,
+				strerror(-ret));
+			return 1;
+		}
+	}
+	if (uwg_crypto_init() < 0) {
+		fprintf(stderr, "%s: cannot initialise libsodium\n", argv[0]);
+		return 1;
+	}
+	/* A client hanging up mid-reply must not kill the daemon. */
+	signal(SIGPIPE, SIG_IGN);
+
+	ret = uwg_tun_open(&tun, o.ifname);
+	if (ret < 0) {
+		fprintf(stderr, "%s: failed to create TUN device %s: %s\n", argv[0], o.ifname,
+			ret == -EINVAL ? "invalid interface name or existing non-TUN interface"
+				       : strerror(-ret));
+		return 1;
+	}
+	ret = uwg_uapi_listen(tun.name, &sock);
+	if (ret < 0) {
+		if (ret == -EADDRINUSE)
+			fprintf(stderr, "%s: UAPI socket %s/%s.sock is in use by another process\n",
+				argv[0], UWG_UAPI_DIR, tun.name);
+		else
+			fprintf(stderr, "%s: failed to create UAPI socket %s/%s.sock: %s\n", argv[0],
+				UWG_UAPI_DIR, tun.name, strerror(-ret));
+		uwg_tun_close(&tun);
+		return 1;
+	}
+
+	if (o.foreground)
+		return serve(&o, &tun, &sock, -1);
+
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		fprintf(stderr, "%s: pipe: %s\n", argv[0], strerror(errno));
+		uwg_uapi_unlisten(&sock);
+		uwg_tun_close(&tun);
+		return 1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "%s: fork: %s\n", argv[0], strerror(errno));
+		uwg_uapi_unlisten(&sock);
+		uwg_tun_close(&tun);
+		return 1;
+	}
+	if (pid > 0) {
+		/* The child owns the device and the socket now: close, never unlink. */
+		close(pipefd[1]);
+		close(sock.fd);
+		uwg_tun_close(&tun);
+		return wait_ready(pipefd[0], pid, argv[0]);
+	}
+	close(pipefd[0]);
+	setsid();
+	if (chdir("/") < 0)
+		(void)0;
+	detach_stdio();
+	if (!o.log_file)
+		uwg_log_to_syslog();
+	return serve(&o, &tun, &sock, pipefd[1]);
+}

@@ -1,0 +1,439 @@
+/*
+ * cli/uapi_server.c - the UAPI unix socket (see cli/uapi_server.h).
+ *
+ * Every connection is a non-blocking fd under a uv_poll_t: replies are
+ * written as the socket drains, a chunk at a time, so a get with thousands of
+ * allowed IPs neither blocks the loop nor sits in memory. Requests are
+ * serialised by a config lock that one connection holds from the first byte
+ * of a request until its reply is written (wireguard-go's ipcMutex), so a
+ * streaming get never sees peers vanish under it. Loop thread only.
+ */
+#include "cli/uapi_server.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/log.h"
+#include "crypto/ct.h"
+
+enum { CONN_IN_BUF = 4096, ACCEPT_BUDGET = 16 };
+
+struct conn {
+	struct uwg_uapi_server *srv;
+	struct conn *next;
+	uv_poll_t poll;
+	int fd;
+	int events;          /* what poll is started with */
+	bool closing;
+	bool eof;
+	bool waiting;        /* has input but another connection holds the lock */
+	uint64_t progress;   /* uv_now of the last byte moved */
+	size_t in_len, in_off;
+	uint8_t in[CONN_IN_BUF];
+	struct uwg_uapi uapi;
+};
+
+struct uwg_uapi_server {
+	uv_loop_t *loop;
+	struct uwg_uapi_sock sock;
+	uv_poll_t listen_poll;
+	int inotify_fd;
+	uv_poll_t inotify_poll;
+	uv_timer_t lock_timer;
+	struct conn *conns;
+	unsigned nconns;
+	struct conn *owner;  /* holds the config lock */
+	struct uwg_wg *wg;
+	const struct uwg_uapi_io *io;
+	void (*gone)(void *ctx);
+	void *ctx;
+	bool gone_reported;
+	bool stopping;
+	unsigned open_handles;
+	struct uwg_log_limit log_limit;
+};
+
+/* ---- the listening socket (main thread, before the loop) ---- */
+
+int uwg_uapi_listen(const char *ifname, struct uwg_uapi_sock *sock)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	mode_t old;
+	int fd, ret, n;
+
+	sock->fd = -1;
+	n = snprintf(sock->path, sizeof(sock->path), "%s/%s.sock", UWG_UAPI_DIR, ifname);
+	if (n < 0 || (size_t)n >= sizeof(sock->path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, sock->path, (size_t)n + 1);
+	if (mkdir(UWG_UAPI_DIR, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	for (int attempt = 0;; attempt++) {
+		/* umask, not chmod: the file is never reachable with wider permissions. */
+		old = umask(077);
+		ret = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+		umask(old);
+		if (ret == 0)
+			break;
+		ret = -errno;
+		if (ret != -EADDRINUSE || attempt > 0)
+			goto err;
+		/* Someone answering means a live daemon; otherwise the file is stale. */
+		{
+			int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			bool live = probe >= 0 &&
+				    connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+
+			if (probe >= 0)
+				close(probe);
+			if (live)
+				goto err;
+		}
+		if (unlink(sock->path) < 0 && errno != ENOENT) {
+			ret = -errno;
+			goto err;
+		}
+	}
+	if (listen(fd, 128) < 0 || stat(sock->path, &st) < 0) {
+		ret = -errno;
+		unlink(sock->path);
+		goto err;
+	}
+	sock->fd = fd;
+	sock->dev = st.st_dev;
+	sock->ino = st.st_ino;
+	return 0;
+err:
+	close(fd);
+	return ret;
+}
+
+static bool file_is_ours(const struct uwg_uapi_sock *sock)
+{
+	struct stat st;
+
+	return stat(sock->path, &st) == 0 && st.st_dev == sock->dev && st.st_ino == sock->ino;
+}
+
+void uwg_uapi_unlisten(struct uwg_uapi_sock *sock)
+{
+	if (sock->fd < 0)
+		return;
+	/* Never remove a socket a newer daemon put in our place. */
+	if (file_is_ours(sock))
+		unlink(sock->path);
+	close(sock->fd);
+	sock->fd = -1;
+}
+
+/* ---- connections ---- */
+
+/* The server is freed when its last handle (its own or a connection's) has closed. */
+static void handle_done(struct uwg_uapi_server *srv)
+{
+	if (--srv->open_handles == 0 && srv->stopping)
+		free(srv);
+}
+
+static void handle_closed_cb(uv_handle_t *h)
+{
+	handle_done(h->data);
+}
+
+static void conn_closed_cb(uv_handle_t *h)
+{
+	struct conn *c = h->data;
+	struct uwg_uapi_server *srv = c->srv;
+
+	for (struct conn **pp = &srv->conns; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	srv->nconns--;
+	uwg_uapi_clear(&c->uapi);
+	uwg_memzero(c->in, sizeof(c->in));
+	free(c);
+	handle_done(srv);
+}
+
+static void wake_waiters(struct uwg_uapi_server *srv);
+
+static void conn_close(struct conn *c)
+{
+	struct uwg_uapi_server *srv = c->srv;
+
+	if (c->closing)
+		return;
+	c->closing = true;
+	/* uv_close stops polling at once; only then may the fd go. */
+	uv_close((uv_handle_t *)&c->poll, conn_closed_cb);
+	close(c->fd);
+	if (srv->owner == c) {
+		srv->owner = NULL;
+		if (!srv->stopping)
+			wake_waiters(srv);
+	}
+}
+
+static void conn_poll_cb(uv_poll_t *h, int status, int events);
+
+static void conn_set_events(struct conn *c, int events)
+{
+	if (c->closing || events == c->events)
+		return;
+	c->events = events;
+	if (events)
+		uv_poll_start(&c->poll, events, conn_poll_cb);
+	else
+		uv_poll_stop(&c->poll);
+}
+
+/*
+ * Moves bytes until the socket would block: reply first, then buffered input
+ * (when the lock allows), then fresh input.
+ */
+static void conn_pump(struct conn *c)
+{
+	struct uwg_uapi_server *srv = c->srv;
+	int want = UV_READABLE;
+
+	c->waiting = false;
+	while (!c->closing) {
+		const uint8_t *data;
+		size_t n = uwg_uapi_output(&c->uapi, &data);
+		ssize_t r;
+
+		if (n) {
+			r = send(c->fd, data, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (r < 0) {
+				if (errno == EINTR)
+					continue;
+				if (errno == EAGAIN) {
+					want = UV_WRITABLE;
+					break;
+				}
+				conn_close(c);
+				return;
+			}
+			uwg_uapi_consume(&c->uapi, (size_t)r);
+			c->progress = uv_now(srv->loop);
+			continue;
+		}
+		if (srv->owner == c && !uwg_uapi_busy(&c->uapi)) {
+			srv->owner = NULL;
+			wake_waiters(srv);
+		}
+		if (c->in_off < c->in_len) {
+			long used;
+
+			if (srv->owner && srv->owner != c) {
+				c->waiting = true;
+				want = 0;
+				break;
+			}
+			used = uwg_uapi_feed(&c->uapi, c->in + c->in_off, c->in_len - c->in_off);
+			if (used < 0) {
+				uwg_log_debug("uapi: closing connection: bad request");
+				conn_close(c);
+				return;
+			}
+			c->in_off += (size_t)used;
+			if (uwg_uapi_busy(&c->uapi))
+				srv->owner = c;
+			continue;
+		}
+		if (c->eof) {
+			conn_close(c);
+			return;
+		}
+		c->in_off = c->in_len = 0;
+		r = recv(c->fd, c->in, sizeof(c->in), MSG_DONTWAIT);
+		if (r > 0) {
+			c->in_len = (size_t)r;
+			c->progress = uv_now(srv->loop);
+		} else if (r == 0) {
+			c->eof = true;
+		} else if (errno == EAGAIN) {
+			break;
+		} else if (errno != EINTR) {
+			conn_close(c);
+			return;
+		}
+	}
+	if (!c->closing)
+		conn_set_events(c, want);
+}
+
+/* The lock is free: let connections that queued input behind it proceed. */
+static void wake_waiters(struct uwg_uapi_server *srv)
+{
+	for (struct conn *c = srv->conns; c && !srv->owner; c = c->next)
+		if (c->waiting && !c->closing)
+			conn_pump(c);
+}
+
+static void conn_poll_cb(uv_poll_t *h, int status, int events)
+{
+	struct conn *c = h->data;
+
+	(void)events;
+	if (status < 0) {
+		conn_close(c);
+		return;
+	}
+	conn_pump(c);
+}
+
+static void listen_poll_cb(uv_poll_t *h, int status, int events)
+{
+	struct uwg_uapi_server *srv = h->data;
+
+	(void)events;
+	if (status < 0)
+		return;
+	for (int i = 0; i < ACCEPT_BUDGET; i++) {
+		int fd = accept4(srv->sock.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct conn *c;
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+				uwg_log_limited(&srv->log_limit, uv_hrtime(), UWG_LOG_ERROR,
+						"uapi: accept: %s", strerror(errno));
+			return;
+		}
+		c = srv->nconns < UWG_UAPI_MAX_CONNS ? calloc(1, sizeof(*c)) : NULL;
+		if (!c) {
+			uwg_log_limited(&srv->log_limit, uv_hrtime(), UWG_LOG_ERROR,
+					"uapi: too many connections, refusing one");
+			close(fd);
+			continue;
+		}
+		c->srv = srv;
+		c->fd = fd;
+		c->progress = uv_now(srv->loop);
+		uwg_uapi_init(&c->uapi, srv->wg, srv->io);
+		if (uv_poll_init(srv->loop, &c->poll, fd) < 0) {
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->poll.data = c;
+		c->next = srv->conns;
+		srv->conns = c;
+		srv->nconns++;
+		srv->open_handles++;
+		conn_pump(c);
+	}
+}
+
+/* A lock holder that stalls (a half-written request, an unread reply) would block everyone. */
+static void lock_timer_cb(uv_timer_t *t)
+{
+	struct uwg_uapi_server *srv = t->data;
+	struct conn *c = srv->owner;
+
+	if (c && uv_now(srv->loop) - c->progress > UWG_UAPI_LOCK_TIMEOUT_MS) {
+		uwg_log_error("uapi: dropping a connection that held the configuration lock "
+			      "for %d s without progress", UWG_UAPI_LOCK_TIMEOUT_MS / 1000);
+		conn_close(c);
+	}
+}
+
+/* ---- socket file watch ---- */
+
+static void inotify_poll_cb(uv_poll_t *h, int status, int events)
+{
+	struct uwg_uapi_server *srv = h->data;
+	_Alignas(struct inotify_event) uint8_t buf[4096];
+
+	(void)status;
+	(void)events;
+	while (read(srv->inotify_fd, buf, sizeof(buf)) > 0)
+		;
+	/* IN_ATTRIB also fires for chmod; only a missing or replaced file ends us. */
+	if (!srv->gone_reported && !file_is_ours(&srv->sock)) {
+		srv->gone_reported = true;
+		uv_poll_stop(&srv->inotify_poll);
+		srv->gone(srv->ctx);
+	}
+}
+
+int uwg_uapi_server_start(struct uwg_uapi_server **out, uv_loop_t *loop,
+			  struct uwg_uapi_sock *sock, struct uwg_wg *wg,
+			  const struct uwg_uapi_io *io, void (*gone)(void *ctx), void *ctx)
+{
+	struct uwg_uapi_server *srv = calloc(1, sizeof(*srv));
+	int ret;
+
+	if (!srv)
+		return -ENOMEM;
+	srv->loop = loop;
+	srv->sock = *sock;
+	sock->fd = -1;
+	srv->wg = wg;
+	srv->io = io;
+	srv->gone = gone;
+	srv->ctx = ctx;
+	srv->log_limit.burst = 5;
+	srv->log_limit.interval_ns = 10ull * 1000000000u;
+	srv->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (srv->inotify_fd < 0) {
+		ret = -errno;
+		goto err;
+	}
+	/* Unlinking a bound socket only changes its link count: that is IN_ATTRIB. */
+	if (inotify_add_watch(srv->inotify_fd, srv->sock.path,
+			      IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF) < 0) {
+		ret = -errno;
+		goto err;
+	}
+	ret = uv_poll_init(loop, &srv->listen_poll, srv->sock.fd);
+	if (ret < 0)
+		goto err;
+	srv->listen_poll.data = srv;
+	srv->open_handles++;
+	uv_poll_init(loop, &srv->inotify_poll, srv->inotify_fd);
+	srv->inotify_poll.data = srv;
+	srv->open_handles++;
+	uv_timer_init(loop, &srv->lock_timer);
+	srv->lock_timer.data = srv;
+	srv->open_handles++;
+	uv_poll_start(&srv->listen_poll, UV_READABLE, listen_poll_cb);
+	uv_poll_start(&srv->inotify_poll, UV_READABLE, inotify_poll_cb);
+	uv_timer_start(&srv->lock_timer, lock_timer_cb, 1000, 1000);
+	uv_unref((uv_handle_t *)&srv->lock_timer);
+	*out = srv;
+	return 0;
+err:
+	if (srv->inotify_fd >= 0)
+		close(srv->inotify_fd);
+	*sock = srv->sock;
+	free(srv);
+	return ret;
+}
+
+void uwg_uapi_server_stop(struct uwg_uapi_server *srv)
+{
+	if (!srv || srv->stopping)
+		return;
+	srv->stopping = true;
+	for (struct conn *c = srv->conns; c; c = c->next)
+		conn_close(c);
+	srv->owner = NULL;
+	uv_close((uv_handle_t *)&srv->listen_poll, handle_closed_cb);
+	uv_close((uv_handle_t *)&srv->inotify_poll, handle_closed_cb);
+	uv_close((uv_handle_t *)&srv->lock_timer, handle_closed_cb);
+	close(srv->inotify_fd);
+	uwg_uapi_unlisten(&srv->sock);
+}

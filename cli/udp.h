@@ -1,0 +1,89 @@
+/*
+ * cli/udp.h - the device's UDP sockets: one AF_INET and one AF_INET6
+ * (IPV6_V6ONLY) socket on the same port, batched receive with the local
+ * destination address (IP_PKTINFO / IPV6_RECVPKTINFO) filled into
+ * pkt->ep, and a send queue per family flushed with sendmmsg, sending from
+ * the sticky source address when the endpoint has one. Knows nothing of
+ * WireGuard or libuv: the caller polls the fds. Loop thread only.
+ */
+#ifndef UWG_CLI_UDP_H
+#define UWG_CLI_UDP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "core/pkt.h"
+
+enum {
+	UWG_UDP_BATCH = 64,           /* datagrams per recvmmsg/sendmmsg call */
+	UWG_UDP_SOCKBUF = 7 << 20,    /* SO_RCVBUF/SO_SNDBUF, as wireguard-go asks */
+	UWG_UDP_CMSG_SPACE = 128,     /* per message; room for pktinfo and later GSO/GRO */
+};
+
+enum uwg_udp_family { UWG_UDP_V4 = 0, UWG_UDP_V6 = 1, UWG_UDP_NFAMILIES = 2 };
+
+/* A freshly bound socket pair, not yet installed (so a failed rebind changes nothing). */
+struct uwg_udp_socks {
+	int fd[UWG_UDP_NFAMILIES]; /* -1 if that family is unavailable on this host */
+	uint16_t port;
+};
+
+struct uwg_udp_stats {
+	uint64_t rx_truncated;  /* datagram larger than a packet buffer */
+	uint64_t rx_pool_empty; /* read and dropped: no packet buffer free */
+	uint64_t rx_errors;
+	uint64_t tx_errors;     /* sendmsg failed for that datagram (no route, ...) */
+	uint64_t tx_no_socket;  /* no socket of the endpoint's family */
+	uint64_t tx_src_cleared; /* sticky source no longer usable, resent without it */
+};
+
+struct uwg_udp {
+	struct uwg_pool *pool;
+	struct uwg_udp_socks socks;
+	uint32_t fwmark;
+	struct uwg_pktq txq[UWG_UDP_NFAMILIES];
+	struct uwg_udp_stats stats;
+	/*
+	 * Called when sending from ep's sticky source failed (the address is
+	 * gone or unroutable), so the owner of the endpoint can forget it.
+	 */
+	void (*src_failed)(void *ctx, const struct uwg_endpoint *ep);
+	void *ctx;
+	/* Batch scratch, allocated once in uwg_udp_init. */
+	struct uwg_udp_scratch *scratch;
+};
+
+/* No sockets yet. 0 or -ENOMEM. */
+int uwg_udp_init(struct uwg_udp *u, struct uwg_pool *pool);
+/* Closes the sockets and returns queued packets to the pool. */
+void uwg_udp_destroy(struct uwg_udp *u);
+
+/*
+ * Binds a new pair on port (0: a random port free in both families) with
+ * u->fwmark applied. 0, or -errno (-EADDRINUSE).
+ */
+int uwg_udp_open(const struct uwg_udp *u, uint16_t port, struct uwg_udp_socks *out);
+/* Replaces the current sockets with socks (closing the old ones: stop polling them first). */
+void uwg_udp_install(struct uwg_udp *u, const struct uwg_udp_socks *socks);
+/* SO_MARK on both sockets, and on any later pair; 0 clears. 0 or -errno. */
+int uwg_udp_set_fwmark(struct uwg_udp *u, uint32_t mark);
+
+/*
+ * Receives up to max (<= UWG_UDP_BATCH) datagrams from family's socket into
+ * pool packets with pkt->ep filled in. Returns the count (0: nothing
+ * pending) or -errno; the caller owns out[0..count).
+ */
+int uwg_udp_recv(struct uwg_udp *u, enum uwg_udp_family fam, struct uwg_pkt **out, int max);
+
+/* Consumes pkt: queues it for the next flush. */
+void uwg_udp_queue(struct uwg_udp *u, struct uwg_pkt *pkt);
+/* Datagrams waiting in family's queue. */
+uint32_t uwg_udp_pending(const struct uwg_udp *u, enum uwg_udp_family fam);
+/*
+ * Sends what is queued. Returns a bit per family (1 << fam) whose socket
+ * would block: its packets stay queued until the socket is writable.
+ */
+unsigned uwg_udp_flush(struct uwg_udp *u);
+
+#endif

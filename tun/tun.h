@@ -1,0 +1,61 @@
+/*
+ * tun/tun.h - the Linux TUN device: a non-blocking fd, its name, and the link
+ * state (IFF_UP, MTU) the daemon follows. The device may be moved into another
+ * network namespace (`ip link set IF netns NS`) while the fd stays here; the
+ * state queries follow it there. Knows nothing of WireGuard. Loop thread only.
+ */
+#ifndef UWG_TUN_TUN_H
+#define UWG_TUN_TUN_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct uwg_tun {
+	int fd;         /* /dev/net/tun, O_NONBLOCK, IFF_TUN | IFF_NO_PI */
+	char name[IFNAMSIZ];
+	int self_ns;    /* our own network namespace (-1 if unavailable) */
+	dev_t ns_dev;   /* identity of the namespace the device is in */
+	ino_t ns_ino;
+	int ctl;        /* datagram socket in the device's namespace, for ioctls */
+	int nl;         /* NETLINK_ROUTE socket in the device's namespace (RTMGRP_LINK) */
+};
+
+struct uwg_tun_link {
+	bool up;        /* IFF_UP */
+	uint32_t mtu;
+};
+
+/*
+ * Creates (or attaches to) the TUN interface name (< IFNAMSIZ, no '/').
+ * 0, or -errno (-EBUSY if it exists and is in use).
+ */
+int uwg_tun_open(struct uwg_tun *tun, const char *name);
+void uwg_tun_close(struct uwg_tun *tun);
+
+/*
+ * Current state. -EBADFD once the interface is gone (deleted); -EXDEV if the
+ * device moved to another namespace since the helper sockets were opened
+ * (stop polling uwg_tun_monitor_fd, call uwg_tun_follow, ask again); other
+ * -errno for transient failures.
+ */
+int uwg_tun_link_get(struct uwg_tun *tun, struct uwg_tun_link *link);
+/*
+ * Re-opens the helper sockets in the namespace the device is in now (closing
+ * the old ones, so nobody may still poll the old monitor fd). 0 or -errno;
+ * on failure state queries fall back to what can be learned from our side.
+ */
+int uwg_tun_follow(struct uwg_tun *tun);
+
+/* The fd to poll for link-change wake-ups (-1 if none); uwg_tun_follow changes it. */
+int uwg_tun_monitor_fd(const struct uwg_tun *tun);
+/* Reads and discards pending notifications; true if any concerned a link. */
+bool uwg_tun_monitor_drain(struct uwg_tun *tun);
+
+/* One packet; bytes, or -errno (-EAGAIN when none, -EBADFD once the device is gone). */
+ssize_t uwg_tun_read(struct uwg_tun *tun, void *buf, size_t len);
+ssize_t uwg_tun_write(struct uwg_tun *tun, const void *buf, size_t len);
+
+#endif
