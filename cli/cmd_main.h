@@ -1,0 +1,35 @@
+/*
+ * cli/cmd_main.h - entry points of the wg and wg-quick style subcommands
+ * (cli/cmd_*.c) for the table in cli/commands.c, plus the printers shared
+ * between them (show, showconf, SaveConfig) and the unit tests. Each *_main
+ * gets argv[0] = the subcommand name and returns the exit status. Main thread.
+ */
+#ifndef UWG_CLI_CMD_MAIN_H
+#define UWG_CLI_CMD_MAIN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "cli/config.h"
+
+int uwg_cmd_up_main(int argc, char **argv);
+int uwg_cmd_down_main(int argc, char **argv);
+int uwg_cmd_save_main(int argc, char **argv);
+int uwg_cmd_strip_main(int argc, char **argv);
+int uwg_cmd_show_main(int argc, char **argv);
+int uwg_cmd_showconf_main(int argc, char **argv);
+int uwg_cmd_set_main(int argc, char **argv);
+int uwg_cmd_genkey_main(int argc, char **argv);
+int uwg_cmd_genpsk_main(int argc, char **argv);
+int uwg_cmd_pubkey_main(int argc, char **argv);
+
+/* `wg show IF` output for dev (peers get sorted by latest handshake); now = time(NULL). */
+void uwg_cmd_show_pretty(FILE *f, const char *ifname, struct uwg_conf *dev, bool color, time_t now);
+/* `wg show IF PARAM` (with_ifname: the `all` form); false if param is unknown. */
+bool uwg_cmd_show_field(FILE *f, const char *ifname, const struct uwg_conf *dev, const char *param,
+			bool with_ifname);
+/* `wg showconf IF` output; the "[Interface]\n" line is left out when skip_header. */
+void uwg_cmd_showconf_write(FILE *f, const struct uwg_conf *dev, bool skip_header);
+
+#endif

@@ -1,0 +1,706 @@
+/*
+ * cli/cmd_quick.c - shared wg-quick machinery: config lookup, processes and
+ * hooks, signals during up/down, the state file of what `up` added and its
+ * undo, DNS through resolvconf, and SaveConfig. Main thread only.
+ */
+#include "cli/cmd_quick.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cmd_main.h"
+#include "cli/uapi_client.h"
+
+void uwg_quick_trace(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("[#] ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+int uwg_quick_locate(struct uwg_quick *q, const char *arg, const char *cmd)
+{
+	const char *base, *dir_end;
+	char dir[PATH_MAX];
+	struct stat st, dst;
+	size_t n;
+
+	memset(q, 0, sizeof(*q));
+	uwg_conf_init(&q->conf);
+	if (uwg_conf_valid_ifname(arg) && !ends_with(arg, ".conf"))
+		snprintf(q->path, sizeof(q->path), "/etc/wireguard/%s.conf", arg);
+	else if ((size_t)snprintf(q->path, sizeof(q->path), "%s", arg) >= sizeof(q->path))
+		goto bad_name;
+	base = strrchr(q->path, '/');
+	base = base ? base + 1 : q->path;
+	n = strlen(base);
+	if (n <= 5 || !ends_with(base, ".conf") || n - 5 > UWG_CONF_IFNAME_MAX)
+		goto bad_name;
+	memcpy(q->ifname, base, n - 5);
+	q->ifname[n - 5] = '\0';
+	if (!uwg_conf_valid_ifname(q->ifname))
+		goto bad_name;
+	if (stat(q->path, &st) < 0) {
+		fprintf(stderr, "uwg %s: `%s' does not exist\n", cmd, q->path);
+		return -1;
+	}
+	/* wg-quick's test: both the file and its directory open to others. */
+	dir_end = strrchr(q->path, '/');
+	if (!dir_end)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(dir_end == q->path ? 1 : dir_end - q->path),
+			 q->path);
+	if (!stat(dir, &dst) && (st.st_mode & dst.st_mode & 0007))
+		fprintf(stderr, "Warning: `%s' is world accessible\n", q->path);
+	return 0;
+bad_name:
+	fprintf(stderr, "uwg %s: `%s': the config file must be a valid interface name "
+		"([a-zA-Z0-9_=+.-], 1-15 characters) followed by .conf\n", cmd, arg);
+	return -1;
+}
+
+int uwg_quick_load(struct uwg_quick *q, const char *arg, const char *cmd)
+{
+	char err[UWG_CONF_ERR_LEN];
+
+	if (uwg_quick_locate(q, arg, cmd))
+		return -1;
+	if (uwg_conf_load(&q->conf, q->path, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		uwg_conf_free(&q->conf);
+		return -1;
+	}
+	return 0;
+}
+
+void uwg_quick_free(struct uwg_quick *q)
+{
+	uwg_conf_free(&q->conf);
+}
+
+static sigset_t blocked, saved;
+static bool signals_blocked;
+
+void uwg_quick_block_signals(void)
+{
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGINT);
+	sigaddset(&blocked, SIGTERM);
+	sigaddset(&blocked, SIGHUP);
+	sigprocmask(SIG_BLOCK, &blocked, &saved);
+	signals_blocked = true;
+}
+
+bool uwg_quick_interrupted(void)
+{
+	sigset_t pending;
+	struct timespec zero = { 0, 0 };
+	bool any = false;
+
+	if (!signals_blocked || sigpending(&pending) < 0)
+		return false;
+	while (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM) ||
+	       sigismember(&pending, SIGHUP)) {
+		any = true;
+		if (sigtimedwait(&blocked, NULL, &zero) < 0 || sigpending(&pending) < 0)
+			break;
+	}
+	return any;
+}
+
+int uwg_quick_run(char *const argv[], const char *stdin_text)
+{
+	int pipefd[2] = { -1, -1 }, status;
+	pid_t pid;
+
+	if (stdin_text && pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		int e = -errno;
+
+		if (stdin_text) {
+			close(pipefd[0]);
+			close(pipefd[1]);
+		}
+		return e;
+	}
+	if (pid == 0) {
+		if (signals_blocked)
+			sigprocmask(SIG_SETMASK, &saved, NULL);
+		if (stdin_text && dup2(pipefd[0], STDIN_FILENO) < 0)
+			_exit(127);
+		execvp(argv[0], argv);
+		fprintf(stderr, "uwg: cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (stdin_text) {
+		size_t len = strlen(stdin_text), off = 0;
+
+		close(pipefd[0]);
+		signal(SIGPIPE, SIG_IGN);
+		while (off < len) {
+			ssize_t w = write(pipefd[1], stdin_text + off, len - off);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				break;
+			off += (size_t)w;
+		}
+		close(pipefd[1]);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+/* cmd with every "%i" replaced by ifname (malloc'd). */
+static char *expand(const char *cmd, const char *ifname)
+{
+	size_t n = 0, il = strlen(ifname);
+	char *out, *o;
+
+	for (const char *s = cmd; *s; s++)
+		n += (s[0] == '%' && s[1] == 'i') ? il : 1;
+	out = malloc(n + 1);
+	if (!out)
+		return NULL;
+	o = out;
+	for (const char *s = cmd; *s; s++) {
+		if (s[0] == '%' && s[1] == 'i') {
+			memcpy(o, ifname, il);
+			o += il;
+			s++;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+int uwg_quick_hooks(const struct uwg_quick *q, enum uwg_conf_hook phase)
+{
+	for (size_t i = 0; i < q->conf.n_hooks[phase]; i++) {
+		char *cmd = expand(q->conf.hooks[phase][i], q->ifname);
+		char *argv[] = { "bash", "-c", cmd, NULL };
+		int ret;
+
+		if (!cmd)
+			return -1;
+		uwg_quick_trace("%s", cmd);
+		ret = uwg_quick_run(argv, NULL);
+		if (ret) {
+			fprintf(stderr, "uwg: hook `%s' failed (%s %d)\n", cmd,
+				ret < 0 ? "error" : "exit status", ret < 0 ? -ret : ret);
+			free(cmd);
+			return -1;
+		}
+		free(cmd);
+	}
+	return 0;
+}
+
+/* ---- state file ---- */
+
+unsigned long long uwg_quick_netns_id(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) ? 0 : (unsigned long long)st.st_ino;
+}
+
+void uwg_quick_state_init(struct uwg_quick_state *s, const char *ifname)
+{
+	memset(s, 0, sizeof(*s));
+	snprintf(s->ifname, sizeof(s->ifname), "%s", ifname);
+	s->netns = uwg_quick_netns_id();
+}
+
+void uwg_quick_state_free(struct uwg_quick_state *s)
+{
+	free(s->items);
+	s->items = NULL;
+	s->n = 0;
+}
+
+static void state_path(char *buf, size_t len, const char *ifname, const char *suffix)
+{
+	snprintf(buf, len, "%s/%s.state%s", UWG_QUICK_STATE_DIR, ifname, suffix);
+}
+
+static int family_digit(int family)
+{
+	return family == AF_INET6 ? 6 : 4;
+}
+
+int uwg_quick_state_save(const struct uwg_quick_state *s)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	FILE *f;
+	int fd;
+
+	if (mkdir(UWG_QUICK_STATE_DIR, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	state_path(path, sizeof(path), s->ifname, "");
+	state_path(tmp, sizeof(tmp), s->ifname, ".tmp");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	fprintf(f, "# uwg up state for %s: what `uwg down %s' removes. Do not edit.\n", s->ifname,
+		s->ifname);
+	fprintf(f, "netns %llu\n", s->netns);
+	for (size_t i = 0; i < s->n; i++) {
+		const struct uwg_quick_item *it = &s->items[i];
+		char pfx[UWG_IP_PREFIX_STRLEN];
+
+		switch (it->kind) {
+		case UWG_ITEM_LINK:
+			fprintf(f, "link %s\n", it->name);
+			break;
+		case UWG_ITEM_DNS:
+			fprintf(f, "dns %s\n", it->name);
+			break;
+		case UWG_ITEM_ROUTE:
+			uwg_ip_prefix_format(&it->route.dst, pfx, sizeof(pfx));
+			fprintf(f, "route %s table %u ifindex %d\n", pfx, it->route.table,
+				it->route.ifindex);
+			break;
+		case UWG_ITEM_RULE:
+			fprintf(f, "rule %d priority %u table %u fwmark %u invert %d suppress %d\n",
+				family_digit(it->rule.family), it->rule.priority, it->rule.table,
+				it->rule.fwmark, it->rule.invert ? 1 : 0,
+				it->rule.suppress_prefixlen);
+			break;
+		}
+	}
+	if (fflush(f) || fsync(fd) || ferror(f)) {
+		int e = errno ? -errno : -EIO;
+
+		fclose(f);
+		unlink(tmp);
+		return e;
+	}
+	fclose(f);
+	if (rename(tmp, path) < 0) {
+		int e = -errno;
+
+		unlink(tmp);
+		return e;
+	}
+	return 0;
+}
+
+int uwg_quick_state_add(struct uwg_quick_state *s, const struct uwg_quick_item *it)
+{
+	struct uwg_quick_item *v = realloc(s->items, (s->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	s->items = v;
+	s->items[s->n++] = *it;
+	return uwg_quick_state_save(s);
+}
+
+static bool parse_state_line(const char *line, struct uwg_quick_item *it)
+{
+	char word[64], pfx[64];
+	int fam, inv, sup, idx;
+	unsigned prio, table, mark;
+
+	memset(it, 0, sizeof(*it));
+	if (sscanf(line, "link %63s", word) == 1 && uwg_conf_valid_ifname(word)) {
+		it->kind = UWG_ITEM_LINK;
+		snprintf(it->name, sizeof(it->name), "%s", word);
+		return true;
+	}
+	if (sscanf(line, "dns %63s", word) == 1) {
+		it->kind = UWG_ITEM_DNS;
+		snprintf(it->name, sizeof(it->name), "%s", word);
+		return true;
+	}
+	if (sscanf(line, "route %63s table %u ifindex %d", pfx, &table, &idx) == 3 &&
+	    uwg_ip_prefix_parse(&it->route.dst, pfx, false)) {
+		it->kind = UWG_ITEM_ROUTE;
+		it->route.table = table;
+		it->route.ifindex = idx;
+		return true;
+	}
+	if (sscanf(line, "rule %d priority %u table %u fwmark %u invert %d suppress %d", &fam,
+		   &prio, &table, &mark, &inv, &sup) == 6 && (fam == 4 || fam == 6) && prio) {
+		it->kind = UWG_ITEM_RULE;
+		it->rule.family = fam == 6 ? AF_INET6 : AF_INET;
+		it->rule.priority = prio;
+		it->rule.table = table;
+		it->rule.fwmark = mark;
+		it->rule.invert = inv != 0;
+		it->rule.suppress_prefixlen = sup;
+		return true;
+	}
+	return false;
+}
+
+int uwg_quick_state_load(struct uwg_quick_state *s, const char *ifname)
+{
+	char path[PATH_MAX], line[256];
+	FILE *f;
+
+	uwg_quick_state_init(s, ifname);
+	s->netns = 0;
+	state_path(path, sizeof(path), ifname, "");
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		struct uwg_quick_item it;
+		struct uwg_quick_item *v;
+
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (sscanf(line, "netns %llu", &s->netns) == 1)
+			continue;
+		if (!parse_state_line(line, &it)) {
+			fprintf(stderr, "Warning: %s: ignoring unrecognised line: %s", path, line);
+			continue;
+		}
+		v = realloc(s->items, (s->n + 1) * sizeof(*v));
+		if (!v) {
+			fclose(f);
+			return -ENOMEM;
+		}
+		s->items = v;
+		s->items[s->n++] = it;
+	}
+	fclose(f);
+	return 0;
+}
+
+void uwg_quick_describe_rule(const struct uwg_nl_rule *r, bool add, char *buf, size_t len)
+{
+	char sel[64] = "", tbl[32];
+
+	if (r->fwmark)
+		snprintf(sel, sizeof(sel), "%sfwmark %u ", r->invert ? "not " : "", r->fwmark);
+	if (r->table == 254)
+		snprintf(tbl, sizeof(tbl), "main");
+	else
+		snprintf(tbl, sizeof(tbl), "%u", r->table);
+	if (r->suppress_prefixlen >= 0)
+		snprintf(buf, len, "ip -%d rule %s %stable %s suppress_prefixlength %d priority %u",
+			 family_digit(r->family), add ? "add" : "delete", sel, tbl,
+			 r->suppress_prefixlen, r->priority);
+	else
+		snprintf(buf, len, "ip -%d rule %s %stable %s priority %u", family_digit(r->family),
+			 add ? "add" : "delete", sel, tbl, r->priority);
+}
+
+void uwg_quick_describe_route(const struct uwg_nl_route *r, const char *ifname, bool add, char *buf,
+			      size_t len)
+{
+	char pfx[UWG_IP_PREFIX_STRLEN], tbl[32] = "";
+
+	uwg_ip_prefix_format(&r->dst, pfx, sizeof(pfx));
+	if (r->table != 254)
+		snprintf(tbl, sizeof(tbl), " table %u", r->table);
+	snprintf(buf, len, "ip -%d route %s %s dev %s%s", family_digit(r->dst.family),
+		 add ? "add" : "delete", pfx, ifname, tbl);
+}
+
+/* Deletes the link and waits (up to 5 s) for its daemon to drop the UAPI socket. */
+static int remove_link(struct uwg_netlink *nl, const char *name)
+{
+	int idx = uwg_netlink_link_index(nl, name), err = 0;
+
+	if (idx > 0) {
+		uwg_quick_trace("ip link delete dev %s", name);
+		err = uwg_netlink_link_delete(nl, idx);
+		if (err == -ENODEV)
+			err = 0;
+		if (err)
+			fprintf(stderr, "uwg: cannot delete %s: %s\n", name, strerror(-err));
+	}
+	for (int i = 0; i < 250 && uwg_uapi_client_exists(name); i++) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
+	return err;
+}
+
+int uwg_quick_state_undo(struct uwg_quick_state *s, struct uwg_netlink *nl)
+{
+	char path[PATH_MAX], buf[256];
+	bool same_ns = !s->netns || s->netns == uwg_quick_netns_id();
+	int failed = 0;
+
+	if (!same_ns)
+		fprintf(stderr, "Warning: %s was brought up in another network namespace; its "
+			"routes and rules there are left alone\n", s->ifname);
+	for (size_t i = s->n; i-- > 0;) {
+		const struct uwg_quick_item *it = &s->items[i];
+		int err = 0;
+
+		switch (it->kind) {
+		case UWG_ITEM_RULE:
+			if (!same_ns)
+				continue;
+			uwg_quick_describe_rule(&it->rule, false, buf, sizeof(buf));
+			uwg_quick_trace("%s", buf);
+			err = uwg_netlink_rule_del(nl, &it->rule);
+			break;
+		case UWG_ITEM_ROUTE:
+			if (!same_ns)
+				continue;
+			/* Routes through the link vanish with it; only ones still there matter. */
+			uwg_quick_describe_route(&it->route, s->ifname, false, buf, sizeof(buf));
+			err = uwg_netlink_route_del(nl, &it->route);
+			if (err == -ENODEV || err == -EINVAL)
+				err = 0;
+			break;
+		case UWG_ITEM_DNS:
+			err = uwg_quick_dns_unset(it->name);
+			break;
+		case UWG_ITEM_LINK:
+			if (!same_ns)
+				continue;
+			err = remove_link(nl, it->name);
+			break;
+		}
+		if (err == -ENOENT)
+			err = 0;
+		if (err) {
+			if (it->kind == UWG_ITEM_RULE || it->kind == UWG_ITEM_ROUTE)
+				fprintf(stderr, "uwg: %s: %s\n", buf, strerror(-err));
+			failed++;
+		}
+	}
+	state_path(path, sizeof(path), s->ifname, "");
+	if (!failed)
+		unlink(path);
+	return failed;
+}
+
+/* ---- DNS ---- */
+
+static bool have_program(const char *name)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+
+	if (!path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, name);
+		if (n && !access(buf, X_OK))
+			return true;
+		path += n + (path[n] == ':');
+	}
+	return false;
+}
+
+/* resolvconf's record name: "PREFIX.IF" when interface-order has a "PREFIX*" line. */
+static void dns_record(const char *ifname, char *buf, size_t len)
+{
+	FILE *f = fopen("/etc/resolvconf/interface-order", "re");
+	char line[128];
+
+	snprintf(buf, len, "%s", ifname);
+	while (f && fgets(line, sizeof(line), f)) {
+		size_t n = strspn(line, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "0123456789-");
+
+		if (n && line[n] == '*' && (line[n + 1] == '\n' || !line[n + 1])) {
+			snprintf(buf, len, "%.*s.%s", (int)n, line, ifname);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
+int uwg_quick_dns_set(const struct uwg_quick *q, struct uwg_quick_state *s)
+{
+	const struct uwg_conf *c = &q->conf;
+	struct uwg_quick_item it = { .kind = UWG_ITEM_DNS };
+	char *text, *argv[] = { "resolvconf", "-a", it.name, "-m", "0", "-x", NULL };
+	size_t len = 64;
+	int ret;
+
+	if (!c->n_dns)
+		return 0;
+	if (!have_program("resolvconf")) {
+		fprintf(stderr, "Warning: DNS was not applied: resolvconf(8) is not installed (DNS "
+			"= ");
+		for (size_t i = 0; i < c->n_dns; i++)
+			fprintf(stderr, "%s%s", i ? ", " : "", c->dns[i]);
+		fprintf(stderr, "). Install resolvconf or openresolv, or set the resolver in a "
+			"PostUp hook.\n");
+		return 0;
+	}
+	for (size_t i = 0; i < c->n_dns; i++)
+		len += strlen(c->dns[i]) + 12;
+	for (size_t i = 0; i < c->n_dns_search; i++)
+		len += strlen(c->dns_search[i]) + 1;
+	text = malloc(len);
+	if (!text)
+		return -ENOMEM;
+	text[0] = '\0';
+	for (size_t i = 0; i < c->n_dns; i++) {
+		strcat(text, "nameserver ");
+		strcat(text, c->dns[i]);
+		strcat(text, "\n");
+	}
+	if (c->n_dns_search) {
+		strcat(text, "search");
+		for (size_t i = 0; i < c->n_dns_search; i++) {
+			strcat(text, " ");
+			strcat(text, c->dns_search[i]);
+		}
+		strcat(text, "\n");
+	}
+	dns_record(q->ifname, it.name, sizeof(it.name));
+	uwg_quick_trace("resolvconf -a %s -m 0 -x", it.name);
+	ret = uwg_quick_run(argv, text);
+	free(text);
+	if (ret) {
+		fprintf(stderr, "uwg: resolvconf failed (%d)\n", ret);
+		return -EIO;
+	}
+	return uwg_quick_state_add(s, &it);
+}
+
+int uwg_quick_dns_unset(const char *name)
+{
+	char copy[64];
+	char *argv[] = { "resolvconf", "-d", copy, "-f", NULL };
+
+	snprintf(copy, sizeof(copy), "%s", name);
+	uwg_quick_trace("resolvconf -d %s -f", name);
+	return uwg_quick_run(argv, NULL) ? -EIO : 0;
+}
+
+/* ---- SaveConfig ---- */
+
+int uwg_quick_save_config(const struct uwg_quick *q, struct uwg_netlink *nl)
+{
+	static const char *const hook_names[UWG_HOOK_COUNT] = { "PreUp", "PostUp", "PreDown",
+								"PostDown" };
+	const struct uwg_conf *c = &q->conf;
+	char real[PATH_MAX], tmp[PATH_MAX + 8];
+	struct uwg_conf dev;
+	struct uwg_nl_addr *addrs = NULL;
+	size_t n_addrs = 0;
+	int idx, err, fd;
+	FILE *f;
+
+	if (!realpath(q->path, real)) {
+		fprintf(stderr, "uwg: %s: %s\n", q->path, strerror(errno));
+		return -1;
+	}
+	uwg_conf_init(&dev);
+	uwg_quick_trace("uwg showconf %s", q->ifname);
+	err = uwg_uapi_client_get(q->ifname, &dev);
+	if (err) {
+		fprintf(stderr, "uwg: cannot read %s for SaveConfig: %s\n", q->ifname,
+			strerror(-err));
+		uwg_conf_free(&dev);
+		return -1;
+	}
+	idx = uwg_netlink_link_index(nl, q->ifname);
+	if (idx > 0)
+		uwg_netlink_addr_list(nl, idx, &addrs, &n_addrs);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", real);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f) {
+		fprintf(stderr, "uwg: Could not write configuration file %s: %s\n", tmp,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(addrs);
+		uwg_conf_free(&dev);
+		return -1;
+	}
+	fprintf(f, "[Interface]\n");
+	for (size_t i = 0; i < n_addrs; i++) {
+		char a[UWG_IP_PREFIX_STRLEN];
+		bool configured = false;
+
+		for (size_t j = 0; j < c->n_addrs; j++)
+			configured |= uwg_ip_prefix_equal(&c->addrs[j], &addrs[i].local);
+		/* The kernel's own IPv6 link-local address is not configuration. */
+		if (addrs[i].link_scope && !configured)
+			continue;
+		uwg_ip_prefix_format(&addrs[i].local, a, sizeof(a));
+		fprintf(f, "Address = %s\n", a);
+	}
+	for (size_t i = 0; i < c->n_dns; i++)
+		fprintf(f, "DNS = %s\n", c->dns[i]);
+	for (size_t i = 0; i < c->n_dns_search; i++)
+		fprintf(f, "DNS = %s\n", c->dns_search[i]);
+	if (c->mtu && idx > 0) {
+		uint32_t mtu;
+
+		if (!uwg_netlink_link_mtu(nl, idx, &mtu))
+			fprintf(f, "MTU = %u\n", mtu);
+	}
+	if (c->table_str)
+		fprintf(f, "Table = %s\n", c->table_str);
+	if (c->save_config)
+		fprintf(f, "SaveConfig = true\n");
+	for (int h = 0; h < UWG_HOOK_COUNT; h++)
+		for (size_t i = 0; i < c->n_hooks[h]; i++)
+			fprintf(f, "%s = %s\n", hook_names[h], c->hooks[h][i]);
+	uwg_cmd_showconf_write(f, &dev, true);
+	free(addrs);
+	uwg_conf_free(&dev);
+	if (fflush(f) || fsync(fd) || ferror(f)) {
+		fprintf(stderr, "uwg: Could not write configuration file %s\n", tmp);
+		fclose(f);
+		unlink(tmp);
+		return -1;
+	}
+	fclose(f);
+	if (rename(tmp, real) < 0) {
+		fprintf(stderr, "uwg: Could not move configuration file into place: %s\n",
+			strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
