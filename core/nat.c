@@ -806,9 +806,22 @@ static bool is_icmp_error(const struct view *v)
 
 /* ---- rewriting ---- */
 
+/*
+ * Eqn. 3 yields 0 where the covered data sums to -0; only all-zero data sums
+ * to +0 and needs ffff. TCP/UDP (protocol in the pseudo header) never do, an
+ * ICMP echo reply with id, seq and payload all zero does.
+ */
+static bool icmp_all_zero(const struct view *v)
+{
+	for (size_t i = 0; i < v->l4len; i++)
+		if (v->l4[i] && (i < 2 || i > 3))
+			return false;
+	return true;
+}
+
 static void l4csum_update(struct view *v, uint16_t c)
 {
-	if (v->udp && c == 0)
+	if (c == 0 && (v->udp || (!v->pseudo && icmp_all_zero(v))))
 		c = 0xffff;
 	uwg_put_be16(v->csum, c);
 }
@@ -840,9 +853,9 @@ static void set_port(struct view *v, bool src, uint16_t port)
 	old = uwg_get_be16(p);
 	if (old == port)
 		return;
+	uwg_put_be16(p, port); /* first: l4csum_update() may look at the data */
 	if (v->csum)
 		l4csum_update(v, uwg_csum_update16(uwg_get_be16(v->csum), old, port));
-	uwg_put_be16(p, port);
 	if (src)
 		v->sport = port;
 	else

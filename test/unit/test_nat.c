@@ -722,6 +722,15 @@ static void test_snat(void)
 	CHECK_EQ_U64(f_dst(p), CLI_A);
 	CHECK_EQ_U64(f_icmp_id(p), 7);
 	CHECK_EQ_INT(verify(p, n), 0);
+	/* Id 0, seq 0, no payload: the translated reply is all zero and needs ffff. */
+	n = echo_pkt(p, CLI_B, REM, 8, 0, 0, 0);
+	CHECK_EQ_INT(uwg_nat_outbound(nat, p, n, 0, &why), UWG_NAT_TO_WORLD);
+	x2 = f_icmp_id(p);
+	n = echo_pkt(p, REM, PUB, 0, x2, 0, 0);
+	CHECK_EQ_INT(uwg_nat_inbound(nat, p, n, 0, &why), UWG_NAT_TO_TUNNEL);
+	CHECK_EQ_U64(f_icmp_id(p), 0);
+	CHECK_EQ_U64(be16(p + 22), 0xffff);
+	CHECK_EQ_INT(verify(p, n), 0);
 	/* Echo replies outside the id range, and echo requests, belong to the host. */
 	n = echo_pkt(p, REM, PUB, 0, 7, 1, 8);
 	CHECK_EQ_INT(uwg_nat_inbound(nat, p, n, 0, &why), UWG_NAT_NOT_OURS);
@@ -734,7 +743,7 @@ static void test_snat(void)
 	n = echo_pkt(p, REM2, PUB, 0, x, 1, 8);
 	CHECK_EQ_INT(uwg_nat_inbound(nat, p, n, 0, &why), UWG_NAT_DROP);
 	CHECK_EQ_INT(why, UWG_NAT_DROP_NO_FLOW);
-	CHECK_EQ_U64(stats(nat).flows_active, 5);
+	CHECK_EQ_U64(stats(nat).flows_active, 6);
 	uwg_nat_free(nat);
 }
 
