@@ -34,7 +34,9 @@ static uint32_t pow2_at_least(size_t n)
  */
 static uint32_t index_bucket(const struct uwg_index_table *t, uint32_t index)
 {
-	return (index * UINT32_C(0x9e3779b1)) >> 16 & t->mask;
+	uint32_t h = index * UINT32_C(0x9e3779b1);
+
+	return (h ^ h >> 16) & t->mask;
 }
 
 int uwg_index_table_init(struct uwg_index_table *t)

@@ -178,6 +178,33 @@ static void test_psk_mismatch(void)
  * A handshake with nothing but a keepalive staged (persistent keepalive turned
  * on): the initiator confirms with a 32-byte keepalive, counted, not delivered.
  */
+/*
+ * Both sides initiate at the same instant: each consumes the other's
+ * initiation, which replaces its own, so both responses miss. The jittered
+ * retransmits then complete one handshake and both staged packets arrive.
+ */
+static void test_simultaneous_initiation(void)
+{
+	uint8_t ab[256], ba[256];
+	struct tn_node *a, *b;
+	size_t lab, lba;
+
+	tn_init(&net, 25, NULL, true);
+	a = &net.node[0];
+	b = &net.node[1];
+	lab = tn_ping(&net, a, b, 1, ab);
+	lba = tn_ping(&net, b, a, 2, ba);
+	tn_deliver(&net);
+	CHECK_EQ_U64(st(a)->rx_bad_handshake + st(b)->rx_bad_handshake, 2);
+	CHECK(a->tun.head == NULL && b->tun.head == NULL);
+	tn_advance(&net, 5400 * TN_MS);
+	CHECK(tn_tun_expect(&net, b, ab, lab));
+	CHECK(tn_tun_expect(&net, a, ba, lba));
+	CHECK(ping_through(a, b, 3));
+	CHECK(ping_through(b, a, 4));
+	tn_free(&net);
+}
+
 static void test_keepalive_confirmation(void)
 {
 	struct tn_node *a, *b;
@@ -814,6 +841,7 @@ int main(void)
 		for (int initiator = 0; initiator < 2; initiator++)
 			test_handshake(psk, initiator);
 	test_psk_mismatch();
+	test_simultaneous_initiation();
 	test_keepalive_confirmation();
 	test_key_confirmation();
 	test_crypto_routing();
