@@ -84,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct uwg_msg_initiation m;
 	struct uwg_msg_response r;
-	struct uwg_noise_keypairs kps_i, kps_r;
+	static struct uwg_noise_keypairs kps_i, kps_r;
 	struct uwg_noise_keypair *ki, *kr;
 	struct uwg_noise_handshake *hs;
 	struct uwg_endpoint src;

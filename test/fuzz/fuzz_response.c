@@ -86,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct uwg_msg_response m;
 	struct uwg_noise_handshake resp_hs;
-	struct uwg_noise_keypairs kps_i, kps_r;
+	static struct uwg_noise_keypairs kps_i, kps_r;
 	struct uwg_noise_keypair *ki, *kr;
 	struct uwg_endpoint src;
 	uint8_t mode;

@@ -257,7 +257,7 @@ static void test_tai64n(void)
 static void test_vectors(void)
 {
 	for (size_t v = 0; v < ARRAY_SIZE(vectors); v++) {
-		struct party ini, resp;
+		static struct party ini, resp;
 		struct uwg_msg_initiation init, init2;
 		struct uwg_msg_response rmsg, rmsg2;
 		struct uwg_noise_keypair *kpi, *kpr;
@@ -351,7 +351,7 @@ static void test_random_handshakes(void)
 	uwg_random_bytes(other_psk, sizeof(other_psk));
 	for (int with_psk = 0; with_psk < 2; with_psk++) {
 		for (int i = 0; i < 8; i++) {
-			struct party a, b;
+			static struct party a, b;
 			struct uwg_noise_keypair *ka = NULL, *kb = NULL;
 
 			random_party_setup(&a, &b, with_psk ? psk : NULL, with_psk ? psk : NULL);
@@ -370,7 +370,7 @@ static void test_random_handshakes(void)
 
 	/* PSK on one side only, or different PSKs: the initiator rejects the response. */
 	for (int k = 0; k < 3; k++) {
-		struct party a, b;
+		static struct party a, b;
 		struct uwg_msg_initiation init;
 		struct uwg_msg_response r;
 		struct uwg_noise_handshake saved;
@@ -394,7 +394,7 @@ static void test_random_handshakes(void)
 /* Flipping any byte of an initiation: mac1 or the Noise layer must reject it. */
 static void test_tamper_initiation(void)
 {
-	struct party a, b;
+	static struct party a, b;
 	struct uwg_msg_initiation genuine, m;
 	struct uwg_noise_handshake b_saved;
 	uint8_t e[32], pub[32], ts[12];
@@ -470,7 +470,7 @@ static void test_tamper_initiation(void)
 
 static void test_tamper_response(void)
 {
-	struct party a, b;
+	static struct party a, b;
 	struct uwg_msg_initiation init;
 	struct uwg_msg_response genuine, m;
 	struct uwg_noise_handshake a_saved;
@@ -536,7 +536,7 @@ static void make_init(struct party *a, struct uwg_msg_initiation *m, const uint8
 
 static void test_replay_and_flood(void)
 {
-	struct party a, b;
+	static struct party a, b;
 	struct uwg_msg_initiation m1, m2, m0;
 	uint8_t ts0[12], ts1[12], ts2[12];
 	uint64_t t = 1000 * SEC;
@@ -576,7 +576,7 @@ static void test_replay_and_flood(void)
 
 static void test_low_order(void)
 {
-	struct party a, b;
+	static struct party a, b;
 	struct uwg_noise_identity id;
 	uint8_t priv[32], pub[32], e[32], ts[12], point[32];
 	struct uwg_msg_initiation init;
@@ -633,11 +633,11 @@ static void test_low_order(void)
 
 static void test_states(void)
 {
-	struct party a, b;
+	static struct party a, b;
 	struct uwg_msg_initiation init;
 	struct uwg_msg_response r;
 	struct uwg_noise_identity none;
-	struct uwg_noise_keypairs kps;
+	static struct uwg_noise_keypairs kps;
 	uint8_t e[32], pub[32], ts[12];
 
 	random_party_setup(&a, &b, NULL, NULL);
@@ -701,7 +701,7 @@ static void test_states(void)
 
 static void test_keypairs_initiator(void)
 {
-	struct party a, b;
+	static struct party a, b;
 	struct drops da = { .n = 0 }, db = { .n = 0 };
 	struct uwg_noise_index_ops oa = { &da, drop_cb }, ob = { &db, drop_cb };
 	struct uwg_noise_keypair *k1, *k2, *k3, *r;
@@ -748,7 +748,7 @@ static void test_keypairs_initiator(void)
 
 static void test_keypairs_responder(void)
 {
-	struct party a, b;
+	static struct party a, b;
 	struct drops da = { .n = 0 }, db = { .n = 0 };
 	struct uwg_noise_index_ops oa = { &da, drop_cb }, ob = { &db, drop_cb };
 	struct uwg_noise_keypair *r1, *r2, *r3, *r4, *i1, *i2, *i3, *i4;
@@ -808,7 +808,7 @@ static void test_keypairs_responder(void)
  */
 static void test_keypairs_crossed(void)
 {
-	struct party a, b;
+	static struct party a, b;
 	struct drops da = { .n = 0 }, db = { .n = 0 };
 	struct uwg_noise_index_ops oa = { &da, drop_cb }, ob = { &db, drop_cb };
 	struct uwg_noise_keypair *ia, *rb, *c_b, *c_a, *x_b, *x_a;
