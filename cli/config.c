@@ -664,91 +664,92 @@ static bool peer_key(struct uwg_conf_parser *p, const char *key, const char *val
 static bool process(struct uwg_conf_parser *p, char *raw)
 {
 	char *hash = strchr(raw, '#');
-	char *content, *clean, *eq, *ceq, *key, *rawval;
+	char *clean = NULL, *eq, *ceq, *rawval = NULL;
 	const char *canon;
 	char q[80];
 	size_t n = 0;
-	bool ok;
+	bool ok = false;
 
 	/* rawval: everything after the first '=' of the whole line, for hook commands. */
 	eq = strchr(raw, '=');
-	rawval = NULL;
-	if (eq && (!hash || eq < hash))
-		rawval = trim(eq + 1);
+	if (eq && (!hash || eq < hash)) {
+		rawval = strdup(trim(eq + 1));
+		if (!rawval)
+			return fail(p, NULL, "out of memory");
+	}
 	if (hash)
 		*hash = '\0';
-	content = raw;
-	clean = malloc(strlen(content) + 1);
-	if (!clean)
-		return fail(p, NULL, "out of memory");
-	for (char *s = content; *s; s++)
+	clean = malloc(strlen(raw) + 1);
+	if (!clean) {
+		fail(p, NULL, "out of memory");
+		goto out;
+	}
+	for (char *s = raw; *s; s++)
 		if (!isspace((unsigned char)*s))
 			clean[n++] = *s;
 	clean[n] = '\0';
 	if (!n) {
-		free(clean);
-		return true;
+		ok = true;
+		goto out;
 	}
 	if (clean[0] == '[') {
 		int section = !strcasecmp(clean, "[Interface]") ? SECTION_INTERFACE :
 			      !strcasecmp(clean, "[Peer]")      ? SECTION_PEER :
 								  SECTION_NONE;
 
-		if (!end_section(p)) {
-			free(clean);
-			return false;
-		}
+		if (!end_section(p))
+			goto out;
 		if (section == SECTION_NONE) {
 			fail(p, NULL, "unknown section %s (expected [Interface] or [Peer])",
 			     quote(clean, q, sizeof(q)));
-			free(clean);
-			return false;
+			goto out;
 		}
 		p->section = section;
 		if (section == SECTION_PEER) {
 			struct uwg_conf_peer *peer = uwg_conf_add_peer(p->conf);
 
 			if (!peer) {
-				free(clean);
-				return fail(p, NULL, "out of memory");
+				fail(p, NULL, "out of memory");
+				goto out;
 			}
 			peer->line = p->line;
 			peer->flags |= UWG_PEER_REPLACE_ALLOWED_IPS;
 			p->peer_has_key = false;
 			p->peer_line = p->line;
 		}
-		free(clean);
-		return true;
+		ok = true;
+		goto out;
 	}
 	ceq = strchr(clean, '=');
 	if (!ceq || ceq == clean) {
 		fail(p, NULL, "%s is not a \"Key = value\" line", quote(clean, q, sizeof(q)));
-		free(clean);
-		return false;
+		goto out;
 	}
 	*ceq = '\0';
-	key = clean;
 	if (p->section == SECTION_NONE) {
-		fail(p, key, "key outside of a section (expected [Interface] or [Peer] first)");
-		free(clean);
-		return false;
+		fail(p, clean, "key outside of a section (expected [Interface] or [Peer] first)");
+		goto out;
 	}
-	canon = canonical_key(key, p->section);
+	canon = canonical_key(clean, p->section);
 	if (!canon) {
-		fail(p, key, "unknown key in [%s] section", p->section == SECTION_PEER ?
-		     "Peer" : "Interface");
-		free(clean);
-		return false;
+		fail(p, clean, "unknown key in [%s] section",
+		     p->section == SECTION_PEER ? "Peer" : "Interface");
+		goto out;
 	}
-	if (p->section == SECTION_PEER) {
+	if (p->section == SECTION_PEER)
 		ok = peer_key(p, canon, ceq + 1);
-	} else {
-		char *qv = trim(strchr(content, '=') + 1);
-
-		ok = iface_key(p, canon, ceq + 1, qv, rawval ? rawval : "");
+	else
+		ok = iface_key(p, canon, ceq + 1, trim(strchr(raw, '=') + 1),
+			       rawval ? rawval : "");
+out:
+	if (clean) {
+		uwg_memzero(clean, n);
+		free(clean);
 	}
-	uwg_memzero(clean, n);
-	free(clean);
+	if (rawval) {
+		uwg_memzero(rawval, strlen(rawval));
+		free(rawval);
+	}
 	return ok;
 }
 

@@ -201,7 +201,8 @@ int uwg_uapi_client_parse_get(struct uwg_conf *out, const char *text, size_t len
 			else if (!uwg_key_from_hex(peer->public_key, val))
 				ret = -EPROTO;
 		} else if (!strcmp(line, "errno")) {
-			if (!parse_u64(val, 0xffffffffu, &v))
+			/* wg wants 0 here; a daemon's failure is worth passing on, either sign. */
+			if (!parse_u64(val[0] == '-' ? val + 1 : val, 4095, &v))
 				ret = -EPROTO;
 			else if (v)
 				ret = -(int)v;
