@@ -118,7 +118,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	mode = data[0];
-	data++, size--;
+	data++;
+	size--;
 	if (size > 65535)
 		size = 65535;
 	b = &net.node[1];

@@ -71,10 +71,23 @@ static void test_retransmit_and_give_up(void)
 	a = &net.node[0];
 	b = &net.node[1];
 	a->blackhole = true; /* nothing A sends arrives */
+	/* An endpoint with a cached local source, as learnt from a received packet. */
+	{
+		struct uwg_endpoint ep = tn_endpoint(b);
+
+		ep.has_src = true;
+		ep.src.v4 = a->local;
+		uwg_peer_set_endpoint(a->peer, &ep);
+	}
 	t0 = net.now;
 	for (int i = 0; i < 3; i++)
 		tn_ping(&net, a, b, (uint8_t)i, NULL);
 	CHECK_EQ_U64(initiations(a, 0, UINT64_MAX), 1);
+	CHECK(a->log[0].has_src);
+	tn_run_until(&net, a->deadline);
+	/* The first retransmit dropped the cached source (§1.8, §1.11). */
+	CHECK_EQ_U64(initiations(a, 0, UINT64_MAX), 2);
+	CHECK(!a->log[1].has_src);
 
 	/* Each retry 5 s + [0, 333] ms after the previous one. */
 	tn_run_until(&net, t0 + 85 * TN_SEC);

@@ -126,7 +126,8 @@ static void test_handshake(bool with_psk, int initiator)
 	/* A run of mixed traffic both ways, sizes around the padding edges and the MTU. */
 	for (int i = 0; i < 40; i++) {
 		static const size_t sizes[] = {0, 1, 15, 16, 17, 100, 1000, 1392 - 28, 1420 - 48};
-		struct tn_node *from = i & 1 ? a : b, *to = i & 1 ? b : a;
+		struct tn_node *from = i & 1 ? a : b;
+		struct tn_node *to = i & 1 ? b : a;
 		uint8_t buf[1500];
 		size_t len = i & 2 ? tn_ipv6(buf, from->in6, to->in6, sizes[i % 9], (uint8_t)i)
 				   : tn_ipv4(buf, from->in4, to->in4, sizes[i % 9], (uint8_t)i);
@@ -372,9 +373,12 @@ static void test_garbage(void)
 	tn_inject_bytes(&net, b, from, raw, 100);
 	raw[0] = 0;
 	tn_inject_bytes(&net, b, from, raw, 148); /* type 0 */
-	raw[0] = 1, raw[1] = 1;                   /* reserved byte set */
+	raw[0] = 1;
+	raw[1] = 1; /* reserved byte set */
 	tn_inject_bytes(&net, b, from, raw, 148);
-	raw[0] = 4, raw[1] = 0, raw[3] = 0x80;
+	raw[0] = 4;
+	raw[1] = 0;
+	raw[3] = 0x80;
 	tn_inject_bytes(&net, b, from, raw, 64);
 	CHECK_EQ_U64(st(b)->rx_bad_type - before.rx_bad_type, 4);
 	CHECK_EQ_U64(st(b)->rx_bad_length - before.rx_bad_length, 2);
@@ -470,7 +474,8 @@ static void test_roaming(void)
 	tn_inject_bytes(&net, b, attacker(), copy, len);
 	tn_inject_bytes(&net, b, attacker(), init_copy, sizeof(init_copy));
 	memset(raw, 0x11, sizeof(raw));
-	raw[0] = 1, raw[1] = raw[2] = raw[3] = 0;
+	raw[0] = 1;
+	raw[1] = raw[2] = raw[3] = 0;
 	tn_inject_bytes(&net, b, attacker(), raw, sizeof(raw));
 	CHECK_EQ_U64(st(b)->rx_replay, 1);
 	CHECK_EQ_U64(st(b)->rx_bad_auth, 1);
@@ -562,7 +567,8 @@ static void flood(struct tn_node *b, unsigned count)
 
 	for (unsigned i = 0; i < count; i++) {
 		memset(raw, (int)i, sizeof(raw));
-		raw[0] = 1, raw[1] = raw[2] = raw[3] = 0;
+		raw[0] = 1;
+		raw[1] = raw[2] = raw[3] = 0;
 		tn_inject_bytes(&net, b, attacker(), raw, sizeof(raw));
 	}
 }

@@ -235,11 +235,12 @@ static inline void tn_run_until(struct tn *net, uint64_t target)
 		for (int i = 0; i < TN_NODES; i++) {
 			struct tn_node *n = &net->node[i];
 
-			if (n->wg && n->deadline <= target && (!first || n->deadline < first->deadline))
+			if (n->wg && n->deadline != UINT64_MAX && n->deadline <= target &&
+			    (!first || n->deadline < first->deadline))
 				first = n;
 		}
 		if (!first) {
-			if (target > net->now)
+			if (target > net->now && target != UINT64_MAX)
 				net->now = target;
 			tn_deliver(net);
 			return;
@@ -310,8 +311,12 @@ static inline void tn_init(struct tn *net, uint64_t seed, const uint8_t *psk, bo
 		n->addr.sin_port = htons((uint16_t)(TN_PORT0 + i));
 		n->addr.sin_addr.s_addr = htonl(0xcb007201u + (uint32_t)i); /* 203.0.114.1 + i */
 		n->local.s_addr = htonl(0xcb007201u + (uint32_t)i);
-		n->in4[0] = 10, n->in4[1] = 0, n->in4[2] = 0, n->in4[3] = (uint8_t)(1 + i);
-		n->in6[0] = 0xfd, n->in6[15] = (uint8_t)(1 + i);
+		n->in4[0] = 10;
+		n->in4[1] = 0;
+		n->in4[2] = 0;
+		n->in4[3] = (uint8_t)(1 + i);
+		n->in6[0] = 0xfd;
+		n->in6[15] = (uint8_t)(1 + i);
 		tn_keys(n);
 		o.ctx = n;
 		n->wg = uwg_wg_new(&o, &net->pool);
@@ -320,7 +325,8 @@ static inline void tn_init(struct tn *net, uint64_t seed, const uint8_t *psk, bo
 		uwg_wg_set_private_key(n->wg, n->priv);
 	}
 	for (int i = 0; i < TN_NODES; i++) {
-		struct tn_node *n = &net->node[i], *o = &net->node[1 - i];
+		struct tn_node *n = &net->node[i];
+		struct tn_node *o = &net->node[1 - i];
 		struct uwg_endpoint ep = tn_endpoint(o);
 
 		if (uwg_wg_peer_add(n->wg, o->pub, &n->peer) || !n->peer)
@@ -374,18 +380,24 @@ static inline size_t tn_ipv4(uint8_t *p, const uint8_t src[4], const uint8_t dst
 
 	memset(p, 0, 28);
 	p[0] = 0x45;
-	p[2] = (uint8_t)(total >> 8), p[3] = (uint8_t)total;
-	p[4] = 0x12, p[5] = seed;
+	p[2] = (uint8_t)(total >> 8);
+	p[3] = (uint8_t)total;
+	p[4] = 0x12;
+	p[5] = seed;
 	p[6] = 0x40; /* DF */
 	p[8] = 64;
 	p[9] = 17;
 	memcpy(p + 12, src, 4);
 	memcpy(p + 16, dst, 4);
 	c = tn_csum(p, 20);
-	p[10] = (uint8_t)(c >> 8), p[11] = (uint8_t)c;
-	p[20] = 0x30, p[21] = 0x39; /* 12345 */
-	p[22] = 0x00, p[23] = 0x35; /* 53 */
-	p[24] = (uint8_t)((8 + payload) >> 8), p[25] = (uint8_t)(8 + payload);
+	p[10] = (uint8_t)(c >> 8);
+	p[11] = (uint8_t)c;
+	p[20] = 0x30; /* source port 12345 */
+	p[21] = 0x39;
+	p[22] = 0x00; /* destination port 53 */
+	p[23] = 0x35;
+	p[24] = (uint8_t)((8 + payload) >> 8);
+	p[25] = (uint8_t)(8 + payload);
 	for (size_t i = 0; i < payload; i++)
 		p[28 + i] = (uint8_t)(seed + i);
 	return total;
@@ -398,14 +410,18 @@ static inline size_t tn_ipv6(uint8_t *p, const uint8_t src[16], const uint8_t ds
 
 	memset(p, 0, 48);
 	p[0] = 0x60;
-	p[4] = (uint8_t)(plen >> 8), p[5] = (uint8_t)plen;
+	p[4] = (uint8_t)(plen >> 8);
+	p[5] = (uint8_t)plen;
 	p[6] = 17;
 	p[7] = 64;
 	memcpy(p + 8, src, 16);
 	memcpy(p + 24, dst, 16);
-	p[40] = 0x30, p[41] = 0x39;
-	p[42] = 0x00, p[43] = 0x35;
-	p[44] = (uint8_t)(plen >> 8), p[45] = (uint8_t)plen;
+	p[40] = 0x30;
+	p[41] = 0x39;
+	p[42] = 0x00;
+	p[43] = 0x35;
+	p[44] = (uint8_t)(plen >> 8);
+	p[45] = (uint8_t)plen;
 	for (size_t i = 0; i < payload; i++)
 		p[48 + i] = (uint8_t)(seed + i);
 	return 40 + plen;
