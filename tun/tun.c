@@ -221,7 +221,6 @@ bool uwg_tun_monitor_drain(struct uwg_tun *tun)
 		return false;
 	for (int i = 0; i < 64; i++) {
 		ssize_t n = recv(tun->nl, buf, sizeof(buf), MSG_DONTWAIT);
-		int left;
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -230,11 +229,17 @@ bool uwg_tun_monitor_drain(struct uwg_tun *tun)
 				link = true; /* overrun: we lost events, so re-check anyway */
 			break;
 		}
-		left = (int)n;
-		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; NLMSG_OK(h, left);
-		     h = NLMSG_NEXT(h, left))
-			if (h->nlmsg_type == RTM_NEWLINK || h->nlmsg_type == RTM_DELLINK)
+		/* Walked by hand: the NLMSG_* macros trip -Wsign-compare and -Wcast-qual. */
+		for (size_t off = 0; off + sizeof(struct nlmsghdr) <= (size_t)n;) {
+			struct nlmsghdr h;
+
+			memcpy(&h, buf + off, sizeof(h));
+			if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > (size_t)n - off)
+				break;
+			if (h.nlmsg_type == RTM_NEWLINK || h.nlmsg_type == RTM_DELLINK)
 				link = true;
+			off += NLMSG_ALIGN(h.nlmsg_len);
+		}
 	}
 	return link;
 }
