@@ -39,17 +39,22 @@ pass() { printf 'PASS: %s%s\n' "$T_NAME" "${1:+ ($1)}"; exit 0; }
 
 cleanup()
 {
-	local ns ifn d
+	local ns ifn d pids=()
+	# Every process in our namespaces was started by this run (daemons via `uwg up`,
+	# listeners); a daemon keeps its namespace and TUN alive, so stop them by PID first.
 	for ns in "${T_NETNS[@]}"; do
-		ip netns del "$ns" 2>/dev/null
+		pids+=($(ip netns pids "$ns" 2>/dev/null))
 	done
+	[ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2>/dev/null
 	for ifn in "${T_IFS[@]}"; do
-		# Daemons exit when their TUN goes with the namespace; wait for their sockets.
 		for _ in $(seq 1 50); do
 			[ -S "/var/run/wireguard/$ifn.sock" ] || break
 			sleep 0.1
 		done
 		rm -f "/var/run/uwg/$ifn.state" "/var/run/uwg/$ifn.state.tmp"
+	done
+	for ns in "${T_NETNS[@]}"; do
+		ip netns del "$ns" 2>/dev/null
 	done
 	for d in "${T_ETC[@]}"; do
 		rm -rf "$d"
@@ -118,13 +123,15 @@ gen_keys()
 # conf_path NAME: path of a config file for interface NAME in this run's temp dir.
 conf_path() { printf '%s/%s.conf\n' "$T_TMP" "$1"; }
 
+# track_if NAME: an interface this run may bring up (its state file is removed on exit).
+track_if() { T_IFS+=("$1"); }
+
 # write_conf NAME: writes stdin to NAME's config (mode 600) and prints the path.
 write_conf()
 {
 	local p
 	p=$(conf_path "$1")
 	(umask 077; cat >"$p")
-	T_IFS+=("$1")
 	printf '%s\n' "$p"
 }
 
@@ -134,6 +141,8 @@ std_confs()
 {
 	SRV_IF=$(ifname s)
 	CLI_IF=$(ifname c)
+	track_if "$SRV_IF"
+	track_if "$CLI_IF"
 	gen_keys
 	SRV_CONF=$(write_conf "$SRV_IF" <<EOF
 [Interface]
@@ -185,6 +194,9 @@ wait_gone()
 	done
 	return 1
 }
+
+# has PATTERN CMD...: CMD's output matches PATTERN (no pipe, so no SIGPIPE under pipefail).
+has() { local pat=$1 out; shift; out=$("$@" 2>&1); grep -q -e "$pat" <<<"$out"; }
 
 # ping_ok NS ADDR: a few pings, success if any reply.
 ping_ok() { nsx "$1" timeout 10 ping -c 3 -i 0.3 -W 2 "$2" >/dev/null 2>&1; }
