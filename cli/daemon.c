@@ -11,6 +11,7 @@
  */
 #include "cli/daemon.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -178,6 +179,33 @@ static void detach_stdio(void)
 		close(fd);
 }
 
+/*
+ * The caller's other fds (a pipe it reads until EOF, say) must not live on in
+ * the daemon; keep only what the device needs.
+ */
+static void close_inherited(const struct uwg_tun *tun, const struct uwg_uapi_sock *sock,
+			    int ready_fd)
+{
+	const int keep[] = { tun->fd, tun->self_ns, tun->ctl, tun->nl, sock->fd, ready_fd,
+			     uwg_log_file_fd() };
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+		bool kept = fd <= STDERR_FILENO || fd == dirfd(d) || *end || e->d_name[0] == '.';
+
+		for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]) && !kept; i++)
+			kept = keep[i] == fd;
+		if (!kept)
+			close((int)fd);
+	}
+	closedir(d);
+}
+
 /* Parent side: waits for the child's readiness byte or error text. */
 static int wait_ready(int fd, pid_t child, const char *prog)
 {
@@ -282,6 +310,7 @@ int uwg_daemon_main(int argc, char **argv)
 	if (chdir("/") < 0)
 		(void)0;
 	detach_stdio();
+	close_inherited(&tun, &sock, pipefd[1]);
 	if (!o.log_file)
 		uwg_log_to_syslog();
 	return serve(&o, &tun, &sock, pipefd[1]);

@@ -119,6 +119,11 @@ void uwg_log_close(void)
 	lg.sink = SINK_STDERR;
 }
 
+int uwg_log_file_fd(void)
+{
+	return lg.sink == SINK_FILE ? lg.fd : -1;
+}
+
 static const char *level_name(enum uwg_log_level level)
 {
 	switch (level) {

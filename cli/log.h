@@ -33,6 +33,8 @@ void uwg_log_reopen(void);
 /* syslog(3), facility LOG_DAEMON, ident "uwg". */
 void uwg_log_to_syslog(void);
 void uwg_log_close(void);
+/* The log file's fd (-1 if the sink is not a file), to keep when closing inherited fds. */
+int uwg_log_file_fd(void);
 
 void uwg_log(enum uwg_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

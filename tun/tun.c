@@ -2,13 +2,16 @@
  * tun/tun.c - TUN device and link-state queries (see tun/tun.h).
  *
  * The fd works wherever the interface lives, but interface ioctls and
- * netlink only see the namespace their socket was created in. So the helper
- * sockets (ctl for SIOCGIFFLAGS/SIOCGIFMTU, nl for RTMGRP_LINK wake-ups) are
- * created inside the device's namespace, found with TUNGETDEVNETNS, by
- * briefly entering it with setns(2) on this thread. Moving the device is
- * therefore never mistaken for deleting it: deletion is only ever concluded
- * from the TUN fd itself, which reports EBADFD once the interface is gone.
- * Loop thread only.
+ * netlink only see the namespace their socket was created in. While the
+ * device is in our own namespace we keep a ctl socket (SIOCGIFFLAGS,
+ * SIOCGIFMTU) and a NETLINK_ROUTE socket for RTMGRP_LINK wake-ups. Once it is
+ * moved elsewhere (TUNGETDEVNETNS tells where) we keep nothing there, because
+ * any socket or fd we held would keep that namespace - and with it the
+ * device - alive after `ip netns del`; instead each query briefly enters the
+ * namespace with setns(2) on this thread for a throwaway socket, and the
+ * caller polls. Moving the device is therefore never mistaken for deleting
+ * it: deletion is only ever concluded from the TUN fd itself, which reports
+ * EBADFD once the interface is gone. Loop thread only.
  */
 #include "tun/tun.h"
 
@@ -92,7 +95,7 @@ int uwg_tun_follow(struct uwg_tun *tun)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
 	struct stat st;
-	int nsfd, ret;
+	int nsfd, ret = 0;
 
 	nsfd = device_netns(tun);
 	if (nsfd < 0 && errno == EBADFD)
@@ -106,22 +109,20 @@ int uwg_tun_follow(struct uwg_tun *tun)
 		tun->ns_dev = 0;
 		tun->ns_ino = 0;
 	}
-	ret = socket_in(tun, nsfd, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (ret < 0)
-		goto out;
-	tun->ctl = ret;
-	ret = socket_in(tun, nsfd, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			NETLINK_ROUTE);
-	if (ret < 0)
-		goto out;
-	tun->nl = ret;
-	if (bind(tun->nl, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (nsfd >= 0 && tun->self_ns >= 0 && !same_ns(nsfd, tun->self_ns))
+		goto out; /* foreign: nothing kept there, queries enter it one at a time */
+	tun->ctl = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (tun->ctl < 0) {
 		ret = -errno;
-		close(tun->nl);
-		tun->nl = -1;
 		goto out;
 	}
-	ret = 0;
+	tun->nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	if (tun->nl < 0 || bind(tun->nl, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		ret = -errno;
+		if (tun->nl >= 0)
+			close(tun->nl);
+		tun->nl = -1;
+	}
 out:
 	if (nsfd >= 0)
 		close(nsfd);
@@ -168,42 +169,55 @@ void uwg_tun_close(struct uwg_tun *tun)
 	tun->fd = tun->self_ns = -1;
 }
 
+static int query(int sock, const char *name, struct uwg_tun_link *link)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, name, IFNAMSIZ);
+	if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
+		return -errno;
+	link->up = (ifr.ifr_flags & IFF_UP) != 0;
+	if (ioctl(sock, SIOCGIFMTU, &ifr) < 0)
+		return -errno;
+	link->mtu = ifr.ifr_mtu > 0 ? (uint32_t)ifr.ifr_mtu : 0;
+	return 0;
+}
+
 int uwg_tun_link_get(struct uwg_tun *tun, struct uwg_tun_link *link)
 {
 	struct ifreq ifr;
 	struct stat st;
-	int nsfd;
+	int nsfd, sock, ret;
 
 	/* The fd is the authority on whether the interface still exists. */
 	memset(&ifr, 0, sizeof(ifr));
 	if (ioctl(tun->fd, TUNGETIFF, &ifr) < 0)
-		return errno == EBADFD ? -EBADFD : -errno;
+		return -errno;
 	memcpy(tun->name, ifr.ifr_name, IFNAMSIZ); /* follows renames */
 	tun->name[IFNAMSIZ - 1] = '\0';
 
 	nsfd = device_netns(tun);
-	if (nsfd >= 0) {
-		bool moved = fstat(nsfd, &st) == 0 &&
-			     (st.st_dev != tun->ns_dev || st.st_ino != tun->ns_ino);
-
-		close(nsfd);
-		if (moved)
-			return -EXDEV;
-	} else if (errno == EBADFD) {
+	if (nsfd < 0 && errno == EBADFD)
 		return -EBADFD;
+	if (nsfd >= 0 && fstat(nsfd, &st) == 0 &&
+	    (st.st_dev != tun->ns_dev || st.st_ino != tun->ns_ino)) {
+		close(nsfd);
+		return -EXDEV;
 	}
-	if (tun->ctl < 0)
-		return -ENOTCONN;
-
-	memset(&ifr, 0, sizeof(ifr));
-	memcpy(ifr.ifr_name, tun->name, IFNAMSIZ);
-	if (ioctl(tun->ctl, SIOCGIFFLAGS, &ifr) < 0)
-		return -errno;
-	link->up = (ifr.ifr_flags & IFF_UP) != 0;
-	if (ioctl(tun->ctl, SIOCGIFMTU, &ifr) < 0)
-		return -errno;
-	link->mtu = ifr.ifr_mtu > 0 ? (uint32_t)ifr.ifr_mtu : 0;
-	return 0;
+	if (tun->ctl >= 0) {
+		ret = query(tun->ctl, tun->name, link);
+	} else if (nsfd >= 0) {
+		sock = socket_in(tun, nsfd, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		ret = sock < 0 ? sock : query(sock, tun->name, link);
+		if (sock >= 0)
+			close(sock);
+	} else {
+		ret = -ENOTCONN;
+	}
+	if (nsfd >= 0)
+		close(nsfd);
+	return ret;
 }
 
 int uwg_tun_monitor_fd(const struct uwg_tun *tun)

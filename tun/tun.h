@@ -19,8 +19,9 @@ struct uwg_tun {
 	int self_ns;    /* our own network namespace (-1 if unavailable) */
 	dev_t ns_dev;   /* identity of the namespace the device is in */
 	ino_t ns_ino;
-	int ctl;        /* datagram socket in the device's namespace, for ioctls */
-	int nl;         /* NETLINK_ROUTE socket in the device's namespace (RTMGRP_LINK) */
+	/* Only while the device is in our namespace (-1 otherwise: callers poll). */
+	int ctl;        /* datagram socket for SIOCGIFFLAGS/SIOCGIFMTU */
+	int nl;         /* NETLINK_ROUTE socket subscribed to RTMGRP_LINK */
 };
 
 struct uwg_tun_link {
@@ -43,13 +44,15 @@ void uwg_tun_close(struct uwg_tun *tun);
  */
 int uwg_tun_link_get(struct uwg_tun *tun, struct uwg_tun_link *link);
 /*
- * Re-opens the helper sockets in the namespace the device is in now (closing
- * the old ones, so nobody may still poll the old monitor fd). 0 or -errno;
- * on failure state queries fall back to what can be learned from our side.
+ * Notes the namespace the device is in now and re-opens the helper sockets if
+ * that is our own (closing the old ones, so nobody may still poll the old
+ * monitor fd). In a foreign namespace nothing is kept open there (it would
+ * keep a deleted namespace and the device alive): uwg_tun_monitor_fd is -1
+ * and link state must be polled. 0 or -errno.
  */
 int uwg_tun_follow(struct uwg_tun *tun);
 
-/* The fd to poll for link-change wake-ups (-1 if none); uwg_tun_follow changes it. */
+/* The fd to poll for link-change wake-ups (-1: none, poll uwg_tun_link_get); uwg_tun_follow changes it. */
 int uwg_tun_monitor_fd(const struct uwg_tun *tun);
 /* Reads and discards pending notifications; true if any concerned a link. */
 bool uwg_tun_monitor_drain(struct uwg_tun *tun);
