@@ -4,9 +4,11 @@
  * Every connection is a non-blocking fd under a uv_poll_t: replies are
  * written as the socket drains, a chunk at a time, so a get with thousands of
  * allowed IPs neither blocks the loop nor sits in memory. Requests are
- * serialised by a config lock that one connection holds from the first byte
- * of a request until its reply is written (wireguard-go's ipcMutex), so a
- * streaming get never sees peers vanish under it. Loop thread only.
+ * ordered by a reader/writer config lock (wireguard-go's ipcMutex): a set
+ * holds it exclusively from its first key line until its reply is written, a
+ * get or stats shares it while its reply streams, so a streaming get never
+ * sees peers or prefixes vanish under it and never sees half a set. Loop
+ * thread only.
  */
 #include "cli/uapi_server.h"
 
@@ -31,7 +33,8 @@ struct conn {
 	int events;          /* what poll is started with */
 	bool closing;
 	bool eof;
-	bool waiting;        /* has input but another connection holds the lock */
+	bool waiting;        /* has input but the lock is not available */
+	bool reading;        /* holds the lock shared (a get/stats reply is streaming) */
 	uint64_t progress;   /* uv_now of the last byte moved */
 	size_t in_len, in_off;
 	uint8_t in[CONN_IN_BUF];
@@ -47,7 +50,8 @@ struct uwg_uapi_server {
 	uv_timer_t lock_timer;
 	struct conn *conns;
 	unsigned nconns;
-	struct conn *owner;  /* holds the config lock */
+	struct conn *writer; /* holds the config lock exclusively (a set) */
+	unsigned readers;    /* connections holding it shared */
 	struct uwg_wg *wg;
 	const struct uwg_uapi_io *io;
 	void (*gone)(void *ctx);
@@ -169,6 +173,71 @@ static void conn_closed_cb(uv_handle_t *h)
 
 static void wake_waiters(struct uwg_uapi_server *srv);
 
+/* Drops whatever c holds; true if the lock became free for someone else. */
+static bool lock_release(struct conn *c)
+{
+	struct uwg_uapi_server *srv = c->srv;
+
+	if (srv->writer == c) {
+		srv->writer = NULL;
+		return true;
+	}
+	if (c->reading) {
+		c->reading = false;
+		return --srv->readers == 0;
+	}
+	return false;
+}
+
+/*
+ * Feeds buffered input as far as the lock allows: the operation line alone
+ * (it has no effect), then the rest once the lock is held in the mode the
+ * operation needs. False if c must wait; -1 in *err if it must be closed.
+ */
+static bool feed(struct conn *c, int *err)
+{
+	struct uwg_uapi_server *srv = c->srv;
+	const uint8_t *in = c->in + c->in_off;
+	size_t len = c->in_len - c->in_off;
+	long used;
+
+	switch (c->uapi.state) {
+	case UWG_UAPI_IDLE: {
+		const uint8_t *nl = memchr(in, '\n', len);
+
+		if (nl)
+			len = (size_t)(nl - in) + 1;
+		break;
+	}
+	case UWG_UAPI_SET:
+	case UWG_UAPI_SET_SKIP:
+		if (srv->writer != c) {
+			if (srv->writer || srv->readers)
+				return false;
+			srv->writer = c;
+		}
+		break;
+	case UWG_UAPI_GET:
+	case UWG_UAPI_STATS:
+		if (srv->writer && srv->writer != c)
+			return false;
+		break;
+	case UWG_UAPI_REPLYING:
+		return true;
+	}
+	used = uwg_uapi_feed(&c->uapi, in, len);
+	if (used < 0) {
+		*err = -1;
+		return true;
+	}
+	c->in_off += (size_t)used;
+	if (c->uapi.state == UWG_UAPI_REPLYING && srv->writer != c && !c->reading) {
+		c->reading = true;
+		srv->readers++;
+	}
+	return true;
+}
+
 static void conn_close(struct conn *c)
 {
 	struct uwg_uapi_server *srv = c->srv;
@@ -179,11 +248,8 @@ static void conn_close(struct conn *c)
 	/* uv_close stops polling at once; only then may the fd go. */
 	uv_close((uv_handle_t *)&c->poll, conn_closed_cb);
 	close(c->fd);
-	if (srv->owner == c) {
-		srv->owner = NULL;
-		if (!srv->stopping)
-			wake_waiters(srv);
-	}
+	if (lock_release(c) && !srv->stopping)
+		wake_waiters(srv);
 }
 
 static void conn_poll_cb(uv_poll_t *h, int status, int events);
@@ -230,27 +296,21 @@ static void conn_pump(struct conn *c)
 			c->progress = uv_now(srv->loop);
 			continue;
 		}
-		if (srv->owner == c && !uwg_uapi_busy(&c->uapi)) {
-			srv->owner = NULL;
+		if (c->uapi.state == UWG_UAPI_IDLE && lock_release(c))
 			wake_waiters(srv);
-		}
 		if (c->in_off < c->in_len) {
-			long used;
+			int err = 0;
 
-			if (srv->owner && srv->owner != c) {
+			if (!feed(c, &err)) {
 				c->waiting = true;
 				want = 0;
 				break;
 			}
-			used = uwg_uapi_feed(&c->uapi, c->in + c->in_off, c->in_len - c->in_off);
-			if (used < 0) {
+			if (err) {
 				uwg_log_debug("uapi: closing connection: bad request");
 				conn_close(c);
 				return;
 			}
-			c->in_off += (size_t)used;
-			if (uwg_uapi_busy(&c->uapi))
-				srv->owner = c;
 			continue;
 		}
 		if (c->eof) {
@@ -275,10 +335,10 @@ static void conn_pump(struct conn *c)
 		conn_set_events(c, want);
 }
 
-/* The lock is free: let connections that queued input behind it proceed. */
+/* The lock was released: let connections that queued input behind it proceed. */
 static void wake_waiters(struct uwg_uapi_server *srv)
 {
-	for (struct conn *c = srv->conns; c && !srv->owner; c = c->next)
+	for (struct conn *c = srv->conns; c && !srv->writer; c = c->next)
 		if (c->waiting && !c->closing)
 			conn_pump(c);
 }
@@ -337,13 +397,15 @@ static void listen_poll_cb(uv_poll_t *h, int status, int events)
 	}
 }
 
-/* A lock holder that stalls (a half-written request, an unread reply) would block everyone. */
+/* A lock holder that stalls (a half-written set, an unread reply) would block others. */
 static void lock_timer_cb(uv_timer_t *t)
 {
 	struct uwg_uapi_server *srv = t->data;
-	struct conn *c = srv->owner;
 
-	if (c && uv_now(srv->loop) - c->progress > UWG_UAPI_LOCK_TIMEOUT_MS) {
+	for (struct conn *c = srv->conns; c; c = c->next) {
+		if (c->closing || (srv->writer != c && !c->reading) ||
+		    uv_now(srv->loop) - c->progress <= UWG_UAPI_LOCK_TIMEOUT_MS)
+			continue;
 		uwg_log_error("uapi: dropping a connection that held the configuration lock "
 			      "for %d s without progress", UWG_UAPI_LOCK_TIMEOUT_MS / 1000);
 		conn_close(c);
@@ -430,7 +492,8 @@ void uwg_uapi_server_stop(struct uwg_uapi_server *srv)
 	srv->stopping = true;
 	for (struct conn *c = srv->conns; c; c = c->next)
 		conn_close(c);
-	srv->owner = NULL;
+	srv->writer = NULL;
+	srv->readers = 0;
 	uv_close((uv_handle_t *)&srv->listen_poll, handle_closed_cb);
 	uv_close((uv_handle_t *)&srv->inotify_poll, handle_closed_cb);
 	uv_close((uv_handle_t *)&srv->lock_timer, handle_closed_cb);
