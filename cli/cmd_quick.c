@@ -504,6 +504,8 @@ int uwg_quick_state_undo(struct uwg_quick_state *s, struct uwg_netlink *nl)
 		if (err) {
 			if (it->kind == UWG_ITEM_RULE || it->kind == UWG_ITEM_ROUTE)
 				fprintf(stderr, "uwg: %s: %s\n", buf, strerror(-err));
+			else if (it->kind == UWG_ITEM_DNS)
+				fprintf(stderr, "uwg: resolvconf -d %s failed\n", it->name);
 			failed++;
 		}
 	}
