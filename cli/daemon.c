@@ -180,30 +180,36 @@ static void detach_stdio(void)
 }
 
 /*
- * The caller's other fds (a pipe it reads until EOF, say) must not live on in
- * the daemon; keep only what the device needs.
+ * The fds the caller handed us beyond stdio (a pipe it reads until EOF, say),
+ * noted before we open anything of our own, so the daemon can drop exactly
+ * those and never one of ours (or a library's).
  */
-static void close_inherited(const struct uwg_tun *tun, const struct uwg_uapi_sock *sock,
-			    int ready_fd)
+static struct {
+	int fd[256];
+	size_t n;
+} inherited;
+
+static void note_inherited(void)
 {
-	const int keep[] = { tun->fd, tun->self_ns, tun->ctl, tun->nl, sock->fd, ready_fd,
-			     uwg_log_file_fd() };
 	DIR *d = opendir("/proc/self/fd");
 	struct dirent *e;
 
 	if (!d)
 		return;
-	while ((e = readdir(d))) {
+	while ((e = readdir(d)) && inherited.n < sizeof(inherited.fd) / sizeof(inherited.fd[0])) {
 		char *end;
 		long fd = strtol(e->d_name, &end, 10);
-		bool kept = fd <= STDERR_FILENO || fd == dirfd(d) || *end || e->d_name[0] == '.';
 
-		for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]) && !kept; i++)
-			kept = keep[i] == fd;
-		if (!kept)
-			close((int)fd);
+		if (e->d_name[0] != '.' && !*end && fd > STDERR_FILENO && fd != dirfd(d))
+			inherited.fd[inherited.n++] = (int)fd;
 	}
 	closedir(d);
+}
+
+static void close_inherited(void)
+{
+	for (size_t i = 0; i < inherited.n; i++)
+		close(inherited.fd[i]);
 }
 
 /* Parent side: waits for the child's readiness byte or error text. */
@@ -244,6 +250,7 @@ int uwg_daemon_main(int argc, char **argv)
 	int ret, pipefd[2];
 	pid_t pid;
 
+	note_inherited();
 	if (parse_options(argc, argv, &o) < 0)
 		return 1;
 	uwg_log_set_tag(o.ifname);
@@ -310,7 +317,7 @@ int uwg_daemon_main(int argc, char **argv)
 	if (chdir("/") < 0)
 		(void)0;
 	detach_stdio();
-	close_inherited(&tun, &sock, pipefd[1]);
+	close_inherited();
 	if (!o.log_file)
 		uwg_log_to_syslog();
 	return serve(&o, &tun, &sock, pipefd[1]);
