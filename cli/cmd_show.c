@@ -24,7 +24,8 @@
 #define T_CYAN "\x1b[36m"
 
 /* printf that drops the escape sequences when colour is off. */
-static void tprintf(FILE *f, bool color, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void tprintf(FILE *f, bool color, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static void tprintf(FILE *f, bool color, const char *fmt, ...)
 {
 	char small[1024], *buf = small;

@@ -82,10 +82,8 @@ static int apply_device(struct up *u)
 	unsigned saved = c->flags;
 	int err;
 
-	uwg_quick_trace("uwg addconf %s (%s%s%zu peer%s, over %s/%s.sock)", u->q.ifname,
-			c->flags & UWG_DEV_HAS_PRIVATE_KEY ? "private key, " : "",
-			c->flags & UWG_DEV_HAS_LISTEN_PORT ? "listen port, " : "", c->n_peers,
-			c->n_peers == 1 ? "" : "s", UWG_UAPI_CLIENT_DIR, u->q.ifname);
+	uwg_quick_trace("uwg addconf %s <(uwg strip %s)   # %zu peer%s, over the UAPI socket",
+			u->q.ifname, u->q.path, c->n_peers, c->n_peers == 1 ? "" : "s");
 	c->flags &= ~UWG_DEV_REPLACE_PEERS;
 	err = uwg_uapi_client_set(u->q.ifname, c);
 	c->flags = saved;

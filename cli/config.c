@@ -113,7 +113,8 @@ static bool add_str(char ***v, size_t *n, const char *s, size_t len)
 	return true;
 }
 
-struct uwg_conf_peer *uwg_conf_find_peer(struct uwg_conf *conf, const uint8_t key[UWG_CONF_KEY_LEN])
+struct uwg_conf_peer *uwg_conf_find_peer(struct uwg_conf *conf,
+					  const uint8_t key[UWG_CONF_KEY_LEN])
 {
 	for (size_t i = 0; i < conf->n_peers; i++)
 		if (memcmp(conf->peers[i].public_key, key, UWG_CONF_KEY_LEN) == 0)

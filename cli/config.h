@@ -145,7 +145,8 @@ bool uwg_conf_parse_allowed_ips(struct uwg_conf_peer *peer, const char *value, b
 int uwg_conf_resolve_endpoints(struct uwg_conf *conf, const char *file, char *err, size_t errlen);
 
 /* Finds a peer by public key (NULL if absent). */
-struct uwg_conf_peer *uwg_conf_find_peer(struct uwg_conf *conf, const uint8_t key[UWG_CONF_KEY_LEN]);
+struct uwg_conf_peer *uwg_conf_find_peer(struct uwg_conf *conf,
+					  const uint8_t key[UWG_CONF_KEY_LEN]);
 /* Appends an empty peer (NULL on allocation failure); pointers to other peers may move. */
 struct uwg_conf_peer *uwg_conf_add_peer(struct uwg_conf *conf);
 bool uwg_conf_add_aip(struct uwg_conf_peer *peer, const struct uwg_ip_prefix *p, bool remove);

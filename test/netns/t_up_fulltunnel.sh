@@ -71,8 +71,42 @@ after=$(snapshot cli)
 [ "$after" = "$before_cli" ] || fail "client routing differs after crash + up + down:
 $(diff <(printf '%s\n' "$before_cli") <(printf '%s\n' "$after"))"
 
+# Two full tunnels side by side: the second takes table 51821, and each down removes only
+# its own rules.
+CLI2_IF=$(ifname d)
+track_if "$CLI2_IF"
+K2=$("$UWG" genkey)
+P2=$(printf '%s\n' "$K2" | "$UWG" pubkey)
+CLI2_CONF=$(write_conf "$CLI2_IF" <<EOF
+[Interface]
+PrivateKey = $K2
+Address = 10.100.0.3/32
+
+[Peer]
+PublicKey = $SP
+AllowedIPs = 0.0.0.0/0
+Endpoint = 203.0.114.2:51820
+EOF
+)
+uwgx srv set "$SRV_IF" peer "$P2" allowed-ips 10.100.0.3/32 || fail "add second client"
+uwgx cli up "$CLI_CONF" >/dev/null 2>&1 || fail "client up (3)"
+uwgx cli up "$CLI2_CONF" >/dev/null 2>&1 || fail "second client up"
+[ "$(uwgx cli show "$CLI2_IF" fwmark)" = 0xca6d ] || fail "second tunnel's table is not 51821"
+uwgx cli down "$CLI_CONF" >/dev/null 2>&1 || fail "client down (3)"
+has 'not from all fwmark 0xca6d lookup 51821' nsx cli ip -4 rule show ||
+	fail "first down removed the second tunnel's rule"
+[ "$(nsx cli ip -4 rule show | grep -c 'suppress_prefixlength 0')" = 1 ] ||
+	fail "suppress rules after the first down: $(nsx cli ip -4 rule show)"
+has 'lookup 51820' nsx cli ip -4 rule show && fail "first tunnel's rule left behind"
+ping_ok cli 10.100.0.1 || fail "second tunnel broken by the first one's down"
+uwgx cli down "$CLI2_CONF" >/dev/null 2>&1 || fail "second client down"
+wait_gone "$CLI_IF" && wait_gone "$CLI2_IF" || fail "client daemons still running (3)"
+after=$(snapshot cli)
+[ "$after" = "$before_cli" ] || fail "client routing differs after two tunnels:
+$(diff <(printf '%s\n' "$before_cli") <(printf '%s\n' "$after"))"
+
 uwgx srv down "$SRV_CONF" >/dev/null 2>&1 || fail "server down"
 wait_gone "$SRV_IF" || fail "server daemon still running"
 [ "$(snapshot srv)" = "$before_srv" ] || fail "server routing differs after down"
 
-pass "fwmark policy, routed v6 prefix, exact restore, crash recovery"
+pass "fwmark policy, routed v6 prefix, exact restore, crash recovery, two tunnels"
