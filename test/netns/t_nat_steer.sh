@@ -58,14 +58,14 @@ xr ip link set rmt0 up
 xs ip link set wan0 up
 
 # Host services on the server that must keep working, one of them on a port we will map.
-xs timeout 120 socat TCP4-LISTEN:2222,fork,reuseaddr EXEC:cat &
+ip netns exec "$NS" timeout 120 socat TCP4-LISTEN:2222,fork,reuseaddr EXEC:cat &
 PIDS+=($!)
-xs timeout 120 socat UDP4-RECVFROM:5353,fork EXEC:cat &
+ip netns exec "$NS" timeout 120 socat UDP4-RECVFROM:5353,fork EXEC:cat &
 PIDS+=($!)
-xs timeout 120 socat TCP4-LISTEN:8043,fork,reuseaddr SYSTEM:'echo host' &
+ip netns exec "$NS" timeout 120 socat TCP4-LISTEN:8043,fork,reuseaddr SYSTEM:'echo host' &
 PIDS+=($!)
 # The remote's UDP echo for the masquerade probe (7001 stays closed: port unreachable).
-xr timeout 120 socat UDP4-RECVFROM:7000,fork EXEC:cat &
+ip netns exec "$NR" timeout 120 socat UDP4-RECVFROM:7000,fork EXEC:cat &
 PIDS+=($!)
 
 # A foreign ingress filter (lower and higher priority than ours) that must survive.
