@@ -179,7 +179,9 @@ ns_new()
 	ip netns add "$ns" || fail "ip netns add $ns"
 	T_NETNS+=("$ns")
 	ip -n "$ns" link set lo up
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+	# promote_secondaries: removing an address must not take the others of its subnet along.
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+		net.ipv4.conf.all.promote_secondaries=1 net.ipv4.conf.default.promote_secondaries=1
 }
 
 # veth_link A B: a veth pair "v-B" in A and "v-A" in B, both up.
@@ -264,10 +266,12 @@ daemon_register()
 DAEMON_ENV=()
 daemon_start()
 {
-	local ns=$1 ifn=$2 bin=${3:-$UWG_BIN} log="$T_TMP/daemon-$2.log" rc
+	local ns=$1 ifn=$2 bin=${3:-$UWG_BIN} log="$T_TMP/daemon-$2.log" rc extra=()
 	T_IFS+=("$ifn")
-	timeout 20 ip netns exec "$(nsname "$ns")" env "${DAEMON_ENV[@]}" "$bin" "$ifn" \
-		>>"$log" 2>&1 </dev/null
+	# uwg logs to syslog once daemonized unless told otherwise; keep its log with ours.
+	[ "$bin" = "$UWG_BIN" ] && [ "$IS_WGGO" = 0 ] && extra=(--log-file "$log")
+	timeout 20 ip netns exec "$(nsname "$ns")" env LOG_LEVEL="${DAEMON_LOG_LEVEL:-info}" \
+		"${DAEMON_ENV[@]}" "$bin" "${extra[@]}" "$ifn" >>"$log" 2>&1 </dev/null
 	rc=$?
 	[ "$rc" = 0 ] || fail "starting $bin $ifn in ns $ns: exit $rc; log: $(tail -n 5 "$log" | tr '\n' ' ')"
 	[ -S "$WG_RUN/$ifn.sock" ] || fail "$bin $ifn returned but $WG_RUN/$ifn.sock is missing"
@@ -338,6 +342,8 @@ check()
 #   OUTER: 4 | 6 (needs topo_veth or topo_lo first); PSK: 0 | 1;
 #   INIT: a | b = only that side knows the other's endpoint (so it must initiate), both = both.
 #   KEEPALIVE: persistent keepalive seconds on both sides (0 = off).
+#   PAIR_EP_A / PAIR_EP_B (optional) replace the endpoint each side is given for the other
+#   (e.g. a relay's address).
 # Starts daemon A (interface $IFA, inner .129/::1) and B ($IFB, .130/::2), keys KA/KB, pubs
 # PA/PB, brings the TUNs up with inner addresses in namespaces a and b.
 pair_setup()
@@ -366,8 +372,8 @@ pair_setup()
 	tun_up b "$IFB" "$IN4_B" "$IN6_B"
 	local xa=() xb=()
 	[ -n "$pskf" ] && { xa+=(preshared-key "$pskf"); xb+=(preshared-key "$pskf"); }
-	[ "$init" != b ] && xa+=(endpoint "$epb")
-	[ "$init" != a ] && xb+=(endpoint "$epa")
+	[ "$init" != b ] && xa+=(endpoint "${PAIR_EP_B:-$epb}")
+	[ "$init" != a ] && xb+=(endpoint "${PAIR_EP_A:-$epa}")
 	[ "$ka_s" != 0 ] && { xa+=(persistent-keepalive "$ka_s"); xb+=(persistent-keepalive "$ka_s"); }
 	# Responder first: an initiation (or keepalive) sent before the other side knows the
 	# peer would be lost and only retried after REKEY_TIMEOUT (5 s).
@@ -464,6 +470,9 @@ tcp_xfer()
 
 # wg_field NS IF FIELD: one column of `wg show IF FIELD` for the first peer (e.g. endpoints).
 wg_field() { wgx "$1" show "$2" "$3" | head -1 | cut -f2; }
+
+# link_stat NS IF COUNTER: e.g. rx_packets of a link (for TUN: packets the daemon wrote).
+link_stat() { nsx "$1" cat "/sys/class/net/$2/statistics/$3"; }
 
 # ---------- wg show / showconf checks ----------
 
