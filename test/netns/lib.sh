@@ -10,7 +10,8 @@
 # default /usr/bin/wireguard-go), UWG_TEST_KEEP=1 keeps the temp dir for debugging.
 #
 # Addresses (only ever assigned inside this run's namespaces):
-#   outer v4 203.0.114.0/25, outer v6 2001:db8:114::/64, or loopback (topology A);
+#   outer v4 203.0.114.0/26 (.64/26: hosts behind a router), outer v6 2001:db8:114::/64,
+#   or loopback (topology A);
 #   inner v4 203.0.114.128/25, inner v6 2001:db8:241::/64 (on the tunnel interfaces).
 
 set -u -o pipefail
@@ -70,7 +71,7 @@ pass()
 [ -x "$UWG_BIN" ] || { echo "FAIL: $T_NAME: UWG_BIN=$UWG_BIN is not executable"; exit 1; }
 
 # True when the binary under test is wireguard-go (uwg-only checks are skipped then).
-if "$UWG_BIN" --version 2>&1 | grep -q wireguard-go; then
+if [[ "$("$UWG_BIN" --version 2>&1)" == *wireguard-go* ]]; then
 	IS_WGGO=1
 else
 	IS_WGGO=0
@@ -110,7 +111,7 @@ t_pick_id()
 	for i in $(seq 1 50); do
 		id=$(printf '%05x' $(( (RANDOM << 7 ^ RANDOM ^ $$) & 0xfffff )))
 		compgen -G "$WG_RUN/w$id*" >/dev/null && continue
-		ip netns list 2>/dev/null | grep -q "^uwgt$id-" && continue
+		[[ "$(ip netns list 2>/dev/null)" == *"uwgt$id-"* ]] && continue
 		T_ID=$id
 		return 0
 	done
@@ -205,8 +206,8 @@ topo_veth()
 		ns_new a
 		ns_new b
 		veth_link a b
-		ip -n "$(nsname a)" addr add "$OUT4_A/25" dev v-b
-		ip -n "$(nsname b)" addr add "$OUT4_B/25" dev v-a
+		ip -n "$(nsname a)" addr add "$OUT4_A/26" dev v-b
+		ip -n "$(nsname b)" addr add "$OUT4_B/26" dev v-a
 		ip -n "$(nsname a)" addr add "$OUT6_A/64" dev v-b nodad
 		ip -n "$(nsname b)" addr add "$OUT6_B/64" dev v-a nodad
 	fi

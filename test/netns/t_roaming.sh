@@ -47,8 +47,8 @@ sleep 2
 check "change listen port" wgx a set "$IFA" listen-port 10011
 follow "new source port" "$OUT4_A:10011"
 sleep 1
-addr_add a v-b 203.0.114.3/25
-ip -n "$(nsname a)" addr del "$OUT4_A/25" dev v-b || fail "remove old client address"
+addr_add a v-b 203.0.114.3/26
+ip -n "$(nsname a)" addr del "$OUT4_A/26" dev v-b || fail "remove old client address"
 follow "new source address" "203.0.114.3:10011" "$SRC_FALLBACK"
 sleep 1
 check "switch to IPv6 outer" wgx a set "$IFA" peer "$PB" endpoint "[$OUT6_B]:$PORT_B"
