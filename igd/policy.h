@@ -1,0 +1,97 @@
+/*
+ * igd/policy.h - the IGD's mapping policy, pure: which requesters may talk to
+ * the IGD at all (one allowed CIDR), miniupnpd-style allow/deny rules
+ * ("allow 1024-65535 10.100.0.0/24 1024-65535", first match wins, no match =
+ * allow), privileged external ports, the lease clamp, the per-client cap and
+ * the AddAnyPortMapping port walk. No I/O, no allocation, no pupnp: any
+ * thread may call these on a policy it does not modify concurrently.
+ *
+ * Addresses in this header are IPv4 in host byte order (uint32_t, "_h").
+ * Policy verdicts are UPnP error codes (0 = allowed, 606 = not authorized).
+ */
+#ifndef UWG_IGD_POLICY_H
+#define UWG_IGD_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum uwg_igd_policy_limits {
+	UWG_IGD_MAX_RULES = 32,
+	UWG_IGD_MAX_LEASE_S = 604800,      /* IGDv2 PortMappingLeaseDuration range */
+	UWG_IGD_DEFAULT_PER_CLIENT = 16,
+	UWG_IGD_FIRST_UNPRIVILEGED = 1024,
+	UWG_IGD_RULE_TEXT_MAX = 80,        /* longest formatted rule, including the NUL */
+};
+
+struct uwg_igd_rule {
+	bool allow;
+	uint16_t ext_min, ext_max;
+	uint32_t net_h, mask_h; /* internal client must satisfy (ip & mask) == net */
+	uint16_t int_min, int_max;
+};
+
+struct uwg_igd_policy {
+	/*
+	 * Requesters (the TCP peer of the SOAP request) must lie in this CIDR.
+	 * mask 0 at uwg_igd_start() means "derive it from the interface's own
+	 * address and prefix".
+	 */
+	uint32_t allow_net_h, allow_mask_h;
+	bool allow_privileged;   /* external ports < 1024 (default: refused) */
+	bool zero_lease_is_max;  /* lease 0 means max_lease_s (IGDv2) instead of permanent (IGDv1) */
+	uint32_t max_lease_s;    /* longer leases are clamped, never refused; 0 = 604800 */
+	unsigned max_per_client; /* maps one internal client may hold; 0 = unlimited */
+	size_t n_rules;
+	struct uwg_igd_rule rules[UWG_IGD_MAX_RULES];
+};
+
+/* Defaults: secure, no rules, ext < 1024 refused, 16 maps per client, leases up to 604800 s. */
+void uwg_igd_policy_init(struct uwg_igd_policy *pol);
+
+/*
+ * Parses "allow|deny EXT CLIENT INT": EXT and INT are a port or lo-hi range,
+ * CLIENT is a.b.c.d, a.b.c.d/bits or a.b.c.d/a.b.c.d. Whitespace separated,
+ * text after the fourth field (miniupnpd's description regex) is refused.
+ * -EINVAL on any syntax error, inverted range or host bits set in CLIENT.
+ */
+int uwg_igd_rule_parse(struct uwg_igd_rule *out, const char *text);
+
+/* Canonical text of a rule ("allow 1024-65535 10.0.0.0/8 1024-65535"); returns its length. */
+size_t uwg_igd_rule_format(const struct uwg_igd_rule *rule, char *buf, size_t cap);
+
+/* Appends a rule; -ENOSPC when full. */
+int uwg_igd_policy_add_rule(struct uwg_igd_policy *pol, const struct uwg_igd_rule *rule);
+
+/* Parses a.b.c.d/bits (or a bare address = /32) into net/mask; -EINVAL on error. */
+int uwg_igd_cidr_parse(const char *text, uint32_t *net_h, uint32_t *mask_h);
+
+bool uwg_igd_policy_requester_ok(const struct uwg_igd_policy *pol, uint32_t requester_h);
+
+/*
+ * May client map ext_port to its int_port? 0, or 606 when the privileged
+ * port guard or the first matching rule denies it.
+ */
+int uwg_igd_policy_check(const struct uwg_igd_policy *pol, uint16_t ext_port,
+			 uint32_t client_h, uint16_t int_port);
+
+/* The lease actually granted for a requested one (0 stays 0 = permanent unless zero_lease_is_max). */
+uint32_t uwg_igd_policy_lease(const struct uwg_igd_policy *pol, uint32_t requested_s);
+
+/* Lowest external port the policy could ever allow (1 or 1024). */
+uint16_t uwg_igd_policy_min_port(const struct uwg_igd_policy *pol);
+
+/*
+ * AddAnyPortMapping candidates: start, start+1, start-1, start+2, ... kept
+ * inside [lo, 65535]; next() returns 0 once every port of the range was
+ * produced (each exactly once).
+ */
+struct uwg_igd_port_walk {
+	uint16_t start, lo;
+	uint32_t step;
+};
+
+void uwg_igd_port_walk_init(struct uwg_igd_port_walk *w, uint16_t start, uint16_t lo);
+uint16_t uwg_igd_port_walk_next(struct uwg_igd_port_walk *w);
+
+#endif

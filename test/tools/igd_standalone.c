@@ -1,0 +1,310 @@
+/*
+ * test/tools/igd_standalone.c - runs uwg's IGD (igd/) on one interface with
+ * a libuv loop and the in-memory map table (igd/maptable.c) standing in for
+ * uwg's NAT table, so real UPnP clients (upnpc, external-ip, BitTorrent
+ * clients) can be tested against it without a WireGuard tunnel. Prints
+ * "READY <description url>" once serving, one "MAP <event> ..." line per
+ * table change (add/update/del/expire, the expiry timer runs every second),
+ * "LOG ..." for the IGD's log lines, and final stats on SIGTERM/SIGINT or
+ * when its lifetime (-T, a bound for tests) is over.
+ *
+ * Single-threaded apart from pupnp's own threads (which only talk to igd/).
+ */
+#include "igd/igd.h"
+#include "igd/maptable.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uv.h>
+
+struct app {
+	uv_loop_t *loop;
+	uv_timer_t expiry, lifetime;
+	uv_signal_t sigterm, sigint;
+	struct uwg_igd *igd;
+	struct uwg_igd_maptable table;
+	struct uwg_igd_ops table_ops; /* the maptable's own callbacks */
+	unsigned slow_ms;            /* delay inside every table op (hand-off timeout tests) */
+};
+
+static uint64_t clock_s(void *ctx)
+{
+	(void)ctx;
+	return uv_hrtime() / 1000000000u;
+}
+
+static void print_map(void *ctx, const char *what, const struct uwg_igd_map *m)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	(void)ctx;
+	inet_ntop(AF_INET, &m->int_client, ip, sizeof(ip));
+	printf("MAP %s %s %u -> %s:%u lease=%u desc='%s'\n", what, uwg_igd_proto_str(m->proto),
+	       m->ext_port, ip, m->int_port, m->lease_s, m->desc);
+}
+
+static void slow(const struct app *app)
+{
+	if (app->slow_ms) {
+		struct timespec ts = { (time_t)(app->slow_ms / 1000),
+				       (long)(app->slow_ms % 1000) * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* The ops the IGD gets: the table's, optionally slowed down. */
+static int op_add(void *ctx, const struct uwg_igd_map *map, struct in_addr requester)
+{
+	struct app *app = ctx;
+
+	slow(app);
+	return app->table_ops.add_map(&app->table, map, requester);
+}
+
+static int op_del(void *ctx, uint8_t proto, uint16_t port, struct in_addr requester)
+{
+	struct app *app = ctx;
+
+	slow(app);
+	return app->table_ops.del_map(&app->table, proto, port, requester);
+}
+
+static int op_get(void *ctx, uint8_t proto, uint16_t port, struct uwg_igd_map *out)
+{
+	struct app *app = ctx;
+
+	return app->table_ops.get_map(&app->table, proto, port, out);
+}
+
+static int op_index(void *ctx, uint32_t index, struct uwg_igd_map *out)
+{
+	struct app *app = ctx;
+
+	return app->table_ops.get_map_by_index(&app->table, index, out);
+}
+
+static int op_ext_ip(void *ctx, struct in_addr *out)
+{
+	struct app *app = ctx;
+
+	return app->table_ops.external_ip(&app->table, out);
+}
+
+static void op_counters(void *ctx, struct uwg_igd_counters *out)
+{
+	struct app *app = ctx;
+
+	app->table_ops.counters(&app->table, out);
+}
+
+static void op_log(void *ctx, const char *msg)
+{
+	(void)ctx;
+	printf("LOG %s\n", msg);
+}
+
+static void on_expiry(uv_timer_t *t)
+{
+	struct app *app = t->data;
+
+	uwg_igd_maptable_expire(&app->table);
+}
+
+static void shutdown_app(struct app *app)
+{
+	struct uwg_igd_stats st;
+
+	if (!app->igd)
+		return;
+	uwg_igd_get_stats(app->igd, &st);
+	printf("STATS actions=%llu errors=%llu refused_source=%llu bad_requests=%llu "
+	       "timeouts=%llu\n",
+	       (unsigned long long)st.actions, (unsigned long long)st.errors,
+	       (unsigned long long)st.refused_source, (unsigned long long)st.bad_requests,
+	       (unsigned long long)st.timeouts);
+	uwg_igd_stop(app->igd);
+	app->igd = NULL;
+	uv_close((uv_handle_t *)&app->expiry, NULL);
+	uv_close((uv_handle_t *)&app->lifetime, NULL);
+	uv_close((uv_handle_t *)&app->sigterm, NULL);
+	uv_close((uv_handle_t *)&app->sigint, NULL);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+	(void)signum;
+	shutdown_app(s->data);
+}
+
+static void on_lifetime(uv_timer_t *t)
+{
+	printf("LIFETIME over\n");
+	shutdown_app(t->data);
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: igd_standalone -i IFNAME -a TUNNEL_IP -e EXTERNAL_IP [options]\n"
+		"  -p PORT        HTTP port (pupnp raises it to >= 49152)\n"
+		"  -c CIDR        requesters allowed (default: the interface prefix)\n"
+		"  -m N           maps per client (default 16, 0 = unlimited)\n"
+		"  -r RULE        allow/deny rule, repeatable (\"allow 1024-65535 10.0.0.0/8 1-65535\")\n"
+		"  -P             allow external ports below 1024\n"
+		"  -z             lease 0 means the maximum (IGDv2) instead of permanent\n"
+		"  -L SECONDS     maximum lease (default 604800)\n"
+		"  -n N           table capacity (default 256)\n"
+		"  -R LO-HI       external ports the table refuses with 729\n"
+		"  -u UUID        device uuid (default random)\n"
+		"  -t MS          reply timeout of the pupnp->loop hand-off\n"
+		"  -s MS          sleep MS inside every add/delete (tests the timeout)\n"
+		"  -S             show every client's maps, not just the requester's\n"
+		"  -F             do not attach the source-address socket filter\n"
+		"  -T SECONDS     stop by itself after SECONDS (default 600)\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static struct app app; /* the table is large */
+	struct uwg_igd_config cfg;
+	struct uwg_igd_ops ops;
+	const char *ifname = NULL;
+	struct in_addr tun = { 0 };
+	unsigned long port = 0, cap = 0, lifetime_s = 600;
+	struct uwg_igd_rule rule;
+	int opt, err;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	uwg_igd_config_init(&cfg);
+	while ((opt = getopt(argc, argv, "i:a:e:p:c:m:r:PzL:n:R:u:t:s:SFT:")) != -1) {
+		switch (opt) {
+		case 'i':
+			ifname = optarg;
+			break;
+		case 'a':
+			if (inet_pton(AF_INET, optarg, &tun) != 1)
+				usage();
+			break;
+		case 'e':
+			if (inet_pton(AF_INET, optarg, &app.table.ext_ip) != 1)
+				usage();
+			break;
+		case 'p':
+			port = strtoul(optarg, NULL, 10);
+			break;
+		case 'c':
+			if (uwg_igd_cidr_parse(optarg, &cfg.policy.allow_net_h,
+					       &cfg.policy.allow_mask_h))
+				usage();
+			break;
+		case 'm':
+			cfg.policy.max_per_client = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'r':
+			if (uwg_igd_rule_parse(&rule, optarg) ||
+			    uwg_igd_policy_add_rule(&cfg.policy, &rule)) {
+				fprintf(stderr, "bad rule: %s\n", optarg);
+				return 2;
+			}
+			break;
+		case 'P':
+			cfg.policy.allow_privileged = true;
+			break;
+		case 'z':
+			cfg.policy.zero_lease_is_max = true;
+			break;
+		case 'L':
+			cfg.policy.max_lease_s = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'n':
+			cap = strtoul(optarg, NULL, 10);
+			break;
+		case 'R':
+			if (sscanf(optarg, "%hu-%hu", &app.table.reserved_lo, &app.table.reserved_hi) !=
+			    2)
+				usage();
+			break;
+		case 'u':
+			cfg.uuid = optarg;
+			break;
+		case 't':
+			cfg.reply_timeout_ms = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 's':
+			app.slow_ms = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'S':
+			cfg.show_all_maps = true;
+			break;
+		case 'F':
+			cfg.no_socket_filter = true;
+			break;
+		case 'T':
+			lifetime_s = strtoul(optarg, NULL, 10);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (!ifname || !tun.s_addr || port > 65535)
+		usage();
+
+	{
+		/* init clears the table struct; keep what the options set */
+		struct in_addr ext = app.table.ext_ip;
+		uint16_t lo = app.table.reserved_lo, hi = app.table.reserved_hi;
+
+		uwg_igd_maptable_init(&app.table, cap, clock_s, NULL);
+		app.table.ext_ip = ext;
+		app.table.reserved_lo = lo;
+		app.table.reserved_hi = hi;
+	}
+	app.table.changed = print_map;
+	uwg_igd_maptable_ops(&app.table, &app.table_ops);
+	memset(&ops, 0, sizeof(ops));
+	ops.ctx = &app;
+	ops.add_map = op_add;
+	ops.del_map = op_del;
+	ops.get_map = op_get;
+	ops.get_map_by_index = op_index;
+	ops.external_ip = op_ext_ip;
+	ops.counters = op_counters;
+	ops.log = op_log;
+
+	app.loop = uv_default_loop();
+	err = uwg_igd_start(&app.igd, app.loop, ifname, tun, (uint16_t)port, &cfg, &ops);
+	if (err) {
+		fprintf(stderr, "igd_standalone: uwg_igd_start: %s\n", strerror(-err));
+		uv_run(app.loop, UV_RUN_DEFAULT);
+		return 1;
+	}
+	uv_timer_init(app.loop, &app.expiry);
+	app.expiry.data = &app;
+	uv_timer_start(&app.expiry, on_expiry, 1000, 1000);
+	uv_timer_init(app.loop, &app.lifetime);
+	app.lifetime.data = &app;
+	uv_timer_start(&app.lifetime, on_lifetime, (uint64_t)lifetime_s * 1000, 0);
+	uv_signal_init(app.loop, &app.sigterm);
+	uv_signal_init(app.loop, &app.sigint);
+	app.sigterm.data = app.sigint.data = &app;
+	uv_signal_start(&app.sigterm, on_signal, SIGTERM);
+	uv_signal_start(&app.sigint, on_signal, SIGINT);
+	{
+		struct uwg_igd_stats st;
+
+		uwg_igd_get_stats(app.igd, &st);
+		printf("READY %s filtered_sockets=%u\n", uwg_igd_desc_url(app.igd),
+		       st.filtered_sockets);
+	}
+	uv_run(app.loop, UV_RUN_DEFAULT);
+	uv_loop_close(app.loop);
+	printf("STOPPED\n");
+	return 0;
+}
