@@ -140,8 +140,17 @@ pid_alive()
 	[ -n "$st" ] && [ "$st" != Z ]
 }
 
-# Remember a background helper we started (killed on cleanup).
-bg_track() { T_BG+=("$1"); }
+# bg_run NS OUT ERR CMD...: start CMD in the background inside NS. Not in a subshell, so
+# BG_PID is the command itself (ip netns exec execs it) and a signal reaches it; it is
+# tracked and stopped on cleanup. Wrap CMD in `timeout` to bound it.
+bg_run()
+{
+	local ns=$1 out=$2 err=$3
+	shift 3
+	ip netns exec "$(nsname "$ns")" "$@" >"$out" 2>"$err" </dev/null &
+	BG_PID=$!
+	T_BG+=("$BG_PID")
+}
 
 # wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds; 1 on timeout.
 wait_for()
@@ -448,9 +457,8 @@ tcp_xfer()
 	else
 		listen="TCP4-LISTEN:$port,reuseaddr"; connect="TCP4:$addr:$port"
 	fi
-	nsx "$dst" timeout "$secs" socat -u "$listen" "CREATE:$out" 2>"$out.err" &
-	lpid=$!
-	bg_track "$lpid"
+	bg_run "$dst" /dev/null "$out.err" timeout "$secs" socat -u "$listen" "CREATE:$out"
+	lpid=$BG_PID
 	if ! wait_for 5 sh -c "ip netns exec $(nsname "$dst") ss -Htln 'sport = :$port' | grep -q ."; then
 		log "tcp_xfer: listener on $dst:$port did not come up"
 		return 1

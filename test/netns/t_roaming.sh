@@ -23,15 +23,12 @@ ep=$(wg_field b "$IFB" endpoints)
 assert_eq "$ep" "$OUT4_A:$PORT_A" "server endpoint before roaming"
 
 # Bounded background traffic: 25 s of pings at 10/s and an iperf3 TCP stream for 14 s.
-nsx b timeout 40 iperf3 -s -1 -B "$IN4_B" -p 5301 >"$T_TMP/iperf-s.log" 2>&1 &
-bg_track $!
+bg_run b "$T_TMP/iperf-s.log" "$T_TMP/iperf-s.err" timeout 40 iperf3 -s -1 -B "$IN4_B" -p 5301
 wait_for 5 sh -c "ip netns exec $(nsname b) ss -Htln 'sport = :5301' | grep -q ." || fail "iperf3 server did not start"
-nsx a timeout 40 iperf3 -c "$IN4_B" -p 5301 -t 14 -b 20M >"$T_TMP/iperf-c.log" 2>&1 &
-iperf_pid=$!
-bg_track "$iperf_pid"
-nsx a timeout 40 ping -n -i 0.1 -c 250 -W 2 "$IN4_B" >"$T_TMP/ping.log" 2>&1 &
-ping_pid=$!
-bg_track "$ping_pid"
+bg_run a "$T_TMP/iperf-c.log" "$T_TMP/iperf-c.err" timeout 40 iperf3 -c "$IN4_B" -p 5301 -t 14 -b 20M
+iperf_pid=$BG_PID
+bg_run a "$T_TMP/ping.log" "$T_TMP/ping.err" timeout 40 ping -n -i 0.1 -c 250 -W 2 "$IN4_B"
+ping_pid=$BG_PID
 
 # follow DESCRIPTION EXPECTED_ENDPOINT [SECONDS]: the server's endpoint must become EXPECTED
 # within SECONDS (default 5).
@@ -60,7 +57,7 @@ follow "new IPv6 source address" "[2001:db8:114::3]:10011" "$SRC_FALLBACK"
 
 wait "$iperf_pid"
 rc=$?
-[ "$rc" = 0 ] || fail "iperf3 TCP stream across the moves failed (exit $rc): $(tail -n 3 "$T_TMP/iperf-c.log" | tr '\n' ' ')"
+[ "$rc" = 0 ] || fail "iperf3 TCP stream across the moves failed (exit $rc): $(tail -n 3 "$T_TMP/iperf-c.log" "$T_TMP/iperf-c.err" | tr '\n' ' ')"
 grep -q receiver "$T_TMP/iperf-c.log" || fail "iperf3 printed no receiver summary"
 log "TCP stream: $(grep receiver "$T_TMP/iperf-c.log" | tr -s ' ')"
 ping_ok a "$IN4_B" 3 || fail "ping a->b after roaming failed"
