@@ -296,7 +296,8 @@ static int do_add_any(struct req *r)
 			continue;
 		allowed++;
 		if (!get_map(r, a.proto, p, &cur)) {
-			if (!owned(r, &cur))
+			/* one's own map is only replaced when it was the port asked for */
+			if (!owned(r, &cur) || p != a.ext_port)
 				continue;
 		} else if (full) {
 			/* at the cap only an update of one's own map could succeed */

@@ -167,6 +167,8 @@ static int parse_start_tag(struct cur *c, struct tag *t)
 		while ((colon = memchr(last + 1, ':', (size_t)(name + n - last - 1))) != NULL)
 			last = colon;
 		t->prefix_len = (size_t)(last - name);
+		if (t->prefix_len == 0)
+			return -EINVAL;
 		name = last + 1;
 		n = t->qlen - t->prefix_len - 1;
 	}
