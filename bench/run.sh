@@ -1,0 +1,607 @@
+#!/usr/bin/env bash
+# bench/run.sh - uwg vs Debian wireguard-go, side by side in one sitting (see bench/README.md).
+# Owns: installing what the benchmark needs, a Release build of uwg in its own build dir, the
+# crypto/handshake micro-benchmarks, a two-namespace veth lab with a unique name prefix, the
+# A/B/A/B tunnel scenarios with fresh daemons per block, and the report (table, JSON, PNG).
+# Everything it starts is recorded by PID and stopped on exit; every command is bounded.
+#
+# Usage (root):  bench/run.sh            full: 5 reps x 10 s per scenario
+#                BENCH_QUICK=1 bench/run.sh   quick: 2 reps x 3 s
+# Knobs (env): UWG_BIN REF_BIN BENCH_REPS BENCH_DUR BENCH_HS_DUR BENCH_PINGS BENCH_SCENARIOS
+#   BENCH_OFFLOADS BENCH_PIN BENCH_UDP_RATE BENCH_MICRO BENCH_PLOT BENCH_BUILD_DIR
+#   BENCH_OUT_DIR BENCH_LABEL_A BENCH_LABEL_B BENCH_MAX_SECONDS BENCH_KEEP_TMP
+
+set -u -o pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC_DIR=$(cd "$BENCH_DIR/.." && pwd)
+
+# ---------------------------------------------------------------- configuration
+
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	d_reps=2; d_dur=3; d_hs=3; d_micro_s=0.3; d_micro_runs=3
+else
+	d_reps=5; d_dur=10; d_hs=10; d_micro_s=1; d_micro_runs=5
+fi
+REPS=${BENCH_REPS:-$d_reps}
+DUR=${BENCH_DUR:-$d_dur}
+HS_DUR=${BENCH_HS_DUR:-$d_hs}
+PINGS=${BENCH_PINGS:-200}
+SCENARIOS=${BENCH_SCENARIOS:-"ping tcp1 tcp4 udp1380 udp64 hs"}
+OFFLOADS=${BENCH_OFFLOADS:-default}   # default | off | on  (veth TSO/GSO/GRO)
+PIN=${BENCH_PIN:-none}                # none | split
+UDP_RATE=${BENCH_UDP_RATE:-0}         # iperf3 -b for the UDP floods; 0 = as fast as it can
+MICRO=${BENCH_MICRO:-1}
+PLOT=${BENCH_PLOT:-auto}              # auto (if matplotlib is there) | 1 (install it) | 0
+MICRO_S=${BENCH_MICRO_SECONDS:-$d_micro_s}
+MICRO_RUNS=${BENCH_MICRO_RUNS:-$d_micro_runs}
+BUILD_DIR=${BENCH_BUILD_DIR:-$SRC_DIR/build-bench}
+OUT_DIR=${BENCH_OUT_DIR:-$BENCH_DIR/results}
+LABEL_A=${BENCH_LABEL_A:-uwg}
+LABEL_B=${BENCH_LABEL_B:-wireguard-go}
+BIN_A=${UWG_BIN:-}                    # empty: build uwg Release and use it
+BIN_B=${REF_BIN:-/usr/bin/wireguard-go}
+
+# Debian's interpreter (deps.sh installs it), not whatever python3 is first in PATH: the
+# optional plot needs Debian's python3-matplotlib.
+PY=${BENCH_PYTHON:-/usr/bin/python3}
+[ -x "$PY" ] || PY=$(command -v python3)
+
+die() { echo "bench: error: $*" >&2; exit 1; }
+note() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
+
+num_ok() { [[ "$1" =~ ^[0-9]+$ ]] && [ "$1" -ge "$2" ]; }
+num_ok "$REPS" 1 || die "BENCH_REPS must be >= 1"
+num_ok "$DUR" 1 || die "BENCH_DUR must be whole seconds >= 1"
+num_ok "$HS_DUR" 1 || die "BENCH_HS_DUR must be whole seconds >= 1"
+num_ok "$PINGS" 10 || die "BENCH_PINGS must be >= 10"
+case $OFFLOADS in default|off|on) ;; *) die "BENCH_OFFLOADS: default, off or on" ;; esac
+case $PIN in none|split) ;; *) die "BENCH_PIN: none or split" ;; esac
+for s in $SCENARIOS; do
+	case $s in ping|tcp1|tcp4|udp1380|udp64|hs) ;; *) die "unknown scenario '$s'" ;; esac
+done
+[ "$(id -u)" = 0 ] || die "run as root (network namespaces, TUN devices)"
+
+# Bound the whole run: re-exec under timeout with a budget from the configuration.
+if [ -z "${BENCH_UNDER_TIMEOUT:-}" ]; then
+	n_scen=$(wc -w <<<"$SCENARIOS")
+	block=$(( 40 + n_scen * (DUR + 15) + HS_DUR + PINGS / 50 ))
+	max=${BENCH_MAX_SECONDS:-$(( 900 + 2 * REPS * block * 2 ))}
+	export BENCH_UNDER_TIMEOUT=1
+	exec timeout --foreground -k 20 "$max" bash "$0" "$@"
+fi
+
+# ---------------------------------------------------------------- dependencies and build
+
+note "checking packages (scripts/deps.sh, plus ethtool for the offload report)"
+bash "$SRC_DIR/scripts/deps.sh" || die "scripts/deps.sh failed"
+extra=(ethtool)
+[ "$PLOT" = 1 ] && extra+=(python3-matplotlib)
+missing=()
+for p in "${extra[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	note "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	timeout 600 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+		{ timeout 300 apt-get update -qq && timeout 600 apt-get install -y -qq \
+			--no-install-recommends "${missing[@]}" >/dev/null; } || die "apt-get install ${missing[*]} failed"
+fi
+
+need_build=0
+[ -z "$BIN_A" ] && need_build=1
+[ "$MICRO" = 1 ] && need_build=1
+if [ "$need_build" = 1 ]; then
+	note "building uwg (Release) in $BUILD_DIR"
+	targets=(uwg_core uwg_crypto)
+	[ -z "$BIN_A" ] && targets+=(uwg)
+	timeout 300 cmake -S "$SRC_DIR" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null ||
+		die "cmake configure failed"
+	timeout 900 cmake --build "$BUILD_DIR" -j"$(nproc)" --target "${targets[@]}" >"$BUILD_DIR/bench-build.log" 2>&1 ||
+		{ tail -n 30 "$BUILD_DIR/bench-build.log" >&2; die "build failed (log: $BUILD_DIR/bench-build.log)"; }
+fi
+[ -n "$BIN_A" ] || BIN_A=$BUILD_DIR/uwg
+[ -x "$BIN_A" ] || die "slot A binary $BIN_A is not executable"
+[ -x "$BIN_B" ] || die "slot B binary $BIN_B is not executable"
+
+# ---------------------------------------------------------------- run state
+
+RUN_TS=$(date -u +%Y%m%dT%H%M%SZ)
+TMP=$(mktemp -d "/tmp/uwg-bench.XXXXXX")
+chmod 700 "$TMP"
+RAW=$TMP/raw.jsonl
+MICRO_OUT=$TMP/micro.jsonl
+: >"$RAW"
+: >"$MICRO_OUT"
+
+ID=""
+for _ in $(seq 1 50); do
+	cand=$(printf '%05x' $(( (RANDOM << 7 ^ RANDOM ^ $$) & 0xfffff )))
+	ip netns list 2>/dev/null | grep -q "^ubench$cand-" && continue
+	compgen -G "/var/run/wireguard/ub$cand*" >/dev/null && continue
+	ID=$cand
+	break
+done
+[ -n "$ID" ] || die "cannot pick a unique name prefix"
+NS_A=ubench$ID-a
+NS_B=ubench$ID-b
+IF_A=ub${ID}a
+IF_B=ub${ID}b
+VETH_A=vb       # in NS_A, towards B
+VETH_B=va       # in NS_B, towards A
+OUT_A=203.0.114.1
+OUT_B=203.0.114.2
+IN_A=203.0.114.129
+IN_B=203.0.114.130
+PORT=51820
+IPERF_PORT=5201
+WG_RUN=/var/run/wireguard
+CLK_TCK=$(getconf CLK_TCK)
+
+CREATED_NS=()
+OWNED=()     # "pid:starttime" of every long-lived process we started
+DPID_A=""
+DPID_B=""
+IPERF_PID=""
+
+proc_start_time() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
+pid_alive()
+{
+	local st
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+own() { OWNED+=("$1:$(proc_start_time "$1")"); }
+# Is PID still the very process we started (not a reused PID)?
+is_ours()
+{
+	local p
+	for p in "${OWNED[@]}"; do
+		[ "${p%%:*}" = "$1" ] && pid_alive "$1" && [ "$(proc_start_time "$1")" = "${p#*:}" ] && return 0
+	done
+	return 1
+}
+# stop_pid PID: SIGTERM, up to 5 s, then SIGKILL; only if it is ours.
+stop_pid()
+{
+	local pid=$1 i
+	[ -n "$pid" ] || return 0
+	is_ours "$pid" || return 0
+	kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 1 50); do
+		pid_alive "$pid" || break
+		sleep 0.1
+	done
+	is_ours "$pid" && kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
+cleanup()
+{
+	local rc=$? p i
+	trap - EXIT INT TERM HUP
+	[ "$rc" -ge 128 ] && echo "bench: stopped by a signal (or the BENCH_MAX_SECONDS budget); cleaning up" >&2
+	stop_pid "$IPERF_PID"
+	stop_pid "$DPID_A"
+	stop_pid "$DPID_B"
+	for p in "${OWNED[@]}"; do
+		stop_pid "${p%%:*}"
+	done
+	rm -f "$WG_RUN/$IF_A.sock" "$WG_RUN/$IF_B.sock" "$WG_RUN/$IF_A.name" "$WG_RUN/$IF_B.name"
+	for ((i = ${#CREATED_NS[@]} - 1; i >= 0; i--)); do
+		ip netns del "${CREATED_NS[$i]}" 2>/dev/null
+	done
+	if [ "${BENCH_KEEP_TMP:-0}" = 1 ]; then
+		echo "bench: kept $TMP" >&2
+	else
+		rm -rf "$TMP"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 143' TERM HUP
+trap 'exit 130' INT
+
+nsa() { ip netns exec "$NS_A" "$@"; }
+nsb() { ip netns exec "$NS_B" "$@"; }
+
+# wait_for SECONDS CMD...: poll every 0.05 s.
+wait_for()
+{
+	local end=$(( $(date +%s%N) + $1 * 1000000000 ))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s%N)" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+
+# ---------------------------------------------------------------- micro-benchmarks
+
+if [ "$MICRO" = 1 ]; then
+	note "micro-benchmarks (${MICRO_S} s x $MICRO_RUNS runs per point)"
+	mdir=$BUILD_DIR/micro
+	mkdir -p "$mdir"
+	ssl_cflags=()
+	ssl_libs=()
+	if pkg-config --exists libcrypto 2>/dev/null; then
+		ssl_cflags=(-DBENCH_HAVE_OPENSSL)
+		read -r -a ssl_libs <<<"$(pkg-config --libs libcrypto)"
+	fi
+	for m in crypto handshake; do
+		cc -std=c11 -O2 -D_GNU_SOURCE -Wall -Wextra "${ssl_cflags[@]}" -I"$SRC_DIR" \
+			"$BENCH_DIR/micro_$m.c" "$BUILD_DIR/libuwg_core.a" "$BUILD_DIR/libuwg_crypto.a" \
+			-lsodium "${ssl_libs[@]}" -o "$mdir/micro_$m" || die "compiling bench/micro_$m.c failed"
+	done
+	timeout 600 "$mdir/micro_crypto" "$MICRO_S" "$MICRO_RUNS" >>"$MICRO_OUT" || die "micro_crypto failed"
+	timeout 120 "$mdir/micro_handshake" "$MICRO_S" "$MICRO_RUNS" 0 >>"$MICRO_OUT" || die "micro_handshake failed"
+	timeout 120 "$mdir/micro_handshake" "$MICRO_S" "$MICRO_RUNS" 1 >>"$MICRO_OUT" || die "micro_handshake failed"
+fi
+
+# ---------------------------------------------------------------- lab
+
+note "lab: namespaces $NS_A / $NS_B, veth $OUT_A <-> $OUT_B, tunnel $IN_A <-> $IN_B"
+for ns in "$NS_A" "$NS_B"; do
+	ip netns add "$ns" || die "ip netns add $ns"
+	CREATED_NS+=("$ns")
+	ip -n "$ns" link set lo up
+done
+ip -n "$NS_A" link add "$VETH_A" type veth peer name "$VETH_B" netns "$NS_B" || die "veth"
+ip -n "$NS_A" addr add "$OUT_A/25" dev "$VETH_A"
+ip -n "$NS_B" addr add "$OUT_B/25" dev "$VETH_B"
+ip -n "$NS_A" link set "$VETH_A" up
+ip -n "$NS_B" link set "$VETH_B" up
+
+set_offloads()
+{
+	local ns=$1 dev=$2
+	case $OFFLOADS in
+	off) ip netns exec "$ns" ethtool -K "$dev" tso off gso off gro off >/dev/null 2>&1 ;;
+	on) ip netns exec "$ns" ethtool -K "$dev" tso on gso on gro on >/dev/null 2>&1 ;;
+	default) ;;
+	esac
+}
+set_offloads "$NS_A" "$VETH_A"
+set_offloads "$NS_B" "$VETH_B"
+
+# offload_summary NS DEV: "tso=on gso=on gro=off ..." from ethtool -k.
+offload_summary()
+{
+	ip netns exec "$1" ethtool -k "$2" 2>/dev/null | awk -F': ' '
+		/^tcp-segmentation-offload:/ { o = o " tso=" $2 }
+		/^generic-segmentation-offload:/ { o = o " gso=" $2 }
+		/^generic-receive-offload:/ { o = o " gro=" $2 }
+		/^rx-udp-gro-forwarding:/ { o = o " udp-gro-fwd=" $2 }
+		/^tx-udp-segmentation:/ { o = o " uso=" $2 }
+		/^tx-checksumming:/ { o = o " txcsum=" $2 }
+		END { sub(/^ /, "", o); print o }' | sed 's/ \[fixed\]//g'
+}
+VETH_OFFLOADS="$VETH_A: $(offload_summary "$NS_A" "$VETH_A"); $VETH_B: $(offload_summary "$NS_B" "$VETH_B")"
+note "veth offloads ($OFFLOADS): $VETH_OFFLOADS"
+
+KEY_A=$(wg genkey); KEY_B=$(wg genkey)
+PUB_A=$(wg pubkey <<<"$KEY_A"); PUB_B=$(wg pubkey <<<"$KEY_B")
+(umask 077; printf '%s\n' "$KEY_A" >"$TMP/a.key"; printf '%s\n' "$KEY_B" >"$TMP/b.key")
+
+iperf_a=(); iperf_b=(); pin_a=(); pin_b=()
+if [ "$PIN" = split ]; then
+	pin_a=(taskset -c 0); pin_b=(taskset -c 1); iperf_a=(-A 0); iperf_b=(-A 1)
+fi
+
+iperf_server_start()
+{
+	# Not through the nsb function: a backgrounded function is a subshell, and $! must be
+	# the process itself (ip netns exec execs timeout, which passes SIGTERM on to iperf3).
+	ip netns exec "$NS_B" timeout $(( 3600 * 6 )) iperf3 -s -p "$IPERF_PORT" "${iperf_b[@]}" >"$TMP/iperf-server.log" 2>&1 </dev/null &
+	IPERF_PID=$!
+	own "$IPERF_PID"
+	wait_for 5 sh -c "ip netns exec '$NS_B' ss -Htln 'sport = :$IPERF_PORT' | grep -q ." ||
+		die "iperf3 server did not start"
+}
+
+# Warm-up and a raw-veth reference (iperf3 over the veth, no tunnel; not compared).
+iperf_server_start
+note "raw veth TCP reference (warm-up, ${DUR} s)"
+RAW_VETH_GBPS=null
+if nsa timeout $((DUR + 20)) iperf3 -c "$OUT_B" -p "$IPERF_PORT" -t "$DUR" -J "${iperf_a[@]}" >"$TMP/raw.json" 2>/dev/null; then
+	RAW_VETH_GBPS=$("$PY" "$BENCH_DIR/bench.py" iperf-tcp "$TMP/raw.json" | cut -d' ' -f1)
+fi
+
+# ---------------------------------------------------------------- daemons
+
+# daemon_start SLOT(a|b) BIN: start BIN -f IFNAME in its namespace, wait for TUN + socket.
+daemon_start()
+{
+	local slot=$1 bin=$2 ns ifn pid pinp
+	if [ "$slot" = a ]; then ns=$NS_A; ifn=$IF_A; pinp=("${pin_a[@]}");
+	else ns=$NS_B; ifn=$IF_B; pinp=("${pin_b[@]}"); fi
+	rm -f "$WG_RUN/$ifn.sock"
+	# ip netns exec, env and taskset all exec in place, so $! is the daemon itself.
+	ip netns exec "$ns" env LOG_LEVEL=error "${pinp[@]}" "$bin" -f "$ifn" \
+		>>"$TMP/daemon-$slot.log" 2>&1 </dev/null &
+	pid=$!
+	own "$pid"
+	if ! wait_for 10 sh -c "[ -S '$WG_RUN/$ifn.sock' ] && ip -n '$ns' link show '$ifn'"; then
+		tail -n 5 "$TMP/daemon-$slot.log" >&2
+		die "$bin -f $ifn did not create its TUN and socket within 10 s"
+	fi
+	pid_alive "$pid" || die "$bin -f $ifn exited: $(tail -n 3 "$TMP/daemon-$slot.log")"
+	if [ "$slot" = a ]; then DPID_A=$pid; else DPID_B=$pid; fi
+}
+
+daemons_stop()
+{
+	stop_pid "$DPID_A"
+	stop_pid "$DPID_B"
+	DPID_A=""
+	DPID_B=""
+	rm -f "$WG_RUN/$IF_A.sock" "$WG_RUN/$IF_B.sock"
+}
+
+# pair_up BIN: both daemons, addresses, keys, peers, first handshake.
+pair_up()
+{
+	local bin=$1
+	daemon_start a "$bin"
+	daemon_start b "$bin"
+	ip -n "$NS_A" link set "$IF_A" mtu 1420
+	ip -n "$NS_B" link set "$IF_B" mtu 1420
+	ip -n "$NS_A" addr add "$IN_A/25" dev "$IF_A"
+	ip -n "$NS_B" addr add "$IN_B/25" dev "$IF_B"
+	ip -n "$NS_A" link set "$IF_A" up
+	ip -n "$NS_B" link set "$IF_B" up
+	nsb wg set "$IF_B" private-key "$TMP/b.key" listen-port "$PORT" peer "$PUB_A" \
+		allowed-ips "$IN_A/32" endpoint "$OUT_A:$PORT" || die "wg set on B failed"
+	nsa wg set "$IF_A" private-key "$TMP/a.key" listen-port "$PORT" peer "$PUB_B" \
+		allowed-ips "$IN_B/32" endpoint "$OUT_B:$PORT" || die "wg set on A failed"
+	wait_for 10 sh -c "ip netns exec '$NS_A' ss -Huln 'sport = :$PORT' | grep -q ." || die "A never bound UDP $PORT"
+	wait_for 10 sh -c "ip netns exec '$NS_B' ss -Huln 'sport = :$PORT' | grep -q ." || die "B never bound UDP $PORT"
+	local i
+	for i in $(seq 1 10); do
+		nsa ping -n -q -c 1 -W 1 "$IN_B" >/dev/null 2>&1 && break
+		[ "$i" = 10 ] && die "no ping through the tunnel with $bin"
+	done
+	nsa ping -n -q -c 3 -i 0.2 -W 1 "$IN_B" >/dev/null 2>&1
+}
+
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+kb_to_mb() { [ -n "$1" ] && awk -v x="$1" 'BEGIN { printf "%.2f", x / 1024 }' || echo null; }
+# shellcheck disable=SC2016
+snmp_udp() { ip netns exec "$1" awk -v f="$2" '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == f) c = i; h = 1 } else print $c }' /proc/net/snmp; }
+tun_tx_drops() { ip -n "$1" -s link show "$2" | awk '/TX:/ { getline; print $4; exit }'; }
+
+# busy_pct: whole-machine CPU busy % over 1 s (noise indicator recorded per block).
+busy_pct()
+{
+	local a b
+	a=$(awk '/^cpu / { print $2+$3+$4+$7+$8+$9, $5+$6 }' /proc/stat)
+	sleep 1
+	b=$(awk '/^cpu / { print $2+$3+$4+$7+$8+$9, $5+$6 }' /proc/stat)
+	awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ");
+		busy = y[1] - x[1]; idle = y[2] - x[2]; printf "%.1f", 100 * busy / (busy + idle + 1e-9) }'
+}
+
+# ---------------------------------------------------------------- recording
+
+CUR_LABEL=""; CUR_SLOT=""; CUR_REP=0
+rec()
+{
+	local v=$2
+	[[ "$v" =~ ^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]] || v=null
+	printf '{"slot":"%s","impl":"%s","rep":%d,"metric":"%s","value":%s}\n' \
+		"$CUR_SLOT" "$CUR_LABEL" "$CUR_REP" "$1" "$v" >>"$RAW"
+}
+fdiv() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "null"; else printf "%.6g", a / b }'; }
+
+# ---------------------------------------------------------------- scenarios
+
+sc_ping()
+{
+	local out st
+	out=$(nsa timeout $(( PINGS / 50 + 20 )) ping -n -c "$PINGS" -i 0.01 -W 2 "$IN_B" 2>&1)
+	st=$("$PY" "$BENCH_DIR/bench.py" pingstats <<<"$out")
+	read -r med p99 _replies loss <<<"$st"
+	rec ping_median_ms "$med"
+	rec ping_p99_ms "$p99"
+	rec ping_loss_pct "$loss"
+	note "  ping: median $med ms, p99 $p99 ms, loss $loss %"
+}
+
+# sc_tcp NAME STREAMS
+sc_tcp()
+{
+	local name=$1 streams=$2 ca0 cb0 ca1 cb1 rb0 rb1 out gbps retr secs
+	rb0=$(snmp_udp "$NS_B" RcvbufErrors)
+	ca0=$(cpu_ticks "$DPID_A"); cb0=$(cpu_ticks "$DPID_B")
+	if ! nsa timeout $((DUR + 20)) iperf3 -c "$IN_B" -p "$IPERF_PORT" -t "$DUR" -P "$streams" -J \
+		"${iperf_a[@]}" >"$TMP/$name.json" 2>"$TMP/$name.err"; then
+		note "  $name: iperf3 failed: $(head -c 300 "$TMP/$name.json" "$TMP/$name.err" | tr '\n' ' ')"
+		rec "${name}_gbps" null
+		return
+	fi
+	ca1=$(cpu_ticks "$DPID_A"); cb1=$(cpu_ticks "$DPID_B")
+	rb1=$(snmp_udp "$NS_B" RcvbufErrors)
+	out=$("$PY" "$BENCH_DIR/bench.py" iperf-tcp "$TMP/$name.json") || { rec "${name}_gbps" null; return; }
+	read -r gbps retr secs <<<"$out"
+	local cores_a cores_b cores
+	cores_a=$(awk -v d=$((ca1 - ca0)) -v t="$CLK_TCK" -v s="$secs" 'BEGIN { printf "%.4f", d / t / s }')
+	cores_b=$(awk -v d=$((cb1 - cb0)) -v t="$CLK_TCK" -v s="$secs" 'BEGIN { printf "%.4f", d / t / s }')
+	cores=$(awk -v a="$cores_a" -v b="$cores_b" 'BEGIN { printf "%.4f", a + b }')
+	rec "${name}_gbps" "$gbps"
+	rec "${name}_retrans" "$retr"
+	rec "${name}_cpu_cores" "$cores"
+	rec "${name}_cpu_a_cores" "$cores_a"
+	rec "${name}_cpu_b_cores" "$cores_b"
+	rec "${name}_cpu_per_gbps" "$(fdiv "$cores" "$gbps")"
+	rec "${name}_rcvbuf_errors_b" "$((rb1 - rb0))"
+	note "  $name: $gbps Gbit/s, retrans $retr, daemon CPU $cores cores (A $cores_a, B $cores_b), B RcvbufErrors +$((rb1 - rb0))"
+}
+
+# sc_udp NAME PAYLOAD
+sc_udp()
+{
+	local name=$1 len=$2 out rx off loss secs rb0 rb1 td0 td1
+	rb0=$(snmp_udp "$NS_B" RcvbufErrors)
+	td0=$(tun_tx_drops "$NS_A" "$IF_A")
+	if ! nsa timeout $((DUR + 20)) iperf3 -c "$IN_B" -p "$IPERF_PORT" -u -b "$UDP_RATE" -l "$len" \
+		-t "$DUR" -J "${iperf_a[@]}" >"$TMP/$name.json" 2>"$TMP/$name.err"; then
+		note "  $name: iperf3 failed: $(head -c 300 "$TMP/$name.json" "$TMP/$name.err" | tr '\n' ' ')"
+		rec "${name}_rx_kpps" null
+		return
+	fi
+	rb1=$(snmp_udp "$NS_B" RcvbufErrors)
+	td1=$(tun_tx_drops "$NS_A" "$IF_A")
+	out=$("$PY" "$BENCH_DIR/bench.py" iperf-udp "$TMP/$name.json" "$len") || { rec "${name}_rx_kpps" null; return; }
+	read -r rx off loss secs <<<"$out"
+	rec "${name}_rx_kpps" "$rx"
+	rec "${name}_offered_kpps" "$off"
+	rec "${name}_loss_pct" "$loss"
+	rec "${name}_rcvbuf_errors_b" "$((rb1 - rb0))"
+	rec "${name}_tun_tx_drops_a" "$((td1 - td0))"
+	note "  $name: received $rx kpps of $off offered, loss $loss %, B RcvbufErrors +$((rb1 - rb0)), TUN A tx drops +$((td1 - td0))"
+}
+
+sc_hs()
+{
+	local ca0 cb0 ca1 cb1 out n
+	ca0=$(cpu_ticks "$DPID_A"); cb0=$(cpu_ticks "$DPID_B")
+	out=$(nsa timeout $((HS_DUR + 30)) "$PY" "$BENCH_DIR/bench.py" handshakes \
+		--sock-a "$WG_RUN/$IF_A.sock" --sock-b "$WG_RUN/$IF_B.sock" \
+		--pub-a "$PUB_A" --pub-b "$PUB_B" --ep-a "$OUT_A:$PORT" --ep-b "$OUT_B:$PORT" \
+		--aip-a "$IN_A/32" --aip-b "$IN_B/32" --dst "$IN_B" --duration "$HS_DUR" 2>"$TMP/hs.err")
+	if [ -z "$out" ]; then
+		note "  hs: driver failed: $(tail -n 3 "$TMP/hs.err" | tr '\n' ' ')"
+		rec hs_per_s null
+		return
+	fi
+	ca1=$(cpu_ticks "$DPID_A"); cb1=$(cpu_ticks "$DPID_B")
+	n=$("$PY" -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["completed"] + d["failed"])' "$out")
+	rec hs_per_s "$("$PY" -c 'import json,sys; print(json.loads(sys.argv[1])["per_s"])' "$out")"
+	rec hs_first_rtt_ms "$("$PY" -c 'import json,sys; print(json.loads(sys.argv[1])["first_rtt_ms_median"])' "$out")"
+	rec hs_cycle_ms "$("$PY" -c 'import json,sys; print(json.loads(sys.argv[1])["cycle_ms_median"])' "$out")"
+	rec hs_uapi_ms "$("$PY" -c 'import json,sys; print(json.loads(sys.argv[1])["uapi_ms_median"])' "$out")"
+	rec hs_failed "$("$PY" -c 'import json,sys; print(json.loads(sys.argv[1])["failed"])' "$out")"
+	rec hs_cpu_us "$(awk -v d=$((ca1 - ca0 + cb1 - cb0)) -v t="$CLK_TCK" -v n="$n" 'BEGIN { if (n > 0) printf "%.2f", d / t / n * 1e6; else print "null" }')"
+	note "  hs: $out"
+}
+
+# record_daemon_stats SIDE IFNAME: uwg's non-zero stats=1 counters for the whole block (drops,
+# cookies, ...) into the JSON as stats_SIDE.NAME, and one log line. Nothing for wireguard-go.
+record_daemon_stats()
+{
+	local out line
+	out=$(timeout 10 "$PY" "$BENCH_DIR/bench.py" uapi-stats "$WG_RUN/$2.sock" 2>/dev/null) || return 0
+	[ -n "$out" ] || return 0
+	while IFS= read -r line; do
+		rec "stats_$1.${line%%=*}" "${line#*=}"
+	done <<<"$out"
+	note "  daemon $1 counters: $(tr '\n' ' ' <<<"$out")"
+}
+
+# A complete block: fresh daemons of one implementation, all scenarios, daemons stopped.
+TUN_OFF_A=""; TUN_OFF_B=""
+run_block()
+{
+	local slot=$1 rep=$2 bin label busy s
+	if [ "$slot" = a ]; then bin=$BIN_A; label=$LABEL_A; else bin=$BIN_B; label=$LABEL_B; fi
+	CUR_SLOT=$slot; CUR_LABEL=$label; CUR_REP=$rep
+	busy=$(busy_pct)
+	note "rep $rep/$REPS: $label ($bin), machine busy before: $busy %"
+	rec bg_busy_pct "$busy"
+	pair_up "$bin"
+	if [ "$slot" = a ]; then TUN_OFF_A=$(offload_summary "$NS_A" "$IF_A"); else TUN_OFF_B=$(offload_summary "$NS_A" "$IF_A"); fi
+	sleep 1
+	rec rss_idle_a_mb "$(kb_to_mb "$(status_kb "$DPID_A" VmRSS)")"
+	rec rss_idle_b_mb "$(kb_to_mb "$(status_kb "$DPID_B" VmRSS)")"
+	local udp_reset=0
+	for s in $SCENARIOS; do
+		if ! pid_alive "$DPID_A" || ! pid_alive "$DPID_B"; then
+			note "  a daemon died; skipping the rest of this block"
+			break
+		fi
+		case $s in
+		ping) sc_ping ;;
+		tcp1) sc_tcp tcp1 1 ;;
+		tcp4) sc_tcp tcp4 4 ;;
+		udp1380|udp64)
+			if [ "$udp_reset" = 0 ]; then
+				# VmHWM so far = peak through ping/TCP; then reset it (clear_refs 5) so the
+				# peak read after the floods belongs to the floods alone.
+				rec rss_peak_tcp_a_mb "$(kb_to_mb "$(status_kb "$DPID_A" VmHWM)")"
+				rec rss_peak_tcp_b_mb "$(kb_to_mb "$(status_kb "$DPID_B" VmHWM)")"
+				if echo 5 >"/proc/$DPID_A/clear_refs" 2>/dev/null && echo 5 >"/proc/$DPID_B/clear_refs" 2>/dev/null; then
+					udp_reset=1
+				else
+					udp_reset=2
+				fi
+			fi
+			if [ "$s" = udp1380 ]; then sc_udp udp1380 1380; else sc_udp udp64 64; fi
+			;;
+		hs)
+			if [ "$udp_reset" != 0 ]; then
+				rec rss_peak_udp_a_mb "$(kb_to_mb "$(status_kb "$DPID_A" VmHWM)")"
+				rec rss_peak_udp_b_mb "$(kb_to_mb "$(status_kb "$DPID_B" VmHWM)")"
+				udp_reset=3
+			fi
+			sc_hs
+			;;
+		esac
+	done
+	if [ "$udp_reset" = 1 ] || [ "$udp_reset" = 2 ]; then
+		rec rss_peak_udp_a_mb "$(kb_to_mb "$(status_kb "$DPID_A" VmHWM)")"
+		rec rss_peak_udp_b_mb "$(kb_to_mb "$(status_kb "$DPID_B" VmHWM)")"
+	fi
+	if [ "$udp_reset" = 2 ]; then
+		note "  clear_refs not writable: UDP peak RSS is the lifetime peak"
+	fi
+	rec rss_end_a_mb "$(kb_to_mb "$(status_kb "$DPID_A" VmRSS)")"
+	rec rss_end_b_mb "$(kb_to_mb "$(status_kb "$DPID_B" VmRSS)")"
+	record_daemon_stats a "$IF_A"
+	record_daemon_stats b "$IF_B"
+	daemons_stop
+}
+
+# ---------------------------------------------------------------- main loop (A B A B ...)
+
+ver_a=$("$BIN_A" --version 2>&1 | head -n 1)
+ver_b=$("$BIN_B" --version 2>&1 | head -n 1)
+note "A=$LABEL_A: $BIN_A ($ver_a); B=$LABEL_B: $BIN_B ($ver_b); $REPS reps x $DUR s; scenarios: $SCENARIOS"
+T_START=$(date +%s)
+for rep in $(seq 1 "$REPS"); do
+	run_block a "$rep"
+	run_block b "$rep"
+done
+stop_pid "$IPERF_PID"
+IPERF_PID=""
+T_END=$(date +%s)
+
+# ---------------------------------------------------------------- report
+
+jstr() { "$PY" -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; }
+cat >"$TMP/env.json" <<EOF
+{
+ "timestamp_utc": $(jstr "$RUN_TS"),
+ "label_a": $(jstr "$LABEL_A"), "label_b": $(jstr "$LABEL_B"),
+ "bin_a": $(jstr "$BIN_A"), "bin_b": $(jstr "$BIN_B"),
+ "version_a": $(jstr "$ver_a"), "version_b": $(jstr "$ver_b"),
+ "git_commit": $(jstr "$(git -C "$SRC_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)"),
+ "reps": $REPS, "duration_s": $DUR, "handshake_duration_s": $HS_DUR, "pings": $PINGS,
+ "scenarios": $(jstr "$SCENARIOS"), "order": "A B A B (fresh daemons per block)",
+ "udp_rate": $(jstr "$UDP_RATE"), "offloads": $(jstr "$OFFLOADS"), "pin": $(jstr "$PIN"),
+ "veth_offloads": $(jstr "$VETH_OFFLOADS"),
+ "tun_offloads_a": $(jstr "$TUN_OFF_A"), "tun_offloads_b": $(jstr "$TUN_OFF_B"),
+ "raw_veth_tcp1_gbps": $RAW_VETH_GBPS,
+ "kernel": $(jstr "$(uname -r)"), "nproc": $(nproc),
+ "cpu": $(jstr "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"),
+ "iperf3": $(jstr "$(iperf3 --version 2>&1 | head -n 1)"),
+ "rmem_default": $(cat /proc/sys/net/core/rmem_default), "rmem_max": $(cat /proc/sys/net/core/rmem_max),
+ "wall_seconds": $((T_END - T_START))
+}
+EOF
+mkdir -p "$OUT_DIR"
+"$PY" "$BENCH_DIR/bench.py" report --env "$TMP/env.json" --raw "$RAW" --micro "$MICRO_OUT" \
+	--out "$OUT_DIR/$RUN_TS.json" --plot "$PLOT" || die "report failed"
+echo "raw veth TCP 1 stream (reference, not a ratio): $RAW_VETH_GBPS Gbit/s"
