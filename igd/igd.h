@@ -118,9 +118,11 @@ void uwg_igd_config_init(struct uwg_igd_config *cfg);
  * announcements. The config and ops are copied. Errors: -EBUSY (already
  * running in this process), -EINVAL (bad config/uuid), -ENODEV (pupnp refused
  * the interface: not up, no multicast, no IPv4), -EADDRNOTAVAIL (pupnp chose
- * an address other than tunnel_ip), -EAGAIN (pupnp could not bind, e.g. an
- * IPv6 link-local address of the interface is still tentative: retry),
- * -EIO (other pupnp failures), -ENOMEM.
+ * an address other than tunnel_ip), -EAGAIN (pupnp could not bind: an IPv6
+ * link-local address of the interface still tentative (retry), or loopback
+ * down (pupnp binds a stop socket to 127.0.0.1)), -EIO (other pupnp
+ * failures), -ENOMEM. On failure the memory is released from a close
+ * callback too, so keep running the loop.
  */
 int uwg_igd_start(struct uwg_igd **out, uv_loop_t *loop, const char *ifname,
 		  struct in_addr tunnel_ip, uint16_t port, const struct uwg_igd_config *cfg,

@@ -237,6 +237,11 @@ else
 	fail "5 s lease did not expire"
 fi
 
+# upnpc -r maps "this host" (the local address of the HTTP connection) with lease 0
+o=$(upnpc_in $NS_B -r 6890 TCP)
+wait_out "MAP add TCP 6890 -> 10.100.0.3:6890 lease=0 desc='libminiupnpc'" 20 && ok "upnpc -r" ||
+	fail "upnpc -r: $o"
+
 # ---------- deleting ----------
 
 o=$(upnpc_in $NS_A -d 8043 tcp)
