@@ -275,7 +275,6 @@ static int do_add_any(struct req *r)
 	struct add_args a;
 	unsigned attempts = 0, allowed = 0;
 	uint32_t client_h;
-	bool full;
 	int err = add_parse(r, &a, true);
 
 	if (err)
@@ -289,21 +288,26 @@ static int do_add_any(struct req *r)
 		start = a.map.int_port >= lo ? a.map.int_port
 					     : (uint16_t)(lo + (h >> 16) % (65536u - lo));
 	}
-	full = at_cap(r);
+	if (at_cap(r)) {
+		/* only an update of one's own map on the port asked for could succeed */
+		if (!a.ext_port || get_map(r, a.proto, a.ext_port, &cur) || !owned(r, &cur))
+			return UWG_IGD_E_NO_PORT_MAPS_AVAILABLE;
+		err = uwg_igd_policy_check(pol, a.ext_port, client_h, a.map.int_port);
+		if (!err)
+			err = try_add(r, &a, a.ext_port);
+		return err ? err : add_any_result(r, a.ext_port);
+	}
 	uwg_igd_port_walk_init(&walk, start, lo);
 	while ((p = uwg_igd_port_walk_next(&walk)) != 0) {
 		if (uwg_igd_policy_check(pol, p, client_h, a.map.int_port))
 			continue;
-		allowed++;
+		/* bounded table work per request: a client must not be able to stall the loop */
+		if (++allowed > UWG_IGD_ADD_ANY_PROBES)
+			break;
 		if (!get_map(r, a.proto, p, &cur)) {
 			/* one's own map is only replaced when it was the port asked for */
 			if (!owned(r, &cur) || p != a.ext_port)
 				continue;
-		} else if (full) {
-			/* at the cap only an update of one's own map could succeed */
-			if (p == a.ext_port)
-				return UWG_IGD_E_NO_PORT_MAPS_AVAILABLE;
-			continue;
 		}
 		err = try_add(r, &a, p);
 		if (!err)

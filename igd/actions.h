@@ -17,6 +17,7 @@
 
 enum uwg_igd_action_limits {
 	UWG_IGD_ADD_ANY_ATTEMPTS = 64,  /* add_map calls one AddAnyPortMapping may make */
+	UWG_IGD_ADD_ANY_PROBES = 4096,  /* allowed ports it may look up with get_map */
 	UWG_IGD_LIST_DEFAULT = 1000,    /* GetListOfPortMappings NewNumberOfPorts 0 */
 	UWG_IGD_VAR_MAX = 128,          /* QueryStateVariable value, including the NUL */
 };
