@@ -401,6 +401,11 @@ int uwg_peer_allowedips_walk(struct uwg_peer *peer,
 	return uwg_allowedips_walk_by_owner(&peer->wg->allowedips, peer, cb, ctx);
 }
 
+struct uwg_peer *uwg_wg_peer_for_addr(struct uwg_wg *wg, int af, const uint8_t *addr)
+{
+	return uwg_allowedips_lookup(&wg->allowedips, af, addr);
+}
+
 void uwg_peer_get_info(const struct uwg_peer *peer, struct uwg_peer_info *info)
 {
 	memset(info, 0, sizeof(*info));

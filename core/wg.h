@@ -135,6 +135,11 @@ int uwg_peer_allowedips_walk(struct uwg_peer *peer,
 			     int (*cb)(void *ctx, int af, const uint8_t *addr, uint8_t cidr),
 			     void *ctx);
 void uwg_peer_get_info(const struct uwg_peer *peer, struct uwg_peer_info *info);
+/*
+ * The peer whose allowed IPs cover addr (longest prefix, as the send path
+ * routes), or NULL. af AF_INET/AF_INET6, addr in network byte order.
+ */
+struct uwg_peer *uwg_wg_peer_for_addr(struct uwg_wg *wg, int af, const uint8_t *addr);
 
 const struct uwg_wg_stats *uwg_wg_get_stats(const struct uwg_wg *wg);
 
