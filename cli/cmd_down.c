@@ -17,6 +17,7 @@
 #include "cli/cmd_quick.h"
 #include "cli/uapi_client.h"
 #include "crypto/ct.h"
+#include "tun/steer.h"
 
 static bool interface_exists(struct uwg_netlink *nl, const char *ifname)
 {
@@ -115,6 +116,15 @@ int uwg_cmd_down_main(int argc, char **argv)
 			ret = 1;
 	} else {
 		remove_policy_without_state(&q, nl);
+	}
+	if (has_state && q.conf.nat.enable) {
+		/* A daemon that exited removed its NAT steering; one that was killed could not. */
+		char wan[UWG_NAT_IFNAME_MAX + 1];
+
+		if (!exists && !uwg_nat_conf_flush_stale(&q.conf.nat, wan))
+			uwg_quick_trace("tc filter del dev %s ingress pref %u-%u   # NAT steering "
+					"of the crashed daemon", wan, UWG_STEER_PRIO_BASE,
+					UWG_STEER_PRIO_BASE + UWG_STEER_PRIO_COUNT - 1);
 	}
 	if (interface_exists(nl, q.ifname)) {
 		/* Not recorded (started some other way): delete it as wg-quick would. */
@@ -217,6 +227,7 @@ int uwg_cmd_strip_main(int argc, char **argv)
 			interface = !strcasecmp(key, "[Interface]");
 		for (size_t i = 0; interface && i < sizeof(quick_keys) / sizeof(quick_keys[0]); i++)
 			skip |= !strcasecmp(key, quick_keys[i]);
+		skip |= interface && uwg_nat_conf_canonical(key) != NULL;
 		if (!skip)
 			printf("%s\n", line + s);
 		uwg_memzero(line, cap);

@@ -19,6 +19,7 @@
 #include "cli/cmd_quick.h"
 #include "cli/uapi_client.h"
 #include "crypto/ct.h"
+#include "tun/steer.h"
 
 enum { DEFAULT_TABLE = 51820 };
 
@@ -90,6 +91,50 @@ static int apply_device(struct up *u)
 	if (err) {
 		fprintf(stderr, "uwg up: the daemon refused the configuration of %s: %s\n",
 			u->q.ifname, strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
+/* uwg's NAT (cli/nat_conf.h): its nat_* keys, once the MTU it clamps to is set. */
+static int apply_nat(struct up *u)
+{
+	const struct uwg_nat_settings *s = &u->q.conf.nat;
+	int err;
+
+	if (!s->enable)
+		return 0;
+	uwg_quick_trace("uwg nat %s: Masquerade %s, %zu PortForward%s   # nat_* keys over the "
+			"UAPI socket", u->q.ifname, s->masquerade ? "on" : "off", s->n_fwd,
+			s->n_fwd == 1 ? "" : "s");
+	err = uwg_nat_conf_send(u->q.ifname, s);
+	if (err) {
+		fprintf(stderr, "uwg up: the daemon refused the NAT configuration of %s: %s (its "
+			"log names the cause)\n", u->q.ifname, strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
+/* The tunnel network from the first IPv4 Address, then the checks that need no daemon. */
+static int check_nat(struct up *u)
+{
+	struct uwg_conf *c = &u->q.conf;
+	char err[UWG_CONF_ERR_LEN];
+
+	if (!c->nat.enable)
+		return 0;
+	for (size_t i = 0; i < c->n_addrs; i++) {
+		const uint8_t *a = c->addrs[i].addr;
+
+		if (c->addrs[i].family != AF_INET)
+			continue;
+		uwg_nat_conf_set_inside(&c->nat, (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
+					(uint32_t)a[2] << 8 | a[3], c->addrs[i].len);
+		break;
+	}
+	if (uwg_nat_conf_check(&c->nat, c->listen_port, u->q.path, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
 	return 0;
@@ -440,7 +485,8 @@ static int bring_up(struct up *u)
 		return -1;
 	if (uwg_quick_hooks(&u->q, UWG_HOOK_PRE_UP) || uwg_quick_interrupted())
 		return -1;
-	if (apply_device(u) || add_addresses(u) || set_mtu_up(u) || uwg_quick_interrupted())
+	if (apply_device(u) || add_addresses(u) || set_mtu_up(u) || apply_nat(u) ||
+	    uwg_quick_interrupted())
 		return -1;
 	if (uwg_quick_dns_set(&u->q, &u->state) || add_routes(u) || uwg_quick_interrupted())
 		return -1;
@@ -481,8 +527,19 @@ int uwg_cmd_up_main(int argc, char **argv)
 	if (uwg_quick_state_load(&stale, u.q.ifname) == 0) {
 		uwg_quick_trace("removing what an earlier `uwg up %s' left behind", u.q.ifname);
 		uwg_quick_state_undo(&stale, u.nl);
+		if (u.q.conf.nat.enable) {
+			char wan[UWG_NAT_IFNAME_MAX + 1];
+
+			if (!uwg_nat_conf_flush_stale(&u.q.conf.nat, wan))
+				uwg_quick_trace("tc filter del dev %s ingress pref %u-%u   # NAT "
+						"steering of the crashed daemon", wan,
+						UWG_STEER_PRIO_BASE,
+						UWG_STEER_PRIO_BASE + UWG_STEER_PRIO_COUNT - 1);
+		}
 	}
 	uwg_quick_state_free(&stale);
+	if (check_nat(&u))
+		goto fail;
 	if (uwg_conf_resolve_endpoints(&u.q.conf, u.q.path, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		goto fail;

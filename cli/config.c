@@ -58,6 +58,7 @@ void uwg_conf_free(struct uwg_conf *conf)
 	for (int h = 0; h < UWG_HOOK_COUNT; h++)
 		free_strv(conf->hooks[h], conf->n_hooks[h]);
 	uwg_memzero(conf->private_key, sizeof(conf->private_key));
+	uwg_nat_settings_free(&conf->nat);
 	uwg_conf_init(conf);
 }
 
@@ -579,7 +580,7 @@ static const char *canonical_key(const char *key, int section)
 	for (size_t i = 0; i < n; i++)
 		if (!strcasecmp(key, v[i]))
 			return v[i];
-	return NULL;
+	return section == SECTION_PEER ? NULL : uwg_nat_conf_canonical(key);
 }
 
 static bool iface_key(struct uwg_conf_parser *p, const char *key, const char *wgval,
@@ -611,6 +612,8 @@ static bool iface_key(struct uwg_conf_parser *p, const char *key, const char *wg
 		ok = uwg_conf_parse_table(c, quickval, w, sizeof(w));
 	} else if (!strcmp(key, "SaveConfig")) {
 		ok = parse_bool(&c->save_config, quickval, w, sizeof(w));
+	} else if (uwg_nat_conf_canonical(key)) {
+		ok = uwg_nat_conf_key(&c->nat, key, quickval, p->line, w, sizeof(w));
 	} else {
 		static const char *const hooks[UWG_HOOK_COUNT] = { "PreUp", "PostUp", "PreDown",
 								   "PostDown" };

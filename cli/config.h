@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "cli/nat_conf.h"
 #include "tun/ipprefix.h"
 
 enum {
@@ -94,6 +95,7 @@ struct uwg_conf {
 	char **hooks[UWG_HOOK_COUNT];
 	size_t n_hooks[UWG_HOOK_COUNT];
 	bool save_config;
+	struct uwg_nat_settings nat; /* uwg's own NAT keys (cli/nat_conf.h) */
 };
 
 struct uwg_conf_parser {

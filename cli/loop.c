@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "cli/log.h"
+#include "cli/nat_glue.h"
 #include "cli/udp.h"
 #include "core/wg.h"
 #include "crypto/ct.h"
@@ -54,6 +55,7 @@ struct uwg_loop {
 	struct uwg_uapi_sock sock;
 	struct uwg_uapi_server *uapi;
 	struct uwg_uapi_io io;
+	struct uwg_natd *nat;   /* userspace NAT (cli/nat_glue.h); idle until configured */
 
 	uv_poll_t tun_poll;
 	struct fdpoll *udp_poll[UWG_UDP_NFAMILIES];
@@ -341,6 +343,8 @@ static void after_core(struct uwg_loop *l)
 		l->tun_gone = false;
 		refresh_link(l);
 	}
+	if (l->nat)
+		uwg_natd_flush(l->nat);
 	flush_udp(l);
 }
 
@@ -393,6 +397,8 @@ static void tun_poll_cb(uv_poll_t *h, int status, int events)
 			break;
 		}
 		p->len = (uint32_t)n;
+		if (l->nat && uwg_natd_from_tun(l->nat, p))
+			continue;
 		uwg_wg_tun_input(l->wg, p);
 	}
 	after_core(l);
@@ -439,6 +445,9 @@ static void op_tun_write(void *ctx, struct uwg_pkt *pkt)
 	struct uwg_loop *l = ctx;
 	ssize_t n;
 
+	/* NAT traffic leaves through the raw socket or back into the tunnel. */
+	if (!l->closing && l->nat && uwg_natd_to_tun(l->nat, pkt))
+		return;
 	if (!l->closing) {
 		n = uwg_tun_write(&l->tun, uwg_pkt_data(pkt), pkt->len);
 		if (n == -EAGAIN || n == -ENOBUFS) {
@@ -563,6 +572,13 @@ static size_t io_extra_stats(void *ctx, const char **names, uint64_t *values, si
 		values[n] = all[n].value;
 	}
 	return n;
+}
+
+static uint32_t nat_mtu(void *ctx)
+{
+	struct uwg_loop *l = ctx;
+
+	return l->mtu ? l->mtu : 1420;
 }
 
 static unsigned io_ifindex(void *ctx, const char *name)
@@ -707,6 +723,14 @@ int uwg_loop_new(struct uwg_loop **out, struct uwg_tun *tun, struct uwg_uapi_soc
 		.extra_stats = io_extra_stats,
 		.ifindex = io_ifindex,
 	};
+	*err_msg = "NAT";
+	ret = uwg_natd_new(&l->nat, &(struct uwg_natd_env){ .uv = &l->uv, .pool = &l->pool,
+							      .wg = l->wg, .tun_name = l->tun.name,
+							      .ctx = l, .listen_port = io_listen_port,
+							      .mtu = nat_mtu });
+	if (ret < 0)
+		return ret;
+	uwg_natd_uapi_hooks(l->nat, &l->io);
 	*err_msg = "UAPI server";
 	ret = uwg_uapi_server_start(&l->uapi, &l->uv, &l->sock, l->wg, &l->io, uapi_gone, l);
 	if (ret < 0)
@@ -754,6 +778,9 @@ void uwg_loop_free(struct uwg_loop *l)
 	if (l->wg)
 		uwg_wg_free(l->wg);
 	l->wg = NULL;
+	/* NAT filters go before the socket does, so `uwg down` finds none left. */
+	uwg_natd_free(l->nat);
+	l->nat = NULL;
 	if (l->uapi)
 		uwg_uapi_server_stop(l->uapi);
 	else

@@ -26,6 +26,7 @@ enum reply_step {
 	STEP_PEER_HEAD,
 	STEP_PEER_ALLOWED_IPS,
 	STEP_STATS,
+	STEP_EXT,
 	STEP_FOOTER,
 	STEP_DONE,
 };
@@ -183,6 +184,8 @@ static void set_begin(struct uwg_uapi *s)
 	s->in_peer_section = false;
 	s->peer_dummy = false;
 	s->peer_created = false;
+	if (s->io && s->io->ext_begin)
+		s->io->ext_begin(s->io->ext_ctx);
 }
 
 static int set_public_key(struct uwg_uapi *s, const char *value)
@@ -238,6 +241,8 @@ static int set_device_line(struct uwg_uapi *s, const char *key, const char *valu
 		if (strcmp(value, "true"))
 			return -EINVAL;
 		uwg_wg_peers_clear(s->wg);
+	} else if (io && io->ext_set) {
+		return io->ext_set(io->ext_ctx, key, value);
 	} else {
 		return -EINVAL;
 	}
@@ -337,12 +342,16 @@ static void start_reply(struct uwg_uapi *s, enum uwg_uapi_reply reply, int err)
 	s->reply_peer = NULL;
 	s->reply_aip_done = 0;
 	s->stat_index = 0;
+	s->ext_cursor = 0;
 	switch (reply) {
 	case UWG_UAPI_REPLY_GET:
 		s->reply_step = STEP_DEVICE;
 		break;
 	case UWG_UAPI_REPLY_STATS:
 		s->reply_step = STEP_STATS;
+		break;
+	case UWG_UAPI_REPLY_EXT:
+		s->reply_step = STEP_EXT;
 		break;
 	case UWG_UAPI_REPLY_ERRNO:
 	case UWG_UAPI_REPLY_NONE:
@@ -533,6 +542,20 @@ static void refill(struct uwg_uapi *s)
 			emit_stats(s);
 			s->reply_step = STEP_FOOTER;
 			break;
+		case STEP_EXT: {
+			size_t used = 0;
+			bool done;
+
+			if (room(s) < RESERVE_HEAD)
+				return;
+			done = s->io->ext_emit(s->io->ext_ctx, &s->ext_cursor,
+					       (char *)s->out + s->out_len, room(s), &used);
+			s->out_len += used < room(s) ? used : room(s);
+			if (!done)
+				return;
+			s->reply_step = STEP_FOOTER;
+			break;
+		}
 		case STEP_FOOTER:
 			if (room(s) < RESERVE_LINE)
 				return;
@@ -580,6 +603,14 @@ void uwg_uapi_consume(struct uwg_uapi *s, size_t n)
 
 /* ---- input ---- */
 
+/* A set request is complete: the extension applies or drops what it staged. */
+static int ext_end(struct uwg_uapi *s, int err)
+{
+	if (s->io && s->io->ext_end)
+		return s->io->ext_end(s->io->ext_ctx, err);
+	return err;
+}
+
 /* One complete line (without '\n'). Negative errno: close the connection. */
 static int handle_line(struct uwg_uapi *s)
 {
@@ -599,6 +630,10 @@ static int handle_line(struct uwg_uapi *s)
 			s->state = UWG_UAPI_SET;
 		} else if (!strcmp(line, "stats=1")) {
 			s->state = UWG_UAPI_STATS;
+			s->ext_query = false;
+		} else if (!strcmp(line, "nat=1") && s->io && s->io->ext_emit) {
+			s->state = UWG_UAPI_STATS;
+			s->ext_query = true;
 		} else {
 			return -EPROTO;
 		}
@@ -609,16 +644,18 @@ static int handle_line(struct uwg_uapi *s)
 		if (s->line_len == 0 && !s->line_overflow) {
 			if (s->bad_request)
 				start_reply(s, UWG_UAPI_REPLY_ERRNO, -EINVAL);
+			else if (s->state == UWG_UAPI_GET)
+				start_reply(s, UWG_UAPI_REPLY_GET, 0);
 			else
-				start_reply(s, s->state == UWG_UAPI_GET ? UWG_UAPI_REPLY_GET
-									: UWG_UAPI_REPLY_STATS, 0);
+				start_reply(s, s->ext_query ? UWG_UAPI_REPLY_EXT : UWG_UAPI_REPLY_STATS,
+					    0);
 		} else {
 			s->bad_request = true;
 		}
 		return 0;
 	case UWG_UAPI_SET:
 		if (s->line_len == 0 && !s->line_overflow) {
-			start_reply(s, UWG_UAPI_REPLY_ERRNO, 0);
+			start_reply(s, UWG_UAPI_REPLY_ERRNO, ext_end(s, 0));
 			return 0;
 		}
 		ret = bad ? (s->line_overflow ? -EPROTO : -EINVAL) : set_line(s, line);
@@ -630,7 +667,7 @@ static int handle_line(struct uwg_uapi *s)
 		return 0;
 	case UWG_UAPI_SET_SKIP:
 		if (s->line_len == 0 && !s->line_overflow)
-			start_reply(s, UWG_UAPI_REPLY_ERRNO, s->err);
+			start_reply(s, UWG_UAPI_REPLY_ERRNO, ext_end(s, s->err));
 		return 0;
 	case UWG_UAPI_REPLYING:
 		break;

@@ -33,6 +33,23 @@ struct uwg_uapi_io {
 	size_t (*extra_stats)(void *ctx, const char **names, uint64_t *values, size_t cap);
 	/* Interface index for an IPv6 endpoint's %zone name (0 = unknown); numeric zones need none. */
 	unsigned (*ifindex)(void *ctx, const char *name);
+
+	/*
+	 * uwg-only extension keys (the NAT, cli/nat_glue.h), called with
+	 * ext_ctx. ext_begin: a set request starts. ext_set: a device key the
+	 * protocol does not know; 0, or -EINVAL if the extension does not know
+	 * it either. ext_end: the set request's blank line, err = its result
+	 * so far; returns the final result (applies what ext_set staged when
+	 * err is 0, drops it otherwise). ext_emit: the "nat=1" reply body,
+	 * whole lines into buf (cap bytes), resuming at *cursor (0 at the
+	 * start); sets *used, returns true once complete. Without ext_emit
+	 * "nat=1" is an unknown operation.
+	 */
+	void *ext_ctx;
+	void (*ext_begin)(void *ext_ctx);
+	int (*ext_set)(void *ext_ctx, const char *key, const char *value);
+	int (*ext_end)(void *ext_ctx, int err);
+	bool (*ext_emit)(void *ext_ctx, size_t *cursor, char *buf, size_t cap, size_t *used);
 };
 
 enum {
@@ -45,7 +62,7 @@ enum {
 enum uwg_uapi_state {
 	UWG_UAPI_IDLE,      /* expecting "get=1", "set=1" or "stats=1" */
 	UWG_UAPI_GET,       /* after "get=1": until the blank line */
-	UWG_UAPI_STATS,     /* after "stats=1": until the blank line */
+	UWG_UAPI_STATS,     /* after "stats=1" or "nat=1": until the blank line */
 	UWG_UAPI_SET,       /* applying key=value lines */
 	UWG_UAPI_SET_SKIP,  /* a line failed: ignoring the rest of the request */
 	UWG_UAPI_REPLYING,  /* response being produced; input is not consumed */
@@ -56,6 +73,7 @@ enum uwg_uapi_reply {
 	UWG_UAPI_REPLY_ERRNO, /* only "errno=N\n\n" */
 	UWG_UAPI_REPLY_GET,
 	UWG_UAPI_REPLY_STATS,
+	UWG_UAPI_REPLY_EXT,   /* "nat=1": the io's ext_emit lines */
 };
 
 /* One connection's protocol state. Embed or allocate; ~34 KiB. */
@@ -65,6 +83,7 @@ struct uwg_uapi {
 	enum uwg_uapi_state state;
 	int err;                /* first failure of the current request (negative errno) */
 	bool bad_request;       /* a get/stats request had a non-blank line */
+	bool ext_query;         /* the STATS state serves "nat=1" */
 
 	/* Current input line. */
 	char line[UWG_UAPI_LINE_MAX];
@@ -83,6 +102,7 @@ struct uwg_uapi {
 	struct uwg_peer *reply_peer;
 	size_t reply_aip_done;  /* allowed IPs of reply_peer already written */
 	size_t stat_index;
+	size_t ext_cursor;
 	uint8_t out[UWG_UAPI_OUT_CHUNK];
 	size_t out_len, out_off;
 };
