@@ -1,0 +1,59 @@
+/*
+ * tun/nl_flags.c - reading and setting a link's IFF_* flags over libnl (see
+ * tun/link_flags.h). Loop or main thread, one struct uwg_netlink per thread.
+ */
+#include "tun/link_flags.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <netlink/route/link.h>
+
+#include "tun/nl_priv.h"
+
+static int get_link(struct uwg_netlink *nl, int ifindex, struct rtnl_link **link)
+{
+	int err = rtnl_link_get_kernel(nl->sk, ifindex, NULL, link);
+
+	if (err < 0)
+		return err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV ? -ENODEV : uwg_nl_errno(err);
+	return 0;
+}
+
+int uwg_netlink_link_flags(struct uwg_netlink *nl, int ifindex, unsigned *flags)
+{
+	struct rtnl_link *link;
+	int err = get_link(nl, ifindex, &link);
+
+	if (err)
+		return err;
+	*flags = rtnl_link_get_flags(link);
+	rtnl_link_put(link);
+	return 0;
+}
+
+int uwg_netlink_link_set_flags(struct uwg_netlink *nl, int ifindex, unsigned flags)
+{
+	struct rtnl_link *orig, *chg;
+	struct nl_msg *msg = NULL;
+	int err = get_link(nl, ifindex, &orig);
+
+	if (err)
+		return err;
+	if ((rtnl_link_get_flags(orig) & flags) == flags) {
+		rtnl_link_put(orig);
+		return 0;
+	}
+	chg = rtnl_link_alloc();
+	if (!chg) {
+		rtnl_link_put(orig);
+		return -ENOMEM;
+	}
+	/* libnl sends only the bits named here in ifi_change, so nothing else moves. */
+	rtnl_link_set_flags(chg, flags);
+	err = rtnl_link_build_change_request(orig, chg, 0, &msg);
+	rtnl_link_put(chg);
+	rtnl_link_put(orig);
+	if (err < 0)
+		return uwg_nl_errno(err);
+	return uwg_nl_request(nl, msg, NULL, NULL);
+}
