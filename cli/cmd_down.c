@@ -228,6 +228,7 @@ int uwg_cmd_strip_main(int argc, char **argv)
 		for (size_t i = 0; interface && i < sizeof(quick_keys) / sizeof(quick_keys[0]); i++)
 			skip |= !strcasecmp(key, quick_keys[i]);
 		skip |= interface && uwg_nat_conf_canonical(key) != NULL;
+		skip |= interface && uwg_igd_conf_canonical(key) != NULL;
 		if (!skip)
 			printf("%s\n", line + s);
 		uwg_memzero(line, cap);

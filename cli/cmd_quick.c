@@ -689,6 +689,7 @@ int uwg_quick_save_config(const struct uwg_quick *q, struct uwg_netlink *nl)
 		for (size_t i = 0; i < c->n_hooks[h]; i++)
 			fprintf(f, "%s = %s\n", hook_names[h], c->hooks[h][i]);
 	uwg_nat_conf_write(f, &c->nat);
+	uwg_igd_conf_write(f, &c->igd);
 	uwg_cmd_showconf_write(f, &dev, true);
 	free(addrs);
 	uwg_conf_free(&dev);

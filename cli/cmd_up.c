@@ -140,6 +140,42 @@ static int check_nat(struct up *u)
 	return 0;
 }
 
+/* The UPnP IGD (cli/igd_conf.h): its upnp* keys, after the NAT it maps ports in. */
+static int apply_upnp(struct up *u)
+{
+	const struct uwg_igd_settings *s = &u->q.conf.igd;
+	int err;
+
+	if (!s->enable)
+		return 0;
+	uwg_quick_trace("uwg upnp %s: on, %u maps per peer, %zu rule%s   # upnp* keys over the "
+			"UAPI socket", u->q.ifname,
+			s->max_per_peer ? s->max_per_peer : UWG_IGD_DEFAULT_PER_CLIENT, s->n_rules,
+			s->n_rules == 1 ? "" : "s");
+	err = uwg_igd_conf_send(u->q.ifname, s);
+	if (err) {
+		fprintf(stderr, "uwg up: the daemon refused the UPnP configuration of %s: %s\n",
+			u->q.ifname, strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
+static int check_upnp(struct up *u)
+{
+	struct uwg_conf *c = &u->q.conf;
+	char err[UWG_CONF_ERR_LEN];
+	bool v4 = false;
+
+	for (size_t i = 0; i < c->n_addrs; i++)
+		v4 |= c->addrs[i].family == AF_INET;
+	if (uwg_igd_conf_check(&c->igd, v4, u->q.path, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int set_fwmark(struct up *u, uint32_t mark)
 {
 	struct uwg_conf c;
@@ -486,7 +522,7 @@ static int bring_up(struct up *u)
 	if (uwg_quick_hooks(&u->q, UWG_HOOK_PRE_UP) || uwg_quick_interrupted())
 		return -1;
 	if (apply_device(u) || add_addresses(u) || set_mtu_up(u) || apply_nat(u) ||
-	    uwg_quick_interrupted())
+	    apply_upnp(u) || uwg_quick_interrupted())
 		return -1;
 	if (uwg_quick_dns_set(&u->q, &u->state) || add_routes(u) || uwg_quick_interrupted())
 		return -1;
@@ -538,7 +574,7 @@ int uwg_cmd_up_main(int argc, char **argv)
 		}
 	}
 	uwg_quick_state_free(&stale);
-	if (check_nat(&u))
+	if (check_nat(&u) || check_upnp(&u))
 		goto fail;
 	if (uwg_conf_resolve_endpoints(&u.q.conf, u.q.path, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);

@@ -580,7 +580,10 @@ static const char *canonical_key(const char *key, int section)
 	for (size_t i = 0; i < n; i++)
 		if (!strcasecmp(key, v[i]))
 			return v[i];
-	return section == SECTION_PEER ? NULL : uwg_nat_conf_canonical(key);
+	if (section == SECTION_PEER)
+		return NULL;
+	return uwg_nat_conf_canonical(key) ? uwg_nat_conf_canonical(key)
+					   : uwg_igd_conf_canonical(key);
 }
 
 static bool iface_key(struct uwg_conf_parser *p, const char *key, const char *wgval,
@@ -614,6 +617,8 @@ static bool iface_key(struct uwg_conf_parser *p, const char *key, const char *wg
 		ok = parse_bool(&c->save_config, quickval, w, sizeof(w));
 	} else if (uwg_nat_conf_canonical(key)) {
 		ok = uwg_nat_conf_key(&c->nat, key, quickval, p->line, w, sizeof(w));
+	} else if (uwg_igd_conf_canonical(key)) {
+		ok = uwg_igd_conf_key(&c->igd, key, quickval, p->line, w, sizeof(w));
 	} else {
 		static const char *const hooks[UWG_HOOK_COUNT] = { "PreUp", "PostUp", "PreDown",
 								   "PostDown" };
@@ -781,6 +786,9 @@ bool uwg_conf_parser_finish(struct uwg_conf_parser *p)
 {
 	if (p->failed)
 		return false;
+	/* The IGD maps ports in the NAT: UPnP = on runs it even without Masquerade. */
+	if (p->conf->igd.enable)
+		p->conf->nat.enable = true;
 	return end_section(p);
 }
 

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "cli/igd_conf.h"
 #include "cli/nat_conf.h"
 #include "tun/ipprefix.h"
 
@@ -96,6 +97,7 @@ struct uwg_conf {
 	size_t n_hooks[UWG_HOOK_COUNT];
 	bool save_config;
 	struct uwg_nat_settings nat; /* uwg's own NAT keys (cli/nat_conf.h) */
+	struct uwg_igd_settings igd; /* uwg's UPnP IGD keys (cli/igd_conf.h) */
 };
 
 struct uwg_conf_parser {

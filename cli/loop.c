@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/igd_glue.h"
 #include "cli/log.h"
 #include "cli/nat_glue.h"
 #include "cli/udp.h"
@@ -56,6 +57,7 @@ struct uwg_loop {
 	struct uwg_uapi_server *uapi;
 	struct uwg_uapi_io io;
 	struct uwg_natd *nat;   /* userspace NAT (cli/nat_glue.h); idle until configured */
+	struct uwg_igdd *igdd;  /* UPnP IGD (cli/igd_glue.h); idle until configured */
 
 	uv_poll_t tun_poll;
 	struct fdpoll *udp_poll[UWG_UDP_NFAMILIES];
@@ -731,6 +733,13 @@ int uwg_loop_new(struct uwg_loop **out, struct uwg_tun *tun, struct uwg_uapi_soc
 	if (ret < 0)
 		return ret;
 	uwg_natd_uapi_hooks(l->nat, &l->io);
+	*err_msg = "UPnP IGD";
+	ret = uwg_igdd_new(&l->igdd, &(struct uwg_igdd_env){ .uv = &l->uv, .wg = l->wg,
+							       .natd = l->nat, .tun = &l->tun,
+							       .ctx = l, .listen_port = io_listen_port });
+	if (ret < 0)
+		return ret;
+	uwg_igdd_uapi_hooks(l->igdd, &l->io);
 	*err_msg = "UAPI server";
 	ret = uwg_uapi_server_start(&l->uapi, &l->uv, &l->sock, l->wg, &l->io, uapi_gone, l);
 	if (ret < 0)
@@ -774,6 +783,9 @@ void uwg_loop_free(struct uwg_loop *l)
 		return;
 	l->closing = true;
 	l->stopping = true;
+	/* The IGD's ops use the device and the NAT: it stops (joining pupnp's threads) first. */
+	uwg_igdd_free(l->igdd);
+	l->igdd = NULL;
 	/* First the secrets: the ops now only hand packets back to the pool. */
 	if (l->wg)
 		uwg_wg_free(l->wg);
