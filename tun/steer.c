@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -561,16 +562,35 @@ static int bind_one(int type, uint32_t addr, uint16_t port)
 	return fd;
 }
 
-/* Makes room for need more descriptors (plus headroom for the daemon's own). */
+/*
+ * Makes room for need more descriptors above FD_SETSIZE (see move_high), plus
+ * headroom for the daemon's own.
+ */
 static void raise_nofile(size_t need)
 {
 	struct rlimit rl;
-	rlim_t want = (rlim_t)need + 1024;
+	rlim_t want = (rlim_t)need + FD_SETSIZE + 1024;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
 		return;
 	rl.rlim_cur = (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max) ? rl.rlim_max : want;
 	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/*
+ * Placeholders are many and live long: keep them at or above FD_SETSIZE, so
+ * the low descriptors stay free for select()-based code in the process
+ * (pupnp's miniserver and SSDP sockets overflow fd_set beyond it). Where the
+ * limit does not allow it, the descriptor stays where it is.
+ */
+static int move_high(int fd)
+{
+	int hi = fcntl(fd, F_DUPFD_CLOEXEC, FD_SETSIZE);
+
+	if (hi < 0)
+		return fd;
+	close(fd);
+	return hi;
 }
 
 int uwg_steer_reserve_ports(struct uwg_steer_reserve *r, uint32_t addr, uint16_t lo, uint16_t hi,
@@ -600,7 +620,7 @@ int uwg_steer_reserve_ports(struct uwg_steer_reserve *r, uint32_t addr, uint16_t
 				uwg_steer_release_ports(r);
 				return fd;
 			}
-			r->fds[r->n++] = fd;
+			r->fds[r->n++] = move_high(fd);
 		}
 	}
 	return 0;
