@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -172,7 +173,7 @@ static void drop_map(struct uwg_igdd *g, struct igd_map *m, const char *why)
 static int placeholder(uint8_t proto, uint16_t port)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int one = 1;
+	int one = 1, hi;
 	int fd = socket(AF_INET, (proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC |
 					 SOCK_NONBLOCK, 0);
 
@@ -185,6 +186,12 @@ static int placeholder(uint8_t proto, uint16_t port)
 
 		close(fd);
 		return err;
+	}
+	/* Above FD_SETSIZE where the limit allows: pupnp's select() needs the low ones. */
+	hi = fcntl(fd, F_DUPFD_CLOEXEC, FD_SETSIZE);
+	if (hi >= 0) {
+		close(fd);
+		fd = hi;
 	}
 	return fd;
 }
