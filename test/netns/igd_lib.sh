@@ -19,6 +19,9 @@
 
 SRV_PUB=203.0.114.2
 RMT_PUB=203.0.114.50
+# Debian's python3 (python3-libtorrent is installed for it), not whatever PATH finds first.
+PY_BIN=/usr/bin/python3
+[ -x "$PY_BIN" ] || PY_BIN=$(command -v python3)
 
 for t in upnpc external-ip socat python3 tc; do
 	command -v "$t" >/dev/null || { echo "SKIP: $T_NAME: $t not installed"; exit 0; }

@@ -13,8 +13,7 @@ set -u -o pipefail
 SRV_EXTRA="Masquerade = on"
 . "$(dirname "$0")/igd_lib.sh"
 
-PY=/usr/bin/python3
-"$PY" -c 'import libtorrent' 2>/dev/null ||
+"$PY_BIN" -c 'import libtorrent' 2>/dev/null ||
 	{ echo "SKIP: $T_NAME: python3-libtorrent not installed (scripts/deps.sh)"; exit 0; }
 
 igd_up
@@ -64,7 +63,7 @@ EOF
 
 # stdin is a FIFO we hold open; closing it ends the session.
 mkfifo "$T_TMP/lt.in"
-ip netns exec "$(nsname cli)" timeout 200 "$PY" "$T_TMP/lt.py" 10.100.0.2 6881 \
+ip netns exec "$(nsname cli)" timeout 200 "$PY_BIN" "$T_TMP/lt.py" 10.100.0.2 6881 \
 	<"$T_TMP/lt.in" >"$T_TMP/lt.out" 2>&1 &
 LT_PID=$!
 exec 7>"$T_TMP/lt.in"
