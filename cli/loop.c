@@ -22,12 +22,22 @@
 #include "cli/log.h"
 #include "cli/nat_glue.h"
 #include "cli/udp.h"
+#include "core/offload.h"
 #include "core/wg.h"
 #include "crypto/ct.h"
 
 enum {
 	MAX_DEFERRED_SRC = 16,
 	TUN_MAX_PACKET = 65535,
+	/*
+	 * A TUN read lands in a pool packet up to this many bytes (its first
+	 * page), the rest of a super-packet in the scratch buffer: ordinary
+	 * packets need no copy, and 64 KiB reads never touch pool pages.
+	 */
+	TUN_DIRECT = 4096 - UWG_PKT_HEADROOM,
+	TUN_SCRATCH = UWG_VNET_HDR_LEN + TUN_MAX_PACKET + 64,
+	/* virtio header, head packet, up to UWG_GRO_MAX_SEGS - 1 payloads */
+	TUN_WRITE_IOV = UWG_GRO_MAX_SEGS + 1,
 };
 
 /* A poll handle whose fd can be replaced (UDP rebind, netns move): freed in its close callback. */
@@ -43,6 +53,18 @@ struct loop_stats {
 	uint64_t tun_write_errors;
 	uint64_t tun_write_dropped;
 	uint64_t tun_pool_empty;
+	uint64_t tun_bad_offload;   /* super-packet the split refused */
+	uint64_t tun_gso_reads;     /* super-packets split */
+	uint64_t tun_gro_writes;    /* TUN writes that carried more than one packet */
+	uint64_t tun_gro_refused;   /* a coalesced write the kernel refused: GRO turned off */
+};
+
+/* Decrypted packets waiting for one grouped TUN write (see core/offload.h). */
+struct tun_out {
+	struct uwg_gro gro;
+	struct uwg_pkt *pkts[UWG_GRO_MAX_PKTS];
+	struct iovec iov[TUN_WRITE_IOV];
+	unsigned n;
 };
 
 struct uwg_loop {
@@ -79,7 +101,9 @@ struct uwg_loop {
 
 	struct loop_stats stats;
 	struct uwg_log_limit lim_tun, lim_udp, lim_link;
-	uint8_t *discard;       /* a TUN packet read and dropped when the pool is empty */
+	uint8_t *discard;       /* TUN read scratch: super-packet tails, drops when the pool is empty */
+	struct tun_out *tout;   /* NULL: every packet is written on its own */
+	bool gro_tcp, gro_udp;  /* coalesce TCP / UDP on TUN writes */
 };
 
 static void request_exit(struct uwg_loop *l, int status)
@@ -95,6 +119,7 @@ static void request_exit(struct uwg_loop *l, int status)
 
 static void udp_poll_cb(uv_poll_t *h, int status, int events);
 static void after_core(struct uwg_loop *l);
+static void flush_tun(struct uwg_loop *l);
 
 static void fdpoll_closed_cb(uv_handle_t *h)
 {
@@ -185,9 +210,14 @@ static void udp_poll_cb(uv_poll_t *h, int status, int events)
 	if (events & UV_WRITABLE)
 		flush_udp(l);
 	if (events & UV_READABLE) {
-		for (int b = 0; b < UWG_LOOP_UDP_BUDGET && !l->stopping; b++) {
-			int n = uwg_udp_recv(&l->udp, fp->fam, pkts, UWG_UDP_BATCH);
+		/* The budget counts socket reads; datagrams already read are always handed on. */
+		for (int b = 0; !l->stopping;) {
+			bool fresh = !uwg_udp_rx_buffered(&l->udp, fp->fam);
+			int n;
 
+			if (fresh && b++ >= UWG_LOOP_UDP_BUDGET)
+				break;
+			n = uwg_udp_recv(&l->udp, fp->fam, pkts, UWG_UDP_BATCH);
 			if (n < 0) {
 				uwg_log_limited(&l->lim_udp, uv_hrtime(), UWG_LOG_ERROR,
 						"udp receive failed: %s", strerror(-n));
@@ -195,7 +225,7 @@ static void udp_poll_cb(uv_poll_t *h, int status, int events)
 			}
 			for (int i = 0; i < n; i++)
 				uwg_wg_udp_input(l->wg, pkts[i]);
-			if (n < UWG_UDP_BATCH)
+			if (n < UWG_UDP_BATCH && !uwg_udp_rx_buffered(&l->udp, fp->fam))
 				break;
 		}
 	}
@@ -341,6 +371,7 @@ static void after_core(struct uwg_loop *l)
 	if (l->closing)
 		return;
 	clear_failed_sources(l);
+	flush_tun(l);
 	if (l->tun_gone) {
 		l->tun_gone = false;
 		refresh_link(l);
@@ -356,6 +387,112 @@ static void flush_check_cb(uv_check_t *c)
 }
 
 /* ---- TUN ---- */
+
+/* Hands one packet read from the TUN to the core. */
+static void tun_deliver(struct uwg_loop *l, struct uwg_pkt *p)
+{
+	if (l->nat && uwg_natd_from_tun(l->nat, p))
+		return;
+	uwg_wg_tun_input(l->wg, p);
+}
+
+/*
+ * A packet with a virtio header, n bytes in all: the first TUN_DIRECT bytes
+ * after the header are in p, any rest in l->discard after the same offset.
+ * Splits a super-packet into p and further pool packets.
+ */
+static void tun_input_vnet(struct uwg_loop *l, struct uwg_pkt *p, size_t n)
+{
+	uint8_t *scratch = l->discard + UWG_VNET_HDR_LEN;
+	size_t len = n - UWG_VNET_HDR_LEN;
+	struct uwg_gso_split s;
+	struct uwg_vnet_hdr h;
+	const uint8_t *src;
+	uint32_t count;
+
+	uwg_vnet_hdr_decode(&h, l->discard);
+	if (h.gso_type == UWG_VNET_GSO_NONE && len <= TUN_DIRECT) {
+		/* The common case: one packet, already in place. */
+		if (uwg_offload_csum_finish(&h, uwg_pkt_data(p), len) < 0)
+			goto bad;
+		p->len = (uint32_t)len;
+		tun_deliver(l, p);
+		return;
+	}
+	/* Make the packet contiguous in the scratch buffer; segments go to pool packets. */
+	memcpy(scratch, uwg_pkt_data(p), len < TUN_DIRECT ? len : TUN_DIRECT);
+	src = scratch;
+	if (uwg_gso_split_init(&s, &h, src, len) < 0 ||
+	    uwg_gso_split_max_segment(&s) > TUN_MAX_PACKET)
+		goto bad;
+	count = uwg_gso_split_count(&s);
+	if (count > 1)
+		l->stats.tun_gso_reads++;
+	if (l->pool.avail + 1 < count) {
+		l->stats.tun_pool_empty++;
+		uwg_pool_put(&l->pool, p);
+		return;
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		size_t m;
+
+		if (i > 0)
+			p = uwg_pool_get(&l->pool);
+		m = uwg_gso_split_next(&s, uwg_pkt_data(p), TUN_MAX_PACKET);
+		if (!m) {
+			uwg_pool_put(&l->pool, p);
+			break;
+		}
+		p->len = (uint32_t)m;
+		tun_deliver(l, p);
+	}
+	return;
+bad:
+	l->stats.tun_bad_offload++;
+	uwg_pool_put(&l->pool, p);
+}
+
+/* Reads one packet into p; false when the read loop should stop. */
+static bool tun_read_one(struct uwg_loop *l, struct uwg_pkt *p)
+{
+	struct iovec iov[3];
+	ssize_t n;
+
+	if (l->tun.vnet_hdr) {
+		iov[0] = (struct iovec){ l->discard, UWG_VNET_HDR_LEN };
+		iov[1] = (struct iovec){ uwg_pkt_data(p), TUN_DIRECT };
+		iov[2] = (struct iovec){ l->discard + UWG_VNET_HDR_LEN + TUN_DIRECT,
+					 TUN_MAX_PACKET - TUN_DIRECT };
+		n = uwg_tun_readv(&l->tun, iov, 3);
+	} else {
+		n = uwg_tun_read(&l->tun, uwg_pkt_data(p), TUN_MAX_PACKET);
+	}
+	if (n < 0) {
+		uwg_pool_put(&l->pool, p);
+		if (n == -EINTR)
+			return true;
+		if (n == -EAGAIN)
+			return false;
+		if (n == -EBADFD) {
+			refresh_link(l);
+			return false;
+		}
+		l->stats.tun_read_errors++;
+		uwg_log_limited(&l->lim_tun, uv_hrtime(), UWG_LOG_ERROR, "TUN read failed: %s",
+				strerror((int)-n));
+		return false;
+	}
+	if (!l->tun.vnet_hdr) {
+		p->len = (uint32_t)n;
+		tun_deliver(l, p);
+	} else if (n < UWG_VNET_HDR_LEN) {
+		l->stats.tun_bad_offload++;
+		uwg_pool_put(&l->pool, p);
+	} else {
+		tun_input_vnet(l, p, (size_t)n);
+	}
+	return true;
+}
 
 static void tun_poll_cb(uv_poll_t *h, int status, int events)
 {
@@ -374,34 +511,15 @@ static void tun_poll_cb(uv_poll_t *h, int status, int events)
 		refresh_link(l);
 	for (int i = 0; i < UWG_LOOP_TUN_BUDGET && !l->stopping; i++) {
 		struct uwg_pkt *p = uwg_pool_get(&l->pool);
-		ssize_t n;
 
 		if (!p) {
 			/* Back-pressure: drop one so the level-triggered poll does not spin. */
-			if (uwg_tun_read(&l->tun, l->discard, TUN_MAX_PACKET) >= 0)
+			if (uwg_tun_read(&l->tun, l->discard, TUN_SCRATCH) >= 0)
 				l->stats.tun_pool_empty++;
 			break;
 		}
-		n = uwg_tun_read(&l->tun, uwg_pkt_data(p), TUN_MAX_PACKET);
-		if (n < 0) {
-			uwg_pool_put(&l->pool, p);
-			if (n == -EINTR)
-				continue;
-			if (n == -EAGAIN)
-				break;
-			if (n == -EBADFD) {
-				refresh_link(l);
-				break;
-			}
-			l->stats.tun_read_errors++;
-			uwg_log_limited(&l->lim_tun, uv_hrtime(), UWG_LOG_ERROR,
-					"TUN read failed: %s", strerror((int)-n));
+		if (!tun_read_one(l, p))
 			break;
-		}
-		p->len = (uint32_t)n;
-		if (l->nat && uwg_natd_from_tun(l->nat, p))
-			continue;
-		uwg_wg_tun_input(l->wg, p);
 	}
 	after_core(l);
 }
@@ -437,9 +555,67 @@ static void op_udp_send(void *ctx, struct uwg_pkt *pkt)
 	}
 	fam = pkt->ep.addr.sa.sa_family == AF_INET6 ? UWG_UDP_V6 : UWG_UDP_V4;
 	uwg_udp_queue(&l->udp, pkt);
-	/* Keep queues short during long callbacks; the rest goes in after_core. */
-	if (uwg_udp_pending(&l->udp, fam) >= UWG_UDP_BATCH)
+	/* Keep queues short during long callbacks (a quarter of the pool); the rest goes in after_core. */
+	if (uwg_udp_pending(&l->udp, fam) >= UWG_LOOP_POOL_PACKETS / 4)
 		flush_udp(l);
+}
+
+/* Counts the outcome of one TUN write that carried pkts packets. */
+static void tun_write_result(struct uwg_loop *l, ssize_t n, unsigned pkts)
+{
+	if (n == -EAGAIN || n == -ENOBUFS) {
+		l->stats.tun_write_dropped += pkts;
+	} else if (n == -EBADFD) {
+		l->tun_gone = true;
+	} else if (n < 0) {
+		l->stats.tun_write_errors += pkts;
+		uwg_log_limited(&l->lim_tun, uv_hrtime(), UWG_LOG_DEBUG, "TUN write failed: %s",
+				strerror((int)-n));
+	}
+}
+
+/* Writes what op_tun_write collected: same-flow runs as one super-packet each. */
+static void flush_tun(struct uwg_loop *l)
+{
+	struct tun_out *t = l->tout;
+	struct uwg_gro *g;
+
+	if (!t || !t->n)
+		return;
+	g = &t->gro;
+	uwg_gro_init(g, l->gro_udp);
+	for (unsigned i = 0; i < t->n; i++) {
+		struct uwg_pkt *p = t->pkts[i];
+
+		uwg_gro_add(g, uwg_pkt_data(p), p->len);
+	}
+	uwg_gro_finish(g);
+	for (uint16_t k = 0; k < g->ngroups && !l->closing; k++) {
+		struct uwg_gro_group *grp = &g->groups[k];
+		int niov = 0;
+		ssize_t n;
+
+		t->iov[niov++] = (struct iovec){ grp->vnet, UWG_VNET_HDR_LEN };
+		for (uint16_t i = grp->first; i != UWG_GRO_NONE; i = g->next[i]) {
+			size_t skip = i == grp->first ? 0 : g->skip[i];
+
+			t->iov[niov++] = (struct iovec){ g->data[i] + skip, g->len[i] - skip };
+		}
+		n = uwg_tun_writev(&l->tun, t->iov, niov);
+		if (n == -EINVAL && grp->count > 1) {
+			/* The kernel does not take our super-packets: write singly from now on. */
+			l->stats.tun_gro_refused++;
+			if (l->gro_tcp || l->gro_udp)
+				uwg_log_info("TUN refused a coalesced write; TUN GRO disabled");
+			l->gro_tcp = l->gro_udp = false;
+		}
+		tun_write_result(l, n, grp->count);
+		if (grp->count > 1 && n >= 0)
+			l->stats.tun_gro_writes++;
+	}
+	for (unsigned i = 0; i < t->n; i++)
+		uwg_pool_put(&l->pool, t->pkts[i]);
+	t->n = 0;
 }
 
 static void op_tun_write(void *ctx, struct uwg_pkt *pkt)
@@ -450,18 +626,26 @@ static void op_tun_write(void *ctx, struct uwg_pkt *pkt)
 	/* NAT traffic leaves through the raw socket or back into the tunnel. */
 	if (!l->closing && l->nat && uwg_natd_to_tun(l->nat, pkt))
 		return;
-	if (!l->closing) {
-		n = uwg_tun_write(&l->tun, uwg_pkt_data(pkt), pkt->len);
-		if (n == -EAGAIN || n == -ENOBUFS) {
-			l->stats.tun_write_dropped++;
-		} else if (n == -EBADFD) {
-			l->tun_gone = true;
-		} else if (n < 0) {
-			l->stats.tun_write_errors++;
-			uwg_log_limited(&l->lim_tun, uv_hrtime(), UWG_LOG_DEBUG,
-					"TUN write failed: %s", strerror((int)-n));
-		}
+	if (l->closing) {
+		uwg_pool_put(&l->pool, pkt);
+		return;
 	}
+	if (l->gro_tcp && l->tout) {
+		/* Collected until the end of this callback (after_core) or a full batch. */
+		l->tout->pkts[l->tout->n++] = pkt;
+		if (l->tout->n == UWG_GRO_MAX_PKTS)
+			flush_tun(l);
+		return;
+	}
+	if (l->tun.vnet_hdr) {
+		uint8_t vnet[UWG_VNET_HDR_LEN] = { 0 };
+		struct iovec iov[2] = { { vnet, sizeof(vnet) }, { uwg_pkt_data(pkt), pkt->len } };
+
+		n = uwg_tun_writev(&l->tun, iov, 2);
+	} else {
+		n = uwg_tun_write(&l->tun, uwg_pkt_data(pkt), pkt->len);
+	}
+	tun_write_result(l, n, 1);
 	uwg_pool_put(&l->pool, pkt);
 }
 
@@ -560,12 +744,19 @@ static size_t io_extra_stats(void *ctx, const char **names, uint64_t *values, si
 		{ "io_tun_write_errors", l->stats.tun_write_errors },
 		{ "io_tun_write_dropped", l->stats.tun_write_dropped },
 		{ "io_tun_pool_empty", l->stats.tun_pool_empty },
+		{ "io_tun_bad_offload", l->stats.tun_bad_offload },
+		{ "io_tun_gso_reads", l->stats.tun_gso_reads },
+		{ "io_tun_gro_writes", l->stats.tun_gro_writes },
+		{ "io_tun_gro_refused", l->stats.tun_gro_refused },
 		{ "io_udp_rx_truncated", u->rx_truncated },
 		{ "io_udp_rx_pool_empty", u->rx_pool_empty },
 		{ "io_udp_rx_errors", u->rx_errors },
 		{ "io_udp_tx_errors", u->tx_errors },
 		{ "io_udp_tx_no_socket", u->tx_no_socket },
 		{ "io_udp_tx_src_cleared", u->tx_src_cleared },
+		{ "io_udp_tx_gso_sends", u->tx_gso_sends },
+		{ "io_udp_tx_gso_off", u->tx_gso_off },
+		{ "io_udp_rx_gro_msgs", u->rx_gro_msgs },
 	};
 	size_t n = 0;
 
@@ -617,6 +808,42 @@ static void init_limit(struct uwg_log_limit *rl)
 {
 	rl->burst = 5;
 	rl->interval_ns = 10ull * 1000000000u;
+}
+
+/*
+ * TUN segmentation offload: TCP (and UDP, where the kernel has USO) arrives
+ * as super-packets that we split, and leaves coalesced. UWG_NO_OFFLOAD=1
+ * keeps plain MTU-sized packets (for comparison and as an escape hatch).
+ */
+static bool offload_disabled(void)
+{
+	const char *off = getenv("UWG_NO_OFFLOAD");
+
+	return off && *off && strcmp(off, "0");
+}
+
+static void setup_offload(struct uwg_loop *l)
+{
+	unsigned want = UWG_TUN_F_CSUM | UWG_TUN_F_TSO4 | UWG_TUN_F_TSO6 | UWG_TUN_F_USO4 |
+			UWG_TUN_F_USO6;
+	int ret;
+
+	if (!l->tun.vnet_hdr)
+		return;
+	if (offload_disabled()) {
+		uwg_log_info("TUN and UDP offloads off (UWG_NO_OFFLOAD)");
+		return;
+	}
+	ret = uwg_tun_set_offload(&l->tun, want);
+	if (ret < 0) {
+		uwg_log_info("TUN offloads refused (%s); plain packets", strerror(-ret));
+		return;
+	}
+	l->tout = calloc(1, sizeof(*l->tout));
+	l->gro_tcp = l->tout && (l->tun.offload & (UWG_TUN_F_TSO4 | UWG_TUN_F_TSO6));
+	l->gro_udp = l->gro_tcp && (l->tun.offload & (UWG_TUN_F_USO4 | UWG_TUN_F_USO6));
+	uwg_log_debug("TUN offloads 0x%x (GRO tcp %d udp %d)", l->tun.offload, l->gro_tcp,
+		      l->gro_udp);
 }
 
 int uwg_loop_new(struct uwg_loop **out, struct uwg_tun *tun, struct uwg_uapi_sock *sock,
@@ -679,11 +906,12 @@ int uwg_loop_new(struct uwg_loop **out, struct uwg_tun *tun, struct uwg_uapi_soc
 	if (ret < 0)
 		return ret;
 	l->pool_ready = true;
-	l->discard = malloc(TUN_MAX_PACKET);
+	l->discard = malloc(TUN_SCRATCH);
 	ret = uwg_udp_init(&l->udp, &l->pool);
 	if (ret < 0 || !l->discard)
 		return -ENOMEM;
 	l->udp_ready = true;
+	l->udp.no_offload = offload_disabled();
 	l->udp.src_failed = on_src_failed;
 	l->udp.ctx = l;
 
@@ -708,6 +936,8 @@ int uwg_loop_new(struct uwg_loop **out, struct uwg_tun *tun, struct uwg_uapi_soc
 	ret = udp_polls_start(l);
 	if (ret < 0)
 		return ret;
+
+	setup_offload(l);
 
 	*err_msg = "TUN polling";
 	ret = uv_poll_start(&l->tun_poll, UV_READABLE, tun_poll_cb);
@@ -818,6 +1048,11 @@ void uwg_loop_free(struct uwg_loop *l)
 	if (l->udp_ready)
 		uwg_udp_destroy(&l->udp);
 	uwg_tun_close(&l->tun);
+	if (l->tout) {
+		for (unsigned i = 0; i < l->tout->n; i++)
+			uwg_pool_put(&l->pool, l->tout->pkts[i]);
+		free(l->tout);
+	}
 	if (l->pool_ready)
 		uwg_pool_destroy(&l->pool);
 	free(l->discard);

@@ -1,25 +1,51 @@
 /*
  * cli/udp.c - the UDP socket pair (see cli/udp.h). Sends are queued per
- * family and flushed in sendmmsg batches at the end of each loop callback,
- * so batching (and later GSO) needs no change in callers. Loop thread only.
+ * family and flushed in sendmmsg batches at the end of each loop callback;
+ * a run of same-size datagrams to one endpoint becomes one UDP_SEGMENT
+ * message, so callers need not know about GSO. With UDP_GRO a receive lands
+ * in a per-family arena (64 KiB per message, mapped lazily) and is cut into
+ * pool packets there, so pool buffers never hold more than one datagram.
+ * Loop thread only.
  */
 #include "cli/udp.h"
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli/log.h"
 
+/* Largest UDP payload of one GSO send: the IP length field bounds the whole datagram. */
+enum { GSO_MAX_V4 = 65535 - 20 - 8, GSO_MAX_V6 = 65535 - 8 };
+
+/* Received messages not yet cut into packets. */
+struct rx_arena {
+	uint8_t *mem; /* UWG_UDP_BATCH slots of UWG_UDP_RX_SLOT bytes */
+	struct uwg_endpoint ep[UWG_UDP_BATCH];
+	uint32_t len[UWG_UDP_BATCH];
+	uint32_t seg[UWG_UDP_BATCH]; /* datagram size within the message */
+	uint32_t left[UWG_UDP_BATCH]; /* datagrams of the message not handed out yet */
+	int nmsg, cur;
+	uint32_t off;      /* in message cur */
+	uint32_t buffered; /* datagrams left */
+	bool big;          /* the last receive had coalesced messages */
+};
+
 struct uwg_udp_scratch {
 	struct mmsghdr msgs[UWG_UDP_BATCH];
-	struct iovec iov[UWG_UDP_BATCH];
+	struct iovec iov[UWG_UDP_TX_PKTS];
 	struct uwg_pkt *pkts[UWG_UDP_BATCH];
+	uint16_t msg_pkts[UWG_UDP_BATCH]; /* datagrams in each message of a send batch */
 	_Alignas(struct cmsghdr) uint8_t cmsg[UWG_UDP_BATCH][UWG_UDP_CMSG_SPACE];
 	uint8_t discard[64];
+	struct rx_arena rx[UWG_UDP_NFAMILIES];
+	/* After a GSO message failed: send this many datagrams one by one. */
+	uint32_t single_next[UWG_UDP_NFAMILIES];
 	struct uwg_log_limit log_limit;
 };
 
@@ -43,6 +69,17 @@ int uwg_udp_init(struct uwg_udp *u, struct uwg_pool *pool)
 		return -ENOMEM;
 	u->scratch->log_limit.burst = 5;
 	u->scratch->log_limit.interval_ns = 10ull * 1000000000u;
+	for (int f = 0; f < UWG_UDP_NFAMILIES; f++) {
+		/* Reserved, not resident: pages appear only as coalesced datagrams fill them. */
+		void *mem = mmap(NULL, (size_t)UWG_UDP_BATCH * UWG_UDP_RX_SLOT,
+				 PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (mem == MAP_FAILED) {
+			uwg_udp_destroy(u);
+			return -ENOMEM;
+		}
+		u->scratch->rx[f].mem = mem;
+	}
 	return 0;
 }
 
@@ -68,6 +105,10 @@ void uwg_udp_destroy(struct uwg_udp *u)
 	for (int f = 0; f < UWG_UDP_NFAMILIES; f++)
 		drop_queue(u, (enum uwg_udp_family)f);
 	close_socks(&u->socks);
+	if (u->scratch)
+		for (int f = 0; f < UWG_UDP_NFAMILIES; f++)
+			if (u->scratch->rx[f].mem)
+				munmap(u->scratch->rx[f].mem, (size_t)UWG_UDP_BATCH * UWG_UDP_RX_SLOT);
 	free(u->scratch);
 	u->scratch = NULL;
 }
@@ -79,6 +120,17 @@ static void set_bufsize(int fd, int force_opt, int opt)
 	/* The FORCE variants ignore rmem_max/wmem_max but need CAP_NET_ADMIN. */
 	if (setsockopt(fd, SOL_SOCKET, force_opt, &size, sizeof(size)) < 0)
 		(void)setsockopt(fd, SOL_SOCKET, opt, &size, sizeof(size));
+}
+
+/* GSO and GRO where the kernel has them (UDP_SEGMENT: 4.18, UDP_GRO: 5.0; the probe decides). */
+static void set_offload(int fd, bool *gso, bool *gro)
+{
+	int one = 1, val = 0;
+	socklen_t len = sizeof(val);
+
+	/* Without the option a UDP_SEGMENT cmsg would be ignored and one huge datagram sent. */
+	*gso = getsockopt(fd, SOL_UDP, UDP_SEGMENT, &val, &len) == 0;
+	*gro = setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one)) == 0;
 }
 
 static int open_one(int af, uint16_t port, uint32_t mark, uint16_t *bound)
@@ -151,6 +203,11 @@ int uwg_udp_open(const struct uwg_udp *u, uint16_t port, struct uwg_udp_socks *o
 		out->fd[UWG_UDP_V4] = fd4;
 		out->fd[UWG_UDP_V6] = fd6 >= 0 ? fd6 : -1;
 		out->port = fd4 >= 0 ? p4 : p6;
+		for (int f = 0; f < UWG_UDP_NFAMILIES; f++) {
+			out->gso[f] = out->gro[f] = false;
+			if (out->fd[f] >= 0 && !u->no_offload)
+				set_offload(out->fd[f], &out->gso[f], &out->gro[f]);
+		}
 		return 0;
 	}
 	return -EADDRINUSE;
@@ -178,9 +235,19 @@ int uwg_udp_set_fwmark(struct uwg_udp *u, uint32_t mark)
 	return 0;
 }
 
-static void parse_cmsgs(struct msghdr *mh, struct uwg_endpoint *ep)
+/* Fills ep's local address; *gso_size from a UDP_GRO cmsg (0 if none). */
+static void parse_cmsgs(struct msghdr *mh, struct uwg_endpoint *ep, uint32_t *gso_size)
 {
+	*gso_size = 0;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			int v;
+
+			memcpy(&v, CMSG_DATA(c), sizeof(v));
+			*gso_size = v > 0 ? (uint32_t)v : 0;
+			continue;
+		}
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
 		    c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
 			struct in_pktinfo pi;
@@ -202,28 +269,12 @@ static void parse_cmsgs(struct msghdr *mh, struct uwg_endpoint *ep)
 	}
 }
 
-int uwg_udp_recv(struct uwg_udp *u, enum uwg_udp_family fam, struct uwg_pkt **out, int max)
+/* recvmmsg straight into pool packets: without UDP_GRO a message is one datagram. */
+static int recv_direct(struct uwg_udp *u, int fd, struct uwg_pkt **out, int k)
 {
 	struct uwg_udp_scratch *s = u->scratch;
-	int fd = u->socks.fd[fam], k = 0, r, n = 0;
+	int r, n = 0;
 
-	if (fd < 0)
-		return 0;
-	if (max > UWG_UDP_BATCH)
-		max = UWG_UDP_BATCH;
-	while (k < max) {
-		struct uwg_pkt *p = uwg_pool_get(u->pool);
-
-		if (!p)
-			break;
-		s->pkts[k++] = p;
-	}
-	if (k == 0) {
-		/* Back-pressure: drop one datagram so a level-triggered poll does not spin. */
-		if (recv(fd, s->discard, sizeof(s->discard), MSG_DONTWAIT | MSG_TRUNC) >= 0)
-			u->stats.rx_pool_empty++;
-		return 0;
-	}
 	for (int i = 0; i < k; i++) {
 		struct uwg_pkt *p = s->pkts[i];
 		struct msghdr *mh = &s->msgs[i].msg_hdr;
@@ -255,6 +306,7 @@ int uwg_udp_recv(struct uwg_udp *u, enum uwg_udp_family fam, struct uwg_pkt **ou
 	for (int i = 0; i < k; i++) {
 		struct uwg_pkt *p = s->pkts[i];
 		struct msghdr *mh = &s->msgs[i].msg_hdr;
+		uint32_t gso;
 
 		if (i >= r || (mh->msg_flags & MSG_TRUNC)) {
 			if (i < r)
@@ -263,10 +315,140 @@ int uwg_udp_recv(struct uwg_udp *u, enum uwg_udp_family fam, struct uwg_pkt **ou
 			continue;
 		}
 		p->len = s->msgs[i].msg_len;
-		parse_cmsgs(mh, &p->ep);
+		parse_cmsgs(mh, &p->ep, &gso);
 		out[n++] = p;
 	}
 	return n;
+}
+
+/* recvmmsg into the arena (UDP_GRO on): returns messages received, or -errno. */
+static int rx_fill(struct uwg_udp *u, enum uwg_udp_family fam, int fd)
+{
+	struct uwg_udp_scratch *s = u->scratch;
+	struct rx_arena *a = &s->rx[fam];
+	/* Coalesced messages carry up to 64 datagrams each: take fewer, so one wakeup stays short. */
+	int k = a->big ? UWG_UDP_RX_GRO_SLOTS : UWG_UDP_BATCH, r;
+
+	for (int i = 0; i < k; i++) {
+		struct msghdr *mh = &s->msgs[i].msg_hdr;
+
+		memset(&a->ep[i], 0, sizeof(a->ep[i]));
+		s->iov[i].iov_base = a->mem + (size_t)i * UWG_UDP_RX_SLOT;
+		s->iov[i].iov_len = UWG_UDP_RX_SLOT;
+		mh->msg_name = &a->ep[i].addr;
+		mh->msg_namelen = sizeof(a->ep[i].addr);
+		mh->msg_iov = &s->iov[i];
+		mh->msg_iovlen = 1;
+		mh->msg_control = s->cmsg[i];
+		mh->msg_controllen = UWG_UDP_CMSG_SPACE;
+		mh->msg_flags = 0;
+	}
+	do
+		r = recvmmsg(fd, s->msgs, (unsigned)k, MSG_DONTWAIT, NULL);
+	while (r < 0 && errno == EINTR);
+	a->nmsg = a->cur = 0;
+	a->off = a->buffered = 0;
+	if (r < 0) {
+		if (errno == EAGAIN)
+			return 0;
+		u->stats.rx_errors++;
+		return -errno;
+	}
+	a->big = false;
+	for (int i = 0; i < r; i++) {
+		struct msghdr *mh = &s->msgs[i].msg_hdr;
+		uint32_t len = s->msgs[i].msg_len, gso;
+
+		parse_cmsgs(mh, &a->ep[i], &gso);
+		if (mh->msg_flags & MSG_TRUNC) {
+			u->stats.rx_truncated++;
+			len = 0;
+		}
+		a->len[i] = len;
+		a->seg[i] = gso && gso < len ? gso : len;
+		if (a->seg[i] < len) {
+			a->big = true;
+			u->stats.rx_gro_msgs++;
+		}
+		/* An empty datagram is still one datagram (the core counts it as malformed). */
+		a->left[i] = len ? (len + a->seg[i] - 1) / a->seg[i] : !(mh->msg_flags & MSG_TRUNC);
+		a->buffered += a->left[i];
+	}
+	a->nmsg = r;
+	return r;
+}
+
+/* Cuts up to max datagrams out of the arena into pool packets. */
+static int rx_take(struct uwg_udp *u, enum uwg_udp_family fam, struct uwg_pkt **out, int max)
+{
+	struct rx_arena *a = &u->scratch->rx[fam];
+	int n = 0;
+
+	while (n < max && a->cur < a->nmsg) {
+		const uint8_t *msg = a->mem + (size_t)a->cur * UWG_UDP_RX_SLOT;
+		uint32_t len = a->len[a->cur], seg;
+		struct uwg_pkt *p;
+
+		if (!a->left[a->cur]) {
+			a->cur++;
+			a->off = 0;
+			continue;
+		}
+		seg = len - a->off < a->seg[a->cur] ? len - a->off : a->seg[a->cur];
+		p = uwg_pool_get(u->pool);
+		if (!p) {
+			/* Back-pressure: what is left of this receive is dropped. */
+			u->stats.rx_pool_empty += a->buffered;
+			a->cur = a->nmsg;
+			a->buffered = 0;
+			break;
+		}
+		memcpy(uwg_pkt_data(p), msg + a->off, seg);
+		p->len = seg;
+		p->ep = a->ep[a->cur];
+		out[n++] = p;
+		a->off += seg;
+		a->left[a->cur]--;
+		a->buffered--;
+	}
+	return n;
+}
+
+uint32_t uwg_udp_rx_buffered(const struct uwg_udp *u, enum uwg_udp_family fam)
+{
+	return u->scratch->rx[fam].buffered;
+}
+
+int uwg_udp_recv(struct uwg_udp *u, enum uwg_udp_family fam, struct uwg_pkt **out, int max)
+{
+	struct uwg_udp_scratch *s = u->scratch;
+	int fd = u->socks.fd[fam], k = 0;
+
+	if (max > UWG_UDP_BATCH)
+		max = UWG_UDP_BATCH;
+	if (s->rx[fam].buffered)
+		return rx_take(u, fam, out, max);
+	if (fd < 0)
+		return 0;
+	if (!u->pool->avail) {
+		/* Back-pressure: drop one datagram so a level-triggered poll does not spin. */
+		if (recv(fd, s->discard, sizeof(s->discard), MSG_DONTWAIT | MSG_TRUNC) >= 0)
+			u->stats.rx_pool_empty++;
+		return 0;
+	}
+	if (u->socks.gro[fam]) {
+		int r = rx_fill(u, fam, fd);
+
+		return r <= 0 ? r : rx_take(u, fam, out, max);
+	}
+	while (k < max) {
+		struct uwg_pkt *p = uwg_pool_get(u->pool);
+
+		if (!p)
+			break;
+		s->pkts[k++] = p;
+	}
+	return recv_direct(u, fd, out, k);
 }
 
 void uwg_udp_queue(struct uwg_udp *u, struct uwg_pkt *pkt)
@@ -287,11 +469,11 @@ uint32_t uwg_udp_pending(const struct uwg_udp *u, enum uwg_udp_family fam)
 	return u->txq[fam].len;
 }
 
-static void set_src(struct msghdr *mh, uint8_t *cbuf, const struct uwg_endpoint *ep)
+/* Appends the sticky-source cmsg for ep at *off in cbuf. */
+static void add_src(uint8_t *cbuf, size_t *off, const struct uwg_endpoint *ep)
 {
-	struct cmsghdr *c;
+	struct cmsghdr c = { 0 };
 
-	mh->msg_control = cbuf;
 	if (ep->addr.sa.sa_family == AF_INET) {
 		/*
 		 * ifindex 0: the source address is sticky, the egress interface
@@ -299,47 +481,121 @@ static void set_src(struct msghdr *mh, uint8_t *cbuf, const struct uwg_endpoint 
 		 */
 		struct in_pktinfo pi = { .ipi_spec_dst = ep->src.v4 };
 
-		mh->msg_controllen = CMSG_SPACE(sizeof(pi));
-		c = CMSG_FIRSTHDR(mh);
-		c->cmsg_level = IPPROTO_IP;
-		c->cmsg_type = IP_PKTINFO;
-		c->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		c.cmsg_level = IPPROTO_IP;
+		c.cmsg_type = IP_PKTINFO;
+		c.cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(cbuf + *off, &c, sizeof(c));
+		memcpy(cbuf + *off + CMSG_LEN(0), &pi, sizeof(pi));
+		*off += CMSG_SPACE(sizeof(pi));
 	} else {
 		struct in6_pktinfo pi = { .ipi6_addr = ep->src.v6 };
 
 		/* A link-local source is only meaningful on its own link. */
 		if (IN6_IS_ADDR_LINKLOCAL(&ep->src.v6))
 			pi.ipi6_ifindex = (unsigned)ep->src_ifindex;
-		mh->msg_controllen = CMSG_SPACE(sizeof(pi));
-		c = CMSG_FIRSTHDR(mh);
-		c->cmsg_level = IPPROTO_IPV6;
-		c->cmsg_type = IPV6_PKTINFO;
-		c->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		c.cmsg_level = IPPROTO_IPV6;
+		c.cmsg_type = IPV6_PKTINFO;
+		c.cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(cbuf + *off, &c, sizeof(c));
+		memcpy(cbuf + *off + CMSG_LEN(0), &pi, sizeof(pi));
+		*off += CMSG_SPACE(sizeof(pi));
 	}
 }
 
-static void build(struct uwg_udp_scratch *s, int i, struct uwg_pkt *p)
+static void add_segment(uint8_t *cbuf, size_t *off, uint16_t size)
 {
-	struct msghdr *mh = &s->msgs[i].msg_hdr;
+	struct cmsghdr c = { .cmsg_level = SOL_UDP, .cmsg_type = UDP_SEGMENT,
+			     .cmsg_len = CMSG_LEN(sizeof(size)) };
 
-	s->iov[i].iov_base = uwg_pkt_data(p);
-	s->iov[i].iov_len = p->len;
-	memset(mh, 0, sizeof(*mh));
-	mh->msg_name = &p->ep.addr;
-	mh->msg_namelen = p->ep.addr.sa.sa_family == AF_INET ? sizeof(struct sockaddr_in)
-							     : sizeof(struct sockaddr_in6);
-	mh->msg_iov = &s->iov[i];
-	mh->msg_iovlen = 1;
-	if (p->ep.has_src)
-		set_src(mh, s->cmsg[i], &p->ep);
-	s->pkts[i] = p;
+	memcpy(cbuf + *off, &c, sizeof(c));
+	memcpy(cbuf + *off + CMSG_LEN(0), &size, sizeof(size));
+	*off += CMSG_SPACE(sizeof(size));
+}
+
+/* Same destination and the same source to send from: may share one GSO send. */
+static bool same_ep(const struct uwg_endpoint *a, const struct uwg_endpoint *b)
+{
+	if (a->has_src != b->has_src)
+		return false;
+	if (a->addr.sa.sa_family == AF_INET)
+		return b->addr.sa.sa_family == AF_INET &&
+		       a->addr.in4.sin_port == b->addr.in4.sin_port &&
+		       a->addr.in4.sin_addr.s_addr == b->addr.in4.sin_addr.s_addr &&
+		       (!a->has_src || a->src.v4.s_addr == b->src.v4.s_addr);
+	return b->addr.sa.sa_family == AF_INET6 && a->addr.in6.sin6_port == b->addr.in6.sin6_port &&
+	       IN6_ARE_ADDR_EQUAL(&a->addr.in6.sin6_addr, &b->addr.in6.sin6_addr) &&
+	       a->addr.in6.sin6_scope_id == b->addr.in6.sin6_scope_id &&
+	       (!a->has_src || (IN6_ARE_ADDR_EQUAL(&a->src.v6, &b->src.v6) &&
+				a->src_ifindex == b->src_ifindex));
+}
+
+/*
+ * Fills scratch messages from the queue head: each message is one datagram,
+ * or with GSO a run of datagrams to the same endpoint, all of the first's
+ * size except a shorter last one. Returns the number of messages.
+ */
+static int build_batch(struct uwg_udp *u, enum uwg_udp_family fam)
+{
+	struct uwg_udp_scratch *s = u->scratch;
+	struct uwg_pkt *p = u->txq[fam].head;
+	uint32_t gso_max = fam == UWG_UDP_V4 ? GSO_MAX_V4 : GSO_MAX_V6, single = s->single_next[fam];
+	int nmsg = 0, ni = 0;
+
+	while (p && nmsg < UWG_UDP_BATCH && ni < UWG_UDP_TX_PKTS) {
+		struct msghdr *mh = &s->msgs[nmsg].msg_hdr;
+		const struct uwg_pkt *first = p;
+		bool gso = u->socks.gso[fam] && !single;
+		uint32_t size = p->len, total = 0;
+		uint16_t segs = 0;
+		size_t clen = 0;
+
+		memset(mh, 0, sizeof(*mh));
+		mh->msg_name = &p->ep.addr;
+		mh->msg_namelen = p->ep.addr.sa.sa_family == AF_INET ? sizeof(struct sockaddr_in)
+								     : sizeof(struct sockaddr_in6);
+		mh->msg_iov = &s->iov[ni];
+		for (;;) {
+			bool short_seg = p->len < size;
+
+			s->iov[ni].iov_base = uwg_pkt_data(p);
+			s->iov[ni].iov_len = p->len;
+			ni++;
+			segs++;
+			total += p->len;
+			p = p->next;
+			/* A shorter datagram can only be the last of a GSO run. */
+			if (short_seg || !gso || !p || segs >= UWG_UDP_GSO_SEGS ||
+			    ni >= UWG_UDP_TX_PKTS || p->len > size || total + p->len > gso_max ||
+			    !same_ep(&first->ep, &p->ep))
+				break;
+		}
+		if (single)
+			single--;
+		mh->msg_iovlen = segs;
+		if (first->ep.has_src)
+			add_src(s->cmsg[nmsg], &clen, &first->ep);
+		if (segs > 1)
+			add_segment(s->cmsg[nmsg], &clen, (uint16_t)size);
+		if (clen) {
+			mh->msg_control = s->cmsg[nmsg];
+			mh->msg_controllen = clen;
+		}
+		s->msg_pkts[nmsg] = segs;
+		nmsg++;
+	}
+	return nmsg;
 }
 
 static bool src_error(int err)
 {
 	return err == EINVAL || err == EADDRNOTAVAIL || err == ENETUNREACH;
+}
+
+/* Returns the first n datagrams of family's queue to the pool. */
+static void release(struct uwg_udp *u, enum uwg_udp_family fam, uint32_t n)
+{
+	while (n--)
+		uwg_pool_put(u->pool, uwg_pktq_pop(&u->txq[fam]));
 }
 
 /* True if the socket would block; the unsent rest stays queued. */
@@ -350,49 +606,60 @@ static bool flush_family(struct uwg_udp *u, enum uwg_udp_family fam)
 	int fd = u->socks.fd[fam];
 
 	while (q->len) {
-		int n = 0, sent = 0;
-		bool blocked = false;
+		int nmsg = build_batch(u, fam), r, err;
+		uint16_t segs;
+		struct uwg_pkt *p;
 
-		for (struct uwg_pkt *p = q->head; p && n < UWG_UDP_BATCH; p = p->next)
-			build(s, n++, p);
-		while (sent < n) {
-			int r = sendmmsg(fd, &s->msgs[sent], (unsigned)(n - sent), MSG_DONTWAIT);
-			struct uwg_pkt *p;
-			int err;
-
-			if (r > 0) {
-				sent += r;
-				continue;
+		do
+			r = sendmmsg(fd, s->msgs, (unsigned)nmsg, MSG_DONTWAIT);
+		while (r < 0 && errno == EINTR);
+		if (r > 0) {
+			for (int i = 0; i < r; i++) {
+				segs = s->msg_pkts[i];
+				if (segs > 1)
+					u->stats.tx_gso_sends++;
+				if (s->single_next[fam])
+					s->single_next[fam]--;
+				release(u, fam, segs);
 			}
-			err = errno;
-			if (r < 0 && err == EINTR)
-				continue;
-			if (r < 0 && err == EAGAIN) {
-				blocked = true;
-				break;
-			}
-			/* s->msgs[sent] failed on its own; the batch goes on after it. */
-			p = s->pkts[sent];
-			if (p->ep.has_src && src_error(err)) {
-				struct uwg_endpoint old = p->ep;
-
-				p->ep.has_src = false;
-				s->msgs[sent].msg_hdr.msg_control = NULL;
-				s->msgs[sent].msg_hdr.msg_controllen = 0;
-				u->stats.tx_src_cleared++;
-				if (u->src_failed)
-					u->src_failed(u->ctx, &old);
-				continue;
-			}
-			u->stats.tx_errors++;
-			uwg_log_limited(&s->log_limit, mono_ns(), UWG_LOG_DEBUG,
-					"udp send failed: %s", strerror(err));
-			sent++;
+			continue;
 		}
-		for (int i = 0; i < sent; i++)
-			uwg_pool_put(u->pool, uwg_pktq_pop(q));
-		if (blocked)
+		err = r < 0 ? errno : EAGAIN;
+		if (err == EAGAIN)
 			return true;
+		/* The first message failed on its own; the batch goes on after it. */
+		segs = s->msg_pkts[0];
+		p = q->head;
+		if (segs > 1) {
+			/* EIO: the route's device cannot checksum GSO sends; never try again. */
+			if (err == EIO && u->socks.gso[fam]) {
+				u->socks.gso[fam] = false;
+				u->stats.tx_gso_off++;
+				uwg_log_info("UDP GSO not usable here (%s); sending datagrams singly",
+					     strerror(err));
+			}
+			/* Otherwise resend those datagrams one by one, each meeting its own fate. */
+			s->single_next[fam] = segs;
+			continue;
+		}
+		if (p->ep.has_src && src_error(err)) {
+			struct uwg_endpoint old = p->ep;
+
+			/* Every queued datagram to that endpoint would fail the same way. */
+			for (struct uwg_pkt *x = p; x; x = x->next)
+				if (same_ep(&x->ep, &old))
+					x->ep.has_src = false;
+			u->stats.tx_src_cleared++;
+			if (u->src_failed)
+				u->src_failed(u->ctx, &old);
+			continue;
+		}
+		u->stats.tx_errors++;
+		uwg_log_limited(&s->log_limit, mono_ns(), UWG_LOG_DEBUG, "udp send failed: %s",
+				strerror(err));
+		if (s->single_next[fam])
+			s->single_next[fam]--;
+		release(u, fam, 1);
 	}
 	return false;
 }

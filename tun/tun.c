@@ -140,10 +140,19 @@ int uwg_tun_open(struct uwg_tun *tun, const char *name)
 	tun->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (tun->fd < 0)
 		return -errno;
+	/* The virtio header carries offload metadata; fall back to plain packets without it. */
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR;
 	memcpy(ifr.ifr_name, name, strlen(name));
-	if (ioctl(tun->fd, TUNSETIFF, &ifr) < 0) {
+	tun->vnet_hdr = true;
+	tun->offload = 0;
+	ret = ioctl(tun->fd, TUNSETIFF, &ifr);
+	if (ret < 0 && errno == EINVAL) {
+		tun->vnet_hdr = false;
+		ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+		ret = ioctl(tun->fd, TUNSETIFF, &ifr);
+	}
+	if (ret < 0) {
 		ret = -errno;
 		goto err;
 	}
@@ -258,6 +267,30 @@ bool uwg_tun_monitor_drain(struct uwg_tun *tun)
 	return link;
 }
 
+int uwg_tun_set_offload(struct uwg_tun *tun, unsigned flags)
+{
+	const unsigned uso = UWG_TUN_F_USO4 | UWG_TUN_F_USO6;
+	const unsigned tso = UWG_TUN_F_TSO4 | UWG_TUN_F_TSO6 | UWG_TUN_F_TSO_ECN;
+	unsigned tries[3] = { flags, flags & ~uso, flags & ~(uso | tso) };
+	int err = 0;
+
+	if (!tun->vnet_hdr)
+		return flags ? -EOPNOTSUPP : 0;
+	/* Older kernels refuse unknown bits as a whole (EINVAL): step down. */
+	for (int i = 0; i < 3; i++) {
+		if (i && tries[i] == tries[i - 1])
+			continue;
+		if (ioctl(tun->fd, TUNSETOFFLOAD, (unsigned long)tries[i]) == 0) {
+			tun->offload = tries[i];
+			return 0;
+		}
+		err = -errno;
+	}
+	tun->offload = 0;
+	(void)ioctl(tun->fd, TUNSETOFFLOAD, 0ul);
+	return err;
+}
+
 ssize_t uwg_tun_read(struct uwg_tun *tun, void *buf, size_t len)
 {
 	ssize_t n = read(tun->fd, buf, len);
@@ -268,6 +301,20 @@ ssize_t uwg_tun_read(struct uwg_tun *tun, void *buf, size_t len)
 ssize_t uwg_tun_write(struct uwg_tun *tun, const void *buf, size_t len)
 {
 	ssize_t n = write(tun->fd, buf, len);
+
+	return n < 0 ? -errno : n;
+}
+
+ssize_t uwg_tun_readv(struct uwg_tun *tun, const struct iovec *iov, int iovcnt)
+{
+	ssize_t n = readv(tun->fd, iov, iovcnt);
+
+	return n < 0 ? -errno : n;
+}
+
+ssize_t uwg_tun_writev(struct uwg_tun *tun, const struct iovec *iov, int iovcnt)
+{
+	ssize_t n = writev(tun->fd, iov, iovcnt);
 
 	return n < 0 ? -errno : n;
 }
