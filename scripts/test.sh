@@ -31,5 +31,5 @@ echo "=== fuzz (${fuzz_seconds}s per harness)"
 cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DUWG_FUZZ=ON \
 	-DUWG_SANITIZE=address,undefined -DUWG_FUZZ_SECONDS="$fuzz_seconds" >/dev/null
 cmake --build build/fuzz -j"$jobs" >/dev/null
-(cd build/fuzz && ctest --output-on-failure -L fuzz)
+(cd build/fuzz && ctest --output-on-failure -j"$jobs" -L fuzz)
 echo "=== all suites passed"
