@@ -417,6 +417,7 @@ static int show_all(char **argv, int argc)
 			uwg_cmd_show_field(stdout, names[i], &dev, argv[2], true);
 		} else {
 			uwg_cmd_show_pretty(stdout, names[i], &dev, use_color(), time(NULL));
+			uwg_nat_conf_show(stdout, names[i], use_color());
 			uwg_igd_conf_show(stdout, names[i], use_color());
 			if (i + 1 < n)
 				printf("\n");
@@ -474,6 +475,7 @@ int uwg_cmd_show_main(int argc, char **argv)
 			ret = bad_param(argv[0], argv[2]);
 	} else {
 		uwg_cmd_show_pretty(stdout, argv[1], &dev, use_color(), time(NULL));
+		uwg_nat_conf_show(stdout, argv[1], use_color());
 		uwg_igd_conf_show(stdout, argv[1], use_color());
 	}
 	uwg_conf_free(&dev);

@@ -82,8 +82,13 @@ grep -qx 'nat_mss_clamp=1380' <<<"$q" || fail "nat=1 mss: $q"
 [ "$(nat_stat "$SRV_IF" out_translated)" -gt 700 ] || fail "out_translated: $q"
 [ "$(nat_stat "$SRV_IF" mss_clamped)" -ge 1 ] || fail "mss_clamped: $q"
 [ "$(nat_stat "$SRV_IF" raw_errors)" = 0 ] || fail "raw_errors: $q"
-# wg ignores uwg's requests and keys: its view is unchanged.
-nsx srv wg show "$SRV_IF" >/dev/null || fail "wg show"
+# uwg show adds a NAT block; wg's own view is unchanged.
+show=$(uwgx srv show "$SRV_IF" 2>&1) || fail "uwg show: $show"
+grep -qxF "nat: $PUB on v-rtr, masquerade off, 8 tc filters" <<<"$show" || fail "uwg show: $show"
+grep -qxF "  forward: TCP 8080 -> 10.100.0.2:80" <<<"$show" || fail "uwg show forwards: $show"
+grep -qxF "  forward: UDP 5001 -> 10.100.0.2:5001" <<<"$show" || fail "uwg show forwards: $show"
+wgshow=$(nsx srv wg show "$SRV_IF" 2>&1) || fail "wg show"
+grep -q 'nat\|forward' <<<"$wgshow" && fail "wg show printed NAT lines: $wgshow"
 capture_check
 
 uwgx cli down "$CLI_CONF" >/dev/null 2>&1 || fail "client down"

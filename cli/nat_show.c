@@ -1,0 +1,55 @@
+/*
+ * cli/nat_show.c - the NAT part of `uwg show`: the daemon's "nat=1" state
+ * (cli/nat_conf.h) as a short block after wg's own output, only while NAT
+ * runs. Main thread only.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/nat_conf.h"
+
+void uwg_nat_conf_show(FILE *f, const char *ifname, bool color)
+{
+	const char *bold = color ? "\x1b[1m" : "", *reset = color ? "\x1b[0m" : "";
+	char *text = NULL, *line, *save = NULL;
+	char wan[32] = "", addr[32] = "", pool[32] = "", filters[16] = "?";
+	struct uwg_nat_fwd fwd[UWG_NAT_FORWARDS_MAX];
+	size_t n = 0;
+	bool on = false, masq = false;
+
+	if (uwg_nat_conf_query(ifname, &text))
+		return; /* wireguard-go, or an older uwg: nothing to add */
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strcmp(line, "nat_enable=true"))
+			on = true;
+		else if (!strcmp(line, "nat_masquerade=true"))
+			masq = true;
+		else if (!strncmp(line, "nat_external_interface=", 23))
+			snprintf(wan, sizeof(wan), "%s", line + 23);
+		else if (!strncmp(line, "nat_external_address=", 21))
+			snprintf(addr, sizeof(addr), "%s", line + 21);
+		else if (!strncmp(line, "nat_masquerade_ports=", 21))
+			snprintf(pool, sizeof(pool), "%s", line + 21);
+		else if (!strncmp(line, "nat_tc_filters=", 15))
+			snprintf(filters, sizeof(filters), "%s", line + 15);
+		else if (!strncmp(line, "nat_forward=", 12) && n < UWG_NAT_FORWARDS_MAX &&
+			 uwg_nat_conf_parse_fwd(&fwd[n], line + 12))
+			n++;
+	}
+	free(text);
+	if (!on)
+		return;
+	fprintf(f, "\n%snat%s: %s on %s, masquerade %s%s%s%s, %s tc filters\n", bold, reset, addr,
+		wan, masq ? "on" : "off", masq ? " (ports " : "", masq ? pool : "", masq ? ")" : "",
+		filters);
+	for (size_t i = 0; i < n; i++) {
+		struct in_addr a = { htonl(fwd[i].addr) };
+		char ip[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &a, ip, sizeof(ip));
+		fprintf(f, "  %sforward%s: %s %u -> %s:%u\n", bold, reset,
+			fwd[i].proto == IPPROTO_TCP ? "TCP" : "UDP", fwd[i].ext_port, ip, fwd[i].port);
+	}
+}
