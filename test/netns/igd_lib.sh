@@ -31,7 +31,9 @@ done
 DAEMON_WRAP=$T_TMP/daemon.sh
 cat >"$DAEMON_WRAP" <<EOF
 #!/bin/sh
-exec env LOG_LEVEL=info "$UWG" --log-file "$T_TMP/daemon-\$1.log" "\$1"
+exec env LOG_LEVEL=info ASAN_OPTIONS="\${ASAN_OPTIONS:-}:log_path=$T_TMP/asan" \\
+	UBSAN_OPTIONS="\${UBSAN_OPTIONS:-}:print_stacktrace=1:log_path=$T_TMP/ubsan" \\
+	"$UWG" --log-file "$T_TMP/daemon-\$1.log" "\$1"
 EOF
 chmod 755 "$DAEMON_WRAP"
 export UWG_DAEMON=$DAEMON_WRAP
@@ -47,7 +49,25 @@ igd_on_exit()
 			tail -n 25 "$f"
 		done
 	fi
-	cleanup
+	local keep=${UWG_TEST_KEEP:-} pids=() ns p i
+	for ns in "${T_NETNS[@]}"; do
+		pids+=($(ip netns pids "$ns" 2>/dev/null))
+	done
+	UWG_TEST_KEEP=1 cleanup
+	for i in $(seq 1 50); do
+		for p in "${pids[@]}"; do
+			kill -0 "$p" 2>/dev/null && { sleep 0.1; continue 2; }
+		done
+		break
+	done
+	# Sanitizer builds: a daemon's report (written when it exits) fails the test.
+	for f in "$T_TMP"/asan.* "$T_TMP"/ubsan.*; do
+		[ -s "$f" ] || continue
+		echo "FAIL: $T_NAME: sanitizer report from a daemon ($(basename "$f")):"
+		head -n 40 "$f"
+		rc=1
+	done
+	[ -n "$keep" ] || rm -rf "$T_TMP"
 	exit "$rc"
 }
 trap igd_on_exit EXIT
