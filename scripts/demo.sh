@@ -3,8 +3,11 @@
 # A server and a full-tunnel client, each in its own network namespace behind a fake
 # "internet" namespace, brought up with `uwg up` from wg-quick config files (no ip, wg or
 # wg-quick involved), IPv4 and IPv6 traffic through the tunnel including the server's routed
-# public IPv6 prefix (no NAT), a bounded TCP transfer, `uwg show`, then `uwg down` and a check
-# that every rule and route is gone. Everything it creates is removed on exit. Needs root.
+# public IPv6 prefix (no NAT), a bounded TCP transfer; then the embedded UPnP IGD: the client's
+# `external-ip` prints the server's public address, `upnpc -n` maps a port, and a remote host
+# on the internet connects to it through the server; `uwg show` with the port map, then
+# `uwg down` and a check that every rule and route is gone. Everything it creates is removed
+# on exit. Needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -16,6 +19,7 @@ UWG=$PWD/build/demo/uwg
 
 ID=$(printf '%04x' $(( (RANDOM ^ $$) & 0xffff )))
 NS_NET="uwgdemo$ID-internet" NS_SRV="uwgdemo$ID-server" NS_CLI="uwgdemo$ID-client"
+NS_RMT="uwgdemo$ID-remote"
 IF_SRV="uwgd${ID}srv" IF_CLI="uwgd${ID}cli"
 TMP=$(mktemp -d /tmp/uwgdemo.XXXXXX)
 chmod 700 "$TMP"
@@ -25,12 +29,12 @@ cleanup()
 	local ns pids=()
 	set +e
 	# Only processes in our own namespaces: the two daemons and our iperf3 server.
-	for ns in "$NS_CLI" "$NS_SRV" "$NS_NET"; do
+	for ns in "$NS_CLI" "$NS_SRV" "$NS_NET" "$NS_RMT"; do
 		pids+=($(ip netns pids "$ns" 2>/dev/null))
 	done
 	[ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2>/dev/null
 	sleep 0.3
-	for ns in "$NS_CLI" "$NS_SRV" "$NS_NET"; do
+	for ns in "$NS_CLI" "$NS_SRV" "$NS_NET" "$NS_RMT"; do
 		ip netns del "$ns" 2>/dev/null
 	done
 	rm -f "/var/run/uwg/$IF_SRV.state" "/var/run/uwg/$IF_CLI.state"
@@ -45,17 +49,19 @@ in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 srv() { in_ns "$NS_SRV" "$@"; }
 cli() { in_ns "$NS_CLI" "$@"; }
 net() { in_ns "$NS_NET" "$@"; }
+rmt() { in_ns "$NS_RMT" "$@"; }
 # The `uwg` command line as it is run, then its output.
 run() { local ns=$1; shift; printf '%s# %s%s\n' "$B" "uwg $*" "$R"; in_ns "$ns" "$UWG" "$@"; }
 
 step "A fake internet: namespace $NS_NET routes between the server and the client"
-for ns in "$NS_NET" "$NS_SRV" "$NS_CLI"; do
+for ns in "$NS_NET" "$NS_SRV" "$NS_CLI" "$NS_RMT"; do
 	ip netns add "$ns"
 	ip -n "$ns" link set lo up
 	in_ns "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
 done
 ip -n "$NS_NET" link add v-srv type veth peer name v-net netns "$NS_SRV"
 ip -n "$NS_NET" link add v-cli type veth peer name v-net netns "$NS_CLI"
+ip -n "$NS_NET" link add v-rmt type veth peer name v-net netns "$NS_RMT"
 net sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 ip -n "$NS_NET" addr add 203.0.114.1/28 dev v-srv
 ip -n "$NS_NET" addr add 2001:db8:1::1/64 dev v-srv
@@ -65,7 +71,10 @@ ip -n "$NS_SRV" addr add 203.0.114.2/28 dev v-net
 ip -n "$NS_SRV" addr add 2001:db8:1::2/64 dev v-net
 ip -n "$NS_CLI" addr add 203.0.114.18/28 dev v-net
 ip -n "$NS_CLI" addr add 2001:db8:2::2/64 dev v-net
-for l in "$NS_NET v-srv" "$NS_NET v-cli" "$NS_SRV v-net" "$NS_CLI v-net"; do
+ip -n "$NS_NET" addr add 203.0.114.33/28 dev v-rmt
+ip -n "$NS_RMT" addr add 203.0.114.34/28 dev v-net
+for l in "$NS_NET v-srv" "$NS_NET v-cli" "$NS_NET v-rmt" "$NS_SRV v-net" "$NS_CLI v-net" \
+	"$NS_RMT v-net"; do
 	set -- $l
 	ip -n "$1" link set "$2" up
 done
@@ -73,11 +82,13 @@ ip -n "$NS_SRV" route add default via 203.0.114.1
 ip -n "$NS_SRV" -6 route add default via 2001:db8:1::1
 ip -n "$NS_CLI" route add default via 203.0.114.17
 ip -n "$NS_CLI" -6 route add default via 2001:db8:2::1
+ip -n "$NS_RMT" route add default via 203.0.114.33
 # The server's provider routes the public prefix 2001:db8:1000::/48 to it.
 ip -n "$NS_NET" -6 route add 2001:db8:1000::/48 via 2001:db8:1::2
 # The server forwards for its clients' public IPv6 addresses (uwg up warns if this is off).
 srv sysctl -qw net.ipv6.conf.all.forwarding=1
-echo "server 203.0.114.2 / 2001:db8:1::2, client 203.0.114.18 / 2001:db8:2::2"
+echo "server 203.0.114.2 / 2001:db8:1::2, client 203.0.114.18 / 2001:db8:2::2," \
+	"a remote host 203.0.114.34"
 
 step "Keys and wg-quick style configs"
 SK=$("$UWG" genkey) CK=$("$UWG" genkey)
@@ -89,6 +100,10 @@ PrivateKey = $SK
 ListenPort = 51820
 Address = 10.100.0.1/24
 Address = 2001:db8:1000:cafe::1/80
+# uwg only: the client's IPv4 leaves from the server's public address, and the server's
+# embedded UPnP IGD lets the client open ports on it (no iptables, no miniupnpd)
+Masquerade = on
+UPnP = on
 
 [Peer]
 # the client: one address from each family, the IPv6 one public (routed, no NAT)
@@ -130,7 +145,31 @@ for _ in $(seq 1 30); do srv ss -Htln 'sport = :5201' | grep -q . && break; slee
 cli timeout 20 iperf3 -c 10.100.0.1 -t 3 -f m | grep -E 'sender|receiver'
 wait
 
-step "uwg show (same output as wg show)"
+step "UPnP through the tunnel: the client asks the server for its public address and a port"
+for _ in $(seq 1 50); do
+	printf 'nat=1\n\n' | srv socat -t 2 - "UNIX-CONNECT:/var/run/wireguard/$IF_SRV.sock" |
+		grep -q '^upnp_running=true' && break
+	sleep 0.2
+done
+printf '%s# %s%s\n' "$B" "external-ip" "$R"
+cli timeout 20 external-ip
+printf '%s# %s%s\n' "$B" "upnpc -n 10.100.0.2 8043 8043 tcp 300" "$R"
+cli timeout 20 upnpc -n 10.100.0.2 8043 8043 tcp 300 | grep -E 'redirected|failed'
+printf '%s# %s%s\n' "$B" "socat TCP-LISTEN:8043 (on the client)" "$R"
+cli timeout 20 socat -T 5 TCP-LISTEN:8043,reuseaddr \
+	SYSTEM:'read l; echo "client 10.100.0.2 got $l from $SOCAT_PEERADDR"' &
+for _ in $(seq 1 50); do cli ss -Htln 'sport = :8043' | grep -q . && break; sleep 0.1; done
+echo "the remote host connects to the server's public address, port 8043:"
+reply=$(rmt timeout 10 sh -c 'echo hello | socat -T 5 - TCP:203.0.114.2:8043')
+wait
+echo "$reply"
+[ "$reply" = 'client 10.100.0.2 got hello from 203.0.114.34' ] ||
+	{ echo "the remote host did not reach the client through the port map" >&2; exit 1; }
+ok "a remote host reached the client through the port map the client opened itself"
+echo "and the client's own IPv4 traffic leaves from the server's address (masquerade):"
+cli ping -c 2 -i 0.2 -W 2 203.0.114.34 | tail -2
+
+step "uwg show (wg show's output, then uwg's port maps)"
 run "$NS_SRV" show "$IF_SRV"
 echo
 run "$NS_CLI" show "$IF_CLI"
