@@ -679,6 +679,7 @@ static void apply(struct uwg_igdd *g, const struct uwg_igd_settings *want)
 		if (nat_live(g))
 			while (g->n_maps)
 				drop_map(g, &g->maps[0], "UPnP off");
+		forget_all(g);
 		uv_timer_stop(&g->tick);
 		uwg_log_info("UPnP off");
 		return;
