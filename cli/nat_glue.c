@@ -12,11 +12,13 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -216,6 +218,25 @@ static int add_forward(struct uwg_natd *n, const struct uwg_nat_fwd *f)
 
 static void expire_tick(uv_timer_t *t);
 
+/*
+ * The TUN's MTU right now. The loop learns MTU changes from netlink events,
+ * which `uwg up`'s NAT request can overtake; the MSS clamp is fixed at build.
+ */
+static uint32_t tun_mtu_now(struct uwg_natd *n)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	uint32_t mtu = 0;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", n->env.tun_name);
+	if (fd >= 0 && ioctl(fd, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu >= 68)
+		mtu = (uint32_t)ifr.ifr_mtu;
+	if (fd >= 0)
+		close(fd);
+	return mtu ? mtu : n->env.mtu(n->env.ctx);
+}
+
 static int build(struct uwg_natd *n, const struct uwg_nat_settings *want)
 {
 	struct uwg_nat_config cfg = { 0 };
@@ -241,7 +262,7 @@ static int build(struct uwg_natd *n, const struct uwg_nat_settings *want)
 	}
 	n->pool_lo = want->pool_lo ? want->pool_lo : UWG_NAT_POOL_MIN;
 	n->pool_hi = want->pool_lo ? want->pool_hi : UWG_NAT_POOL_MAX;
-	n->mss_mtu = n->env.mtu(n->env.ctx);
+	n->mss_mtu = tun_mtu_now(n);
 
 	cfg.public_ip = n->public_ip;
 	if (want->has_inside && want->inside_len) {
