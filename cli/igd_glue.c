@@ -38,9 +38,9 @@
 
 enum {
 	MAX_MAPS = UWG_NAT_DEFAULT_MAX_MAPS,
-	/* The high bit of the shared "nat=1" reply cursor: our part of the reply. */
 };
 
+/* The high bit of the shared "nat=1" reply cursor: our part of the reply. */
 #define CURSOR_OURS ((size_t)1 << (sizeof(size_t) * 8 - 1))
 
 /* One map the IGD put into the NAT table, with what makes it reachable. */
