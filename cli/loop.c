@@ -35,9 +35,13 @@ enum {
 	 * packets need no copy, and 64 KiB reads never touch pool pages.
 	 */
 	TUN_DIRECT = 4096 - UWG_PKT_HEADROOM,
-	TUN_SCRATCH = UWG_VNET_HDR_LEN + TUN_MAX_PACKET + 64,
+	/* A TSO super-packet is at most 64 KiB (the TUN's gso_max_size), one more than an IP length. */
+	TUN_MAX_READ = 65536,
+	TUN_SCRATCH = UWG_VNET_HDR_LEN + TUN_MAX_READ + 64,
 	/* virtio header, head packet, up to UWG_GRO_MAX_SEGS - 1 payloads */
 	TUN_WRITE_IOV = UWG_GRO_MAX_SEGS + 1,
+	/* TUN packets handed to the core at once (uwg_wg_tun_input_batch) */
+	TUN_IN_BATCH = 128,
 };
 
 /* A poll handle whose fd can be replaced (UDP rebind, netns move): freed in its close callback. */
@@ -103,6 +107,8 @@ struct uwg_loop {
 	struct uwg_log_limit lim_tun, lim_udp, lim_link;
 	uint8_t *discard;       /* TUN read scratch: super-packet tails, drops when the pool is empty */
 	struct tun_out *tout;   /* NULL: every packet is written on its own */
+	struct uwg_pkt *tin[TUN_IN_BATCH]; /* read from the TUN, not yet given to the core */
+	unsigned ntin;
 	bool gro_tcp, gro_udp;  /* coalesce TCP / UDP on TUN writes */
 };
 
@@ -388,12 +394,23 @@ static void flush_check_cb(uv_check_t *c)
 
 /* ---- TUN ---- */
 
-/* Hands one packet read from the TUN to the core. */
+/* Gives the core what the TUN reads of this callback produced, as one batch. */
+static void flush_tun_input(struct uwg_loop *l)
+{
+	unsigned n = l->ntin;
+
+	l->ntin = 0;
+	uwg_wg_tun_input_batch(l->wg, l->tin, n);
+}
+
+/* Hands one packet read from the TUN on towards the core. */
 static void tun_deliver(struct uwg_loop *l, struct uwg_pkt *p)
 {
 	if (l->nat && uwg_natd_from_tun(l->nat, p))
 		return;
-	uwg_wg_tun_input(l->wg, p);
+	l->tin[l->ntin++] = p;
+	if (l->ntin == TUN_IN_BATCH)
+		flush_tun_input(l);
 }
 
 /*
@@ -462,7 +479,7 @@ static bool tun_read_one(struct uwg_loop *l, struct uwg_pkt *p)
 		iov[0] = (struct iovec){ l->discard, UWG_VNET_HDR_LEN };
 		iov[1] = (struct iovec){ uwg_pkt_data(p), TUN_DIRECT };
 		iov[2] = (struct iovec){ l->discard + UWG_VNET_HDR_LEN + TUN_DIRECT,
-					 TUN_MAX_PACKET - TUN_DIRECT };
+					 TUN_MAX_READ + 64 - TUN_DIRECT };
 		n = uwg_tun_readv(&l->tun, iov, 3);
 	} else {
 		n = uwg_tun_read(&l->tun, uwg_pkt_data(p), TUN_MAX_PACKET);
@@ -521,6 +538,7 @@ static void tun_poll_cb(uv_poll_t *h, int status, int events)
 		if (!tun_read_one(l, p))
 			break;
 	}
+	flush_tun_input(l);
 	after_core(l);
 }
 

@@ -46,6 +46,8 @@ struct uwg_udp_scratch {
 	struct rx_arena rx[UWG_UDP_NFAMILIES];
 	/* After a GSO message failed: send this many datagrams one by one. */
 	uint32_t single_next[UWG_UDP_NFAMILIES];
+	/* GSO messages refused in a row (e.g. larger than the route MTU allows). */
+	uint32_t gso_fail_streak[UWG_UDP_NFAMILIES];
 	struct uwg_log_limit log_limit;
 };
 
@@ -616,8 +618,10 @@ static bool flush_family(struct uwg_udp *u, enum uwg_udp_family fam)
 		if (r > 0) {
 			for (int i = 0; i < r; i++) {
 				segs = s->msg_pkts[i];
-				if (segs > 1)
+				if (segs > 1) {
 					u->stats.tx_gso_sends++;
+					s->gso_fail_streak[fam] = 0;
+				}
 				if (s->single_next[fam])
 					s->single_next[fam]--;
 				release(u, fam, segs);
@@ -631,8 +635,14 @@ static bool flush_family(struct uwg_udp *u, enum uwg_udp_family fam)
 		segs = s->msg_pkts[0];
 		p = q->head;
 		if (segs > 1) {
-			/* EIO: the route's device cannot checksum GSO sends; never try again. */
-			if (err == EIO && u->socks.gso[fam]) {
+			/*
+			 * EIO: the route's device cannot checksum GSO sends; never try
+			 * again. Anything else refused again and again (a route MTU below
+			 * our datagrams) would double every send: give up on GSO too.
+			 */
+			if ((err == EINVAL || err == EMSGSIZE) && s->gso_fail_streak[fam] < UINT32_MAX)
+				s->gso_fail_streak[fam]++;
+			if ((err == EIO || s->gso_fail_streak[fam] >= 8) && u->socks.gso[fam]) {
 				u->socks.gso[fam] = false;
 				u->stats.tx_gso_off++;
 				uwg_log_info("UDP GSO not usable here (%s); sending datagrams singly",

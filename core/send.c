@@ -2,8 +2,8 @@
  * core/send.c - the transmit side of the device engine: TUN packets are
  * routed by allowed IPs and staged per peer; a peer's staged queue is then
  * drained in one pass (reserve nonces for the whole batch, encrypt each
- * packet in place, hand them to ops->udp_send), so a future batch API or
- * parallel crypto only changes how the queue is filled and encrypted. Also
+ * packet in place, hand them to ops->udp_send). uwg_wg_tun_input_batch fills
+ * the queues of a whole TUN batch first, so each peer drains once. Also
  * builds handshake initiations and responses and applies keep_key_fresh on
  * the send side (§1.8). Loop thread only.
  */
@@ -264,7 +264,11 @@ static int inner_destination(const uint8_t *p, uint32_t len, const uint8_t **dst
 	return 0;
 }
 
-void uwg_wg_tun_input(struct uwg_wg *wg, struct uwg_pkt *pkt)
+/*
+ * Routes pkt by allowed IPs and stages it on its peer (oldest dropped past the
+ * bound). Returns the peer, or NULL when pkt was dropped and counted.
+ */
+static struct uwg_peer *stage(struct uwg_wg *wg, struct uwg_pkt *pkt)
 {
 	const uint8_t *dst = NULL;
 	struct uwg_peer *peer;
@@ -292,8 +296,52 @@ void uwg_wg_tun_input(struct uwg_wg *wg, struct uwg_pkt *pkt)
 		wg->stats.tx_staged_dropped++;
 		uwg_pool_put(wg->pool, uwg_pktq_pop(&peer->staged));
 	}
-	uwg_send_staged(peer, uwg_wg_now(wg));
-	return;
+	return peer;
 drop:
 	uwg_pool_put(wg->pool, pkt);
+	return NULL;
+}
+
+void uwg_wg_tun_input(struct uwg_wg *wg, struct uwg_pkt *pkt)
+{
+	struct uwg_peer *peer = stage(wg, pkt);
+
+	if (peer)
+		uwg_send_staged(peer, uwg_wg_now(wg));
+}
+
+void uwg_wg_tun_input_batch(struct uwg_wg *wg, struct uwg_pkt *const *pkts, size_t n)
+{
+	/* Peers with packets staged by this batch, in first-touch order; more are sent at once. */
+	enum { TOUCHED_MAX = 16 };
+	struct uwg_peer *touched[TOUCHED_MAX];
+	size_t ntouched = 0;
+	uint64_t now;
+
+	if (!n)
+		return;
+	now = uwg_wg_now(wg);
+	for (size_t i = 0; i < n; i++) {
+		struct uwg_peer *peer;
+		size_t k;
+
+		/* A full queue goes out before it would drop (it stays if there is no key yet). */
+		peer = stage(wg, pkts[i]);
+		if (!peer)
+			continue;
+		for (k = 0; k < ntouched && touched[k] != peer; k++)
+			;
+		if (k == ntouched) {
+			if (ntouched == TOUCHED_MAX) {
+				uwg_send_staged(peer, now);
+				continue;
+			}
+			touched[ntouched++] = peer;
+		}
+		if (peer->staged.len >= UWG_MAX_STAGED_PACKETS)
+			uwg_send_staged(peer, now);
+	}
+	/* One nonce reservation, one timer update and one keep_key_fresh check per peer. */
+	for (size_t k = 0; k < ntouched; k++)
+		uwg_send_staged(touched[k], now);
 }

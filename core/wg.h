@@ -94,6 +94,13 @@ void uwg_wg_set_mtu(struct uwg_wg *wg, uint32_t mtu);
 /* Data path. Both consume pkt on every path. */
 /* An inner IP packet read from the TUN, at uwg_pkt_data(pkt), with >= UWG_PKT_HEADROOM in front. */
 void uwg_wg_tun_input(struct uwg_wg *wg, struct uwg_pkt *pkt);
+/*
+ * The same for n TUN packets at once (e.g. the segments of one super-packet):
+ * each is routed and staged in order, then every peer that got some sends
+ * its queue in one pass (one nonce reservation, timer update and clock read
+ * per peer). Per-peer order is kept. Consumes every packet.
+ */
+void uwg_wg_tun_input_batch(struct uwg_wg *wg, struct uwg_pkt *const *pkts, size_t n);
 /* A UDP datagram; pkt->ep is its source address and the local address it arrived on. */
 void uwg_wg_udp_input(struct uwg_wg *wg, struct uwg_pkt *pkt);
 /* Runs every timer that is due at ops->now(); then re-arms through ops->timer_arm. */

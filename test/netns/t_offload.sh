@@ -5,7 +5,8 @@
 # super-packets; a UDP flood rides USO the same way. Bulk transfers in both directions over
 # inner IPv4 and IPv6 must arrive intact (SHA-256), and the stats=1 counters must show every
 # offload in use. Then the fallback: one side started with UWG_NO_OFFLOAD=1 (plain packets,
-# no GSO/GRO on its sockets) talks to an offloading peer over outer IPv6, intact both ways.
+# no GSO/GRO on its sockets) talks to an offloading peer over outer IPv6, intact both ways;
+# and with the TUN's default MTU (datagrams larger than the veth) GSO is given up, losslessly.
 . "$(dirname "$0")/lib.sh"
 
 require_uwg "offload counters"
@@ -27,11 +28,16 @@ udp_flood()
 	python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["end"]["sum"]; print(int(e["packets"] - e["lost_packets"]))' "$out"
 }
 
+# Tunnel MTU as wg-quick sets it (1500 - 80), so encrypted datagrams fit the veth and GSO
+# can carry them; with the TUN default of 1500 the kernel refuses GSO sends (checked below).
+mtu_1420() { ip -n "$(nsname a)" link set "$IFA" mtu 1420 && ip -n "$(nsname b)" link set "$IFB" mtu 1420; }
+
 topo_veth
 
 # ---- case 1: offloads on both sides, outer IPv4 ----
 IFA=$(ifname a1); IFB=$(ifname b1)
 pair_setup "$UWG_BIN" "$UWG_BIN" 4 0 a
+mtu_1420 || fail "MTU 1420 on the tunnels"
 ping_ok a "$IN4_B" 3 || fail "ping a->b failed"
 tcp_xfer a b "$IN4_B" 20000000 60 || fail "20 MB TCP a->b over inner v4 (offloaded) not intact"
 tcp_xfer b a "$IN6_A" 20000000 60 || fail "20 MB TCP b->a over inner v6 (offloaded) not intact"
@@ -60,6 +66,7 @@ printf '#!/bin/sh\nUWG_NO_OFFLOAD=1 exec %q "$@"\n' "$UWG_BIN" >"$plain"
 chmod +x "$plain"
 IFA=$(ifname a2); IFB=$(ifname b2)
 pair_setup "$plain" "$UWG_BIN" 6 1 b
+mtu_1420 || fail "MTU 1420 on the tunnels"
 ping_ok b "$IN4_A" 3 || fail "ping b->a (fallback side) failed"
 tcp_xfer a b "$IN4_B" 10000000 60 || fail "10 MB TCP from the plain side over inner v4 not intact"
 tcp_xfer b a "$IN6_A" 10000000 60 || fail "10 MB TCP to the plain side over inner v6 not intact"
@@ -70,4 +77,13 @@ assert_ge "$(stat_of "$IFB" io_tun_gso_reads)" 1 "super-packets split on the off
 assert_ge "$(stat_of "$IFB" io_udp_tx_gso_sends)" 1 "GSO sends from the offloading side"
 daemon_alive "$IFA" || fail "plain daemon died"
 daemon_alive "$IFB" || fail "offloading daemon died"
-pass "offloaded path intact both ways (v4/v6 inner, v4/v6 outer), UDP over USO, plain fallback"
+daemons_stop
+
+# ---- case 3: tunnel MTU 1500 over a 1500 veth: datagrams too big for GSO ----
+IFA=$(ifname a3); IFB=$(ifname b3)
+pair_setup "$UWG_BIN" "$UWG_BIN" 4 0 a
+tcp_xfer a b "$IN4_B" 5000000 60 || fail "5 MB TCP a->b with oversized datagrams not intact"
+tcp_xfer b a "$IN6_A" 5000000 60 || fail "5 MB TCP b->a with oversized datagrams not intact"
+assert_eq "$(stat_of "$IFA" io_udp_tx_gso_off)" 1 "GSO given up on A after refused sends"
+assert_eq "$(stat_of "$IFA" io_udp_tx_errors)" 0 "datagrams lost to refused GSO sends on A"
+pass "offloaded path intact both ways (v4/v6 inner, v4/v6 outer), UDP over USO, plain fallback, GSO given up when refused"
