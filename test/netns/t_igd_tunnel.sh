@@ -177,6 +177,23 @@ o=$(nsx cli timeout 30 external-ip 2>&1)
 upnpc_in cli -l | grep -qE 'UDP +6881->10.100.0.2:6881' || fail "the UDP map did not survive the restart"
 log "ok: UPnPExternalAddress is what clients are told; maps survive an IGD restart"
 
+# UPnP off removes the maps; what pupnp needs (loopback up, MULTICAST on the TUN) is put
+# back by the daemon when UPnP comes on again.
+upnp_set() { printf 'set=1\n%s\n\n' "$1" | timeout 10 socat -t 3 - "UNIX-CONNECT:/var/run/wireguard/$SRV_IF.sock"; }
+n0=$(steer_count)
+[ "$(upnp_set upnp=false)" = errno=0 ] || fail "upnp=false refused"
+[ -z "$(upnp_maps)" ] && [ "$(steer_count)" = $((n0 - 2)) ] ||
+	fail "UPnP off left maps or filters: $(upnp_maps) / $(steer_count)"
+nsx srv ip link set lo down
+nsx srv ip link set "$SRV_IF" multicast off
+[ "$(upnp_set upnp=true)" = errno=0 ] || fail "upnp=true refused"
+wait_running 20 || fail "the IGD did not start with loopback down and MULTICAST off"
+nsx srv ip link show lo | grep -q '[<,]UP[,>]' || fail "loopback was not brought up"
+nsx srv ip link show "$SRV_IF" | grep -q MULTICAST || fail "MULTICAST was not turned on"
+o=$(nsx cli timeout 30 external-ip 2>&1)
+[ "$o" = "$SRV_PUB" ] || fail "external-ip after UPnP came back: '$o'"
+log "ok: UPnP off removed the maps; on again, loopback and MULTICAST were restored"
+
 # ---------- down ----------
 
 uwgx srv down "$SRV_CONF" >/dev/null 2>&1 || fail "uwg down (server)"
