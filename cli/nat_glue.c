@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <inttypes.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -38,6 +39,7 @@ enum {
 	KEEP_ABOVE = 576,
 	POOL_FILTERS_MAX = 5 * 32,
 	IP_DF = 0x4000,
+	LOCAL_MAX = 32, /* the host's own IPv4 addresses remembered */
 };
 
 /* A forward as installed: its filters (0 = none) and placeholder socket. */
@@ -80,6 +82,9 @@ struct uwg_natd {
 	uint16_t pool_prios[POOL_FILTERS_MAX];
 	size_t n_pool_prios;
 	struct uwg_steer_reserve pool_res;
+	/* The host's other addresses: clients reach them directly, never masqueraded. */
+	uint32_t local[LOCAL_MAX];
+	size_t n_local;
 
 	struct uwg_pktq deferred;
 	uint8_t *scratch; /* 64 KiB: fragments and errors toward the world */
@@ -218,6 +223,35 @@ static int add_forward(struct uwg_natd *n, const struct uwg_nat_fwd *f)
 
 static void expire_tick(uv_timer_t *t);
 
+/* Refreshes n->local from getifaddrs() (every tick: addresses come and go). */
+static void read_local(struct uwg_natd *n)
+{
+	struct ifaddrs *ifa, *i;
+	size_t k = 0;
+
+	if (getifaddrs(&ifa) < 0)
+		return;
+	for (i = ifa; i && k < LOCAL_MAX; i = i->ifa_next) {
+		uint32_t a;
+
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+			continue;
+		a = ntohl(((const struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr);
+		if (a != n->public_ip && (a >> 24) != 127)
+			n->local[k++] = a;
+	}
+	freeifaddrs(ifa);
+	n->n_local = k;
+}
+
+static bool is_local(const struct uwg_natd *n, uint32_t a)
+{
+	for (size_t i = 0; i < n->n_local; i++)
+		if (n->local[i] == a)
+			return true;
+	return false;
+}
+
 /*
  * The TUN's MTU right now. The loop learns MTU changes from netlink events,
  * which `uwg up`'s NAT request can overtake; the MSS clamp is fixed at build.
@@ -343,6 +377,7 @@ static int build(struct uwg_natd *n, const struct uwg_nat_settings *want)
 		     n->wan, ip, want->masquerade ? "on" : "off", want->n_fwd,
 		     want->n_fwd == 1 ? "" : "s", n->n_pool_prios + 2 * want->n_fwd,
 		     cfg.mss_clamp);
+	read_local(n);
 	uv_timer_start(&n->timer, expire_tick, UWG_NATD_EXPIRE_MS, UWG_NATD_EXPIRE_MS);
 	return 0;
 }
@@ -381,8 +416,10 @@ static void expire_tick(uv_timer_t *t)
 {
 	struct uwg_natd *n = t->data;
 
-	if (n->nat)
-		uwg_nat_expire(n->nat, uv_hrtime(), UWG_NATD_EXPIRE_BUDGET, map_expired, n);
+	if (!n->nat)
+		return;
+	uwg_nat_expire(n->nat, uv_hrtime(), UWG_NATD_EXPIRE_BUDGET, map_expired, n);
+	read_local(n);
 }
 
 /* ---- originated ICMP ---- */
@@ -564,6 +601,9 @@ bool uwg_natd_to_tun(struct uwg_natd *n, struct uwg_pkt *p)
 	bool kept;
 
 	if (!n->nat || p->len < 20 || (d[0] >> 4) != 4)
+		return false;
+	/* To another address of this host: its own business, like the tunnel address. */
+	if (n->n_local && is_local(n, uwg_get_be32(d + 16)))
 		return false;
 	kept = p->len > KEEP_ABOVE;
 	if (kept)

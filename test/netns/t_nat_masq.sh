@@ -4,7 +4,7 @@
 # UDP and ping on the remote, which sees only the server's public address (capture), 1 MiB
 # passes both ways over a masqueraded connection, masqueraded source ports come from the
 # pool, the client reaches its own forward through the public address (hairpin) and the
-# server's own service on the public address directly, the server's own traffic is not
+# server's own services on its public and other addresses directly, the server's own traffic is not
 # translated, and `uwg down` removes the filters and frees the pool.
 . "$(dirname "$0")/nat_lib.sh"
 
@@ -61,6 +61,9 @@ r=$(nsx cli timeout 10 socat -T3 - TCP4:$PUB:8080 </dev/null 2>&1)
 # The server's own service on its public address is not NATed: it sees the tunnel address.
 r=$(nsx cli timeout 10 socat -T3 - TCP4:$PUB:2222 </dev/null 2>&1)
 [ "$r" = "host saw 10.100.0.2" ] || fail "host service through the tunnel: '$r'"
+# ... nor on its other addresses (here the one on its second uplink).
+r=$(nsx cli timeout 10 socat -T3 - TCP4:203.0.114.50:2222 </dev/null 2>&1)
+[ "$r" = "host saw 10.100.0.2" ] || fail "host service on another local address: '$r'"
 # The server's own traffic to the world stays the kernel's.
 r=$(nsx srv timeout 10 socat -T3 - TCP4:$RMT:7000 </dev/null 2>&1)
 read -r proto who port <<<"$r"
