@@ -494,11 +494,43 @@ static void make_uuid(struct uwg_igdd *g, char out[37])
 		 h[13], h[14], h[15]);
 }
 
+/* Loopback up (0), or -errno. pupnp binds its stop socket to 127.0.0.1 and stops through it. */
+static int lo_up(struct uwg_netlink *nl)
+{
+	unsigned flags = 0;
+	int lo = uwg_netlink_link_index(nl, "lo"), err;
+
+	if (lo < 0)
+		return lo;
+	err = uwg_netlink_link_flags(nl, lo, &flags);
+	if (err || (flags & IFF_UP))
+		return err;
+	err = uwg_netlink_link_set_flags(nl, lo, IFF_UP);
+	if (!err)
+		uwg_log_info("UPnP: brought loopback up (pupnp needs 127.0.0.1)");
+	return err;
+}
+
+/* With a netlink socket of its own (0 or -errno). */
+static int lo_up_now(void)
+{
+	struct uwg_netlink *nl = NULL;
+	int err = uwg_netlink_open(&nl);
+
+	if (err)
+		return err;
+	err = lo_up(nl);
+	uwg_netlink_close(nl);
+	return err;
+}
+
 static void stop_igd(struct uwg_igdd *g, const char *why)
 {
 	if (!g->igd)
 		return;
 	uwg_log_info("UPnP IGD stopped (%s)", why);
+	/* pupnp's shutdown resends its stop datagram to 127.0.0.1 until it arrives: forever with lo down. */
+	lo_up_now();
 	uwg_igd_stop(g->igd);
 	g->igd = NULL;
 	g->url[0] = '\0';
@@ -532,7 +564,7 @@ static int tun_ready(struct uwg_igdd *g, struct in_addr *addr)
 	struct uwg_nl_addr *addrs = NULL;
 	unsigned flags = 0;
 	size_t n = 0;
-	int err, idx, lo;
+	int err, idx;
 
 	err = uwg_netlink_open(&nl);
 	if (err)
@@ -561,12 +593,8 @@ static int tun_ready(struct uwg_igdd *g, struct in_addr *addr)
 			uwg_log_info("UPnP: turned on MULTICAST on %s (pupnp needs it)",
 				     g->env.tun->name);
 	}
-	lo = err ? -1 : uwg_netlink_link_index(nl, "lo");
-	if (lo > 0 && !uwg_netlink_link_flags(nl, lo, &flags) && !(flags & IFF_UP)) {
-		err = uwg_netlink_link_set_flags(nl, lo, IFF_UP);
-		if (!err)
-			uwg_log_info("UPnP: brought loopback up (pupnp binds 127.0.0.1)");
-	}
+	if (!err)
+		err = lo_up(nl);
 	uwg_netlink_close(nl);
 	return err;
 }

@@ -196,6 +196,8 @@ log "ok: UPnP off removed the maps; on again, loopback and MULTICAST were restor
 
 # ---------- down ----------
 
+# Even with loopback down (pupnp stops itself through 127.0.0.1) the daemon exits at once.
+nsx srv ip link set lo down
 uwgx srv down "$SRV_CONF" >/dev/null 2>&1 || fail "uwg down (server)"
 wait_gone "$SRV_IF" || fail "server daemon still running after uwg down"
 [ "$(steer_count)" = 0 ] || fail "filters left after uwg down: $(steer_count)"
