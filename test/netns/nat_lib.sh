@@ -134,5 +134,28 @@ capture_check()
 # probe NS ARGS...: one nat_probe run inside NS (its line on stdout).
 probe() { local ns=$1; shift; nsx "$ns" timeout 15 "$PROBE" "$@" 2>&1; }
 
+# listening NS tcp|udp PORT: wait (<= 5 s) until something in NS listens there.
+listening()
+{
+	local flag=-Htln
+	[ "$2" = udp ] && flag=-Huln
+	for _ in $(seq 1 50); do
+		[ -n "$(nsx "$1" ss "$flag" "sport = :$3" 2>/dev/null)" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# udp_ask NS ADDR PORT: one line back for a datagram, three tries (UDP may drop one).
+udp_ask()
+{
+	local r
+	for _ in 1 2 3; do
+		r=$(echo hi | nsx "$1" timeout 5 socat -T2 - "UDP4:$2:$3" 2>/dev/null)
+		[ -n "$r" ] && break
+	done
+	printf '%s\n' "$r"
+}
+
 # sha FILE
 sha() { sha256sum "$1" | cut -d' ' -f1; }

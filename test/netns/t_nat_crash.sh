@@ -25,7 +25,7 @@ works()
 	[ "$r" = "fwd saw $RMT" ]
 }
 nat_bg cli timeout 120 socat TCP4-LISTEN:80,bind=10.100.0.2,reuseaddr,fork SYSTEM:'echo "fwd saw $SOCAT_PEERADDR"'
-sleep 0.3
+listening cli tcp 80 || fail "client listener"
 works || fail "forward before the crash"
 
 crash()
@@ -55,7 +55,7 @@ uwgx cli down "$CLI_CONF" >/dev/null 2>&1 || fail "client down"
 uwgx cli up "$CLI_CONF" >/dev/null 2>&1 || fail "client up again"
 ping_ok cli 10.100.0.1 || fail "tunnel after the restart"
 nat_bg cli timeout 120 socat TCP4-LISTEN:80,bind=10.100.0.2,reuseaddr,fork SYSTEM:'echo "fwd saw $SOCAT_PEERADDR"'
-sleep 0.3
+listening cli tcp 80 || fail "client listener (2)"
 works || fail "forward after the restart"
 uwgx srv down "$SRV_CONF" >/dev/null 2>&1 || fail "server down"
 wait_gone "$SRV_IF" || fail "server daemon still running"

@@ -9,7 +9,7 @@
 
 topo_nat
 nat_bg srv timeout 120 socat TCP4-LISTEN:2222,fork,reuseaddr SYSTEM:'echo host'
-sleep 0.3
+listening srv tcp 2222 || fail "host listener"
 read -r elo ehi < <(nsx srv cat /proc/sys/net/ipv4/ip_local_port_range)
 [ "$elo" -le 40000 ] && [ "$ehi" -ge 40000 ] || fail "test assumes 40000 is ephemeral ($elo-$ehi)"
 n=0

@@ -32,7 +32,7 @@ head -c 1048576 /dev/urandom >"$T_TMP/blob-out"
 nat_bg cli timeout 60 socat -u TCP4-LISTEN:80,bind=10.100.0.2,reuseaddr OPEN:"$T_TMP/got-in",creat,trunc
 nat_bg cli timeout 60 socat -u OPEN:"$T_TMP/blob-out" TCP4-LISTEN:81,bind=10.100.0.2,reuseaddr
 nat_bg cli timeout 60 socat UDP4-RECVFROM:5000,bind=10.100.0.2,fork SYSTEM:'echo "udp from $SOCAT_PEERADDR:$SOCAT_PEERPORT"'
-sleep 0.5
+listening cli tcp 80 && listening cli tcp 81 && listening cli udp 5000 || fail "client listeners"
 
 # 1 MiB remote -> client over the forward, then 1 MiB client -> remote.
 nsx rmt timeout 30 socat -u OPEN:"$T_TMP/blob-in" TCP4:$PUB:8080 || fail "TCP remote -> client"
@@ -44,27 +44,27 @@ nsx rmt timeout 30 socat -u TCP4:$PUB:8081 OPEN:"$T_TMP/got-out",creat,trunc || 
 # Who the client sees: the remote's real address (TCP and UDP), on a connected socket at
 # the remote, so replies can only have come from the public address and port.
 nat_bg cli timeout 60 socat TCP4-LISTEN:80,bind=10.100.0.2,reuseaddr,fork SYSTEM:'echo "tcp from $SOCAT_PEERADDR"'
-sleep 0.3
+listening cli tcp 80 || fail "client listener 80"
 r=$(nsx rmt timeout 10 socat -T3 - TCP4:$PUB:8080 </dev/null 2>&1)
 [ "$r" = "tcp from $RMT" ] || fail "client saw '$r' (expected the remote's address $RMT)"
-r=$(echo hi | nsx rmt timeout 10 socat -T3 - UDP4:$PUB:5000 2>&1)
+r=$(udp_ask rmt $PUB 5000)
 [[ "$r" == "udp from $RMT:"* ]] || fail "UDP: client saw '$r'"
 # Same-port form of PortForward (udp 5001 -> client:5001).
 nat_bg cli timeout 60 socat UDP4-RECVFROM:5001,bind=10.100.0.2,fork SYSTEM:'echo five-oh-oh-one'
-sleep 0.3
-r=$(echo hi | nsx rmt timeout 10 socat -T3 - UDP4:$PUB:5001 2>&1)
+listening cli udp 5001 || fail "client listener 5001"
+r=$(udp_ask rmt $PUB 5001)
 [ "$r" = five-oh-oh-one ] || fail "udp 5001 -> client:5001: got '$r'"
 
 # The server's own services and ping on the public address are untouched.
 r=$(nsx rmt timeout 10 socat -T3 - TCP4:$PUB:2222 </dev/null 2>&1)
 [ "$r" = host-tcp ] || fail "host TCP service: '$r'"
-r=$(echo x | nsx rmt timeout 10 socat -T3 - UDP4:$PUB:5353 2>&1)
+r=$(udp_ask rmt $PUB 5353)
 [ "$r" = host-udp ] || fail "host UDP service: '$r'"
 ping_ok rmt $PUB || fail "the server's own ping"
 nsx srv timeout 10 socat -T3 - TCP4:$RMT:22 </dev/null >/dev/null 2>&1 # (closed; just must not hang)
 # The server reaches the world itself (its own connections are not NATed).
 nat_bg rmt timeout 60 socat TCP4-LISTEN:7000,fork,reuseaddr SYSTEM:'echo "rmt saw $SOCAT_PEERADDR"'
-sleep 0.3
+listening rmt tcp 7000 || fail "remote listener"
 r=$(nsx srv timeout 10 socat -T3 - TCP4:$RMT:7000 </dev/null 2>&1)
 [ "$r" = "rmt saw $PUB" ] || fail "server's own TCP to the remote: '$r'"
 

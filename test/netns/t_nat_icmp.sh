@@ -27,7 +27,7 @@ done
 capture_start
 nat_up
 nat_bg cli timeout 120 socat UDP4-RECVFROM:5000,bind=10.100.0.2,fork EXEC:cat
-sleep 0.5
+listening cli udp 5000 && listening rmt udp 7001 || fail "listeners"
 
 expect() # WHAT LINE REGEX
 {

@@ -24,6 +24,7 @@ nat_bg rmt timeout 120 socat UDP4-RECVFROM:7002,fork SYSTEM:'echo "udp $SOCAT_PE
 nat_bg srv timeout 120 socat TCP4-LISTEN:2222,fork,reuseaddr SYSTEM:'echo "host saw $SOCAT_PEERADDR"'
 capture_start
 nat_up
+listening rmt tcp 7000 && listening rmt udp 7002 && listening srv tcp 2222 || fail "listeners"
 [ "$(filters)" = 7 ] || fail "expected 7 filters (pool x5 + one forward x2), got $(filters)"
 [ "$(nsx srv sysctl -n net.ipv4.ip_forward)" = 0 ] || fail "ip_forward is on"
 [ "$(nsx srv ss -Huan 'sport >= :61440 and sport <= :61951' | wc -l)" = 512 ] ||
@@ -34,7 +35,7 @@ r=$(nsx cli timeout 10 socat -T3 - TCP4:$RMT:7000 </dev/null 2>&1)
 read -r proto who port <<<"$r"
 [ "$proto $who" = "tcp $PUB" ] || fail "TCP: remote saw '$r' (expected $PUB)"
 [ "$port" -ge 61440 ] && [ "$port" -le 61951 ] || fail "TCP source port $port is not from the pool"
-r=$(echo hi | nsx cli timeout 10 socat -T3 - UDP4:$RMT:7002 2>&1)
+r=$(udp_ask cli $RMT 7002)
 read -r proto who port <<<"$r"
 [ "$proto $who" = "udp $PUB" ] || fail "UDP: remote saw '$r'"
 [ "$port" -ge 61440 ] && [ "$port" -le 61951 ] || fail "UDP source port $port is not from the pool"
@@ -46,7 +47,7 @@ head -c 1048576 /dev/urandom >"$T_TMP/up"
 head -c 1048576 /dev/urandom >"$T_TMP/down"
 nat_bg rmt timeout 60 socat -u TCP4-LISTEN:7010,reuseaddr OPEN:"$T_TMP/got-up",creat,trunc
 nat_bg rmt timeout 60 socat -u OPEN:"$T_TMP/down" TCP4-LISTEN:7011,reuseaddr
-sleep 0.5
+listening rmt tcp 7010 && listening rmt tcp 7011 || fail "remote listeners"
 nsx cli timeout 30 socat -u OPEN:"$T_TMP/up" TCP4:$RMT:7010 || fail "upload through masquerade"
 for _ in $(seq 1 50); do [ "$(stat -c %s "$T_TMP/got-up" 2>/dev/null)" = 1048576 ] && break; sleep 0.1; done
 [ "$(sha "$T_TMP/got-up")" = "$(sha "$T_TMP/up")" ] || fail "1 MiB client -> remote differs"
@@ -55,7 +56,7 @@ nsx cli timeout 30 socat -u TCP4:$RMT:7011 OPEN:"$T_TMP/got-down",creat,trunc ||
 
 # Hairpin: the client's own forward through the public address; it sees the public address.
 nat_bg cli timeout 60 socat TCP4-LISTEN:80,bind=10.100.0.2,reuseaddr,fork SYSTEM:'echo "fwd saw $SOCAT_PEERADDR"'
-sleep 0.3
+listening cli tcp 80 || fail "client listener"
 r=$(nsx cli timeout 10 socat -T3 - TCP4:$PUB:8080 </dev/null 2>&1)
 [ "$r" = "fwd saw $PUB" ] || fail "hairpin: '$r'"
 # The server's own service on its public address is not NATed: it sees the tunnel address.

@@ -22,7 +22,7 @@ has masquerade nsx srv nft list table ip "$TBL" || fail "PostUp did not install 
 [ "$(filters)" = 2 ] || fail "expected 2 filters, got $(filters)"
 
 nat_bg cli timeout 60 socat TCP4-LISTEN:80,bind=10.100.0.2,reuseaddr,fork SYSTEM:'echo "fwd saw $SOCAT_PEERADDR"'
-sleep 0.5
+listening cli tcp 80 && listening rmt tcp 7000 || fail "listeners"
 forward_ok()
 {
 	local r
@@ -45,7 +45,7 @@ printf 'set=1\nnat_enable=true\nnat_inside=10.100.0.1/24\nnat_masquerade=false\n
 	timeout 5 socat - "UNIX-CONNECT:/var/run/wireguard/$SRV_IF.sock" | grep -qx 'errno=0' ||
 	fail "reconfiguring forwards over the UAPI"
 nat_bg cli timeout 60 socat -u OPEN:"$T_TMP/b" TCP4-LISTEN:82,bind=10.100.0.2,reuseaddr
-sleep 0.5
+listening cli tcp 81 && listening cli tcp 82 || fail "client listeners"
 nsx rmt timeout 30 socat -u OPEN:"$T_TMP/a" TCP4:$PUB:8081 || fail "1 MiB remote -> client"
 for _ in $(seq 1 50); do [ "$(stat -c %s "$T_TMP/got-a" 2>/dev/null)" = 1048576 ] && break; sleep 0.1; done
 [ "$(sha "$T_TMP/got-a")" = "$(sha "$T_TMP/a")" ] || fail "1 MiB remote -> client differs"
