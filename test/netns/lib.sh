@@ -314,7 +314,7 @@ uapi_stats()
 {
 	local out
 	out=$(uapi_raw "$1" $'stats=1\n\n') || return 1
-	printf '%s\n' "$out" | grep -qx 'errno=0' || { printf '%s\n' "$out" >&2; return 1; }
+	grep -qx 'errno=0' <<<"$out" || { printf '%s\n' "$out" >&2; return 1; }
 	printf '%s\n' "$out" | grep -v -e '^errno=' -e '^$'
 }
 

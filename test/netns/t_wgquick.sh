@@ -31,7 +31,7 @@ quick_up()
 	printf '%s\n' "$out" >>"$T_TMP/wg-quick.err"
 	[ "$rc" != 124 ] || fail "wg-quick up $1 | cat hung (killed after 30 s)"
 	[ "$rc" = 0 ] || fail "wg-quick up failed ($rc): $(printf '%s' "$out" | tail -n 5 | tr '\n' ' ')"
-	printf '%s\n' "$out" | grep -q "Falling back to slow userspace implementation" ||
+	grep -q "Falling back to slow userspace implementation" <<<"$out" ||
 		fail "wg-quick did not use the userspace implementation: $out"
 	daemon_register a "$IFA" || fail "no daemon listens on $WG_RUN/$IFA.sock after wg-quick up"
 }
