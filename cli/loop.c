@@ -40,6 +40,8 @@ enum {
 	TUN_SCRATCH = UWG_VNET_HDR_LEN + TUN_MAX_READ + 64,
 	/* virtio header, head packet, up to UWG_GRO_MAX_SEGS - 1 payloads */
 	TUN_WRITE_IOV = UWG_GRO_MAX_SEGS + 1,
+	/* Decrypted packets collected before a grouped TUN write (one full GRO group) */
+	TUN_OUT_FLUSH = UWG_GRO_MAX_SEGS,
 	/* TUN packets handed to the core at once (uwg_wg_tun_input_batch) */
 	TUN_IN_BATCH = 128,
 };
@@ -649,9 +651,14 @@ static void op_tun_write(void *ctx, struct uwg_pkt *pkt)
 		return;
 	}
 	if (l->gro_tcp && l->tout) {
-		/* Collected until the end of this callback (after_core) or a full batch. */
+		/*
+		 * Collected until the end of this callback (after_core) or one
+		 * group's worth: the receiving application gets at most that many
+		 * packets at once, then reads on while we decrypt the next ones (a
+		 * default 208 KiB socket buffer holds only ~90 datagrams).
+		 */
 		l->tout->pkts[l->tout->n++] = pkt;
-		if (l->tout->n == UWG_GRO_MAX_PKTS)
+		if (l->tout->n >= TUN_OUT_FLUSH)
 			flush_tun(l);
 		return;
 	}
