@@ -220,9 +220,15 @@ void uwg_udp_install(struct uwg_udp *u, const struct uwg_udp_socks *socks)
 	close_socks(&u->socks);
 	u->socks = *socks;
 	/* Queued datagrams go out on the new sockets; a family that vanished drops its queue. */
-	for (int f = 0; f < UWG_UDP_NFAMILIES; f++)
+	for (int f = 0; f < UWG_UDP_NFAMILIES; f++) {
+		struct rx_arena *a = &u->scratch->rx[f];
+
 		if (u->socks.fd[f] < 0)
 			drop_queue(u, (enum uwg_udp_family)f);
+		/* What the old socket received waits for no poll of the new one: let it go. */
+		a->cur = a->nmsg;
+		a->buffered = 0;
+	}
 }
 
 int uwg_udp_set_fwmark(struct uwg_udp *u, uint32_t mark)
