@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/crypt_pool.h"
 #include "cli/igd_glue.h"
 #include "cli/log.h"
 #include "cli/nat_glue.h"
@@ -85,6 +86,7 @@ struct uwg_loop {
 	struct uwg_uapi_server *uapi;
 	struct uwg_uapi_io io;
 	struct uwg_natd *nat;   /* userspace NAT (cli/nat_glue.h); idle until configured */
+	struct uwg_crypt_pool *cpool; /* AEAD helpers (cli/crypt_pool.h); NULL: all on this thread */
 	struct uwg_igdd *igdd;  /* UPnP IGD (cli/igd_glue.h); idle until configured */
 
 	uv_poll_t tun_poll;
@@ -231,8 +233,7 @@ static void udp_poll_cb(uv_poll_t *h, int status, int events)
 						"udp receive failed: %s", strerror(-n));
 				break;
 			}
-			for (int i = 0; i < n; i++)
-				uwg_wg_udp_input(l->wg, pkts[i]);
+			uwg_wg_udp_input_batch(l->wg, pkts, (size_t)n);
 			if (n < UWG_UDP_BATCH && !uwg_udp_rx_buffered(&l->udp, fp->fam))
 				break;
 		}
@@ -757,10 +758,19 @@ static uint32_t io_fwmark(void *ctx)
 	return l->udp.fwmark;
 }
 
+static struct uwg_crypt_pool_stats crypt_stats(const struct uwg_loop *l)
+{
+	struct uwg_crypt_pool_stats st;
+
+	uwg_crypt_pool_get_stats(l->cpool, &st);
+	return st;
+}
+
 static size_t io_extra_stats(void *ctx, const char **names, uint64_t *values, size_t cap)
 {
 	struct uwg_loop *l = ctx;
 	const struct uwg_udp_stats *u = &l->udp.stats;
+	const struct uwg_crypt_pool_stats cst = crypt_stats(l);
 	const struct {
 		const char *name;
 		uint64_t value;
@@ -782,6 +792,8 @@ static size_t io_extra_stats(void *ctx, const char **names, uint64_t *values, si
 		{ "io_udp_tx_gso_sends", u->tx_gso_sends },
 		{ "io_udp_tx_gso_off", u->tx_gso_off },
 		{ "io_udp_rx_gro_msgs", u->rx_gro_msgs },
+		{ "io_crypt_batches", cst.batches },
+		{ "io_crypt_jobs_helped", cst.jobs_helped },
 	};
 	size_t n = 0;
 
@@ -871,6 +883,47 @@ static void setup_offload(struct uwg_loop *l)
 		      l->gro_udp);
 }
 
+static void op_crypt_batch(void *ctx, struct uwg_crypt_job *jobs, size_t n)
+{
+	struct uwg_loop *l = ctx;
+
+	uwg_crypt_pool_run(l->cpool, jobs, n);
+}
+
+/*
+ * Data-message AEAD spread over other cores: UWG_CRYPTO_THREADS=N workers.
+ * Off by default: on a 2-vCPU machine where both ends and the applications
+ * share the cores, the hand-overs cost more (wake-ups, cache traffic) than
+ * the second core gives back (TCP about 15-25 % slower, more CPU per
+ * Gbit/s), so only machines with idle cores should turn it on.
+ */
+static void setup_crypt_pool(struct uwg_loop *l, struct uwg_wg_ops *ops)
+{
+	const char *env = getenv("UWG_CRYPTO_THREADS");
+	long workers = 0;
+	int ret;
+
+	if (env && *env) {
+		char *end;
+		long v = strtol(env, &end, 10);
+
+		if (*end || v < 0 || v > UWG_CRYPT_POOL_MAX_WORKERS)
+			uwg_log_error("UWG_CRYPTO_THREADS=%s ignored (0..%d)", env,
+				      UWG_CRYPT_POOL_MAX_WORKERS);
+		else
+			workers = v;
+	}
+	if (workers <= 0)
+		return;
+	ret = uwg_crypt_pool_new(&l->cpool, (unsigned)workers);
+	if (ret < 0) {
+		uwg_log_error("cannot start crypto threads: %s", strerror(-ret));
+		return;
+	}
+	ops->crypt_batch = op_crypt_batch;
+	uwg_log_debug("%ld crypto worker thread(s)", workers);
+}
+
 int uwg_loop_new(struct uwg_loop **out, struct uwg_tun *tun, struct uwg_uapi_sock *sock,
 		 const struct uwg_loop_config *cfg, const char **err_msg)
 {
@@ -942,6 +995,7 @@ int uwg_loop_new(struct uwg_loop **out, struct uwg_tun *tun, struct uwg_uapi_soc
 
 	*err_msg = "WireGuard device";
 	ops.ctx = l;
+	setup_crypt_pool(l, &ops);
 	l->wg = uwg_wg_new(&ops, &l->pool);
 	if (!l->wg)
 		return -ENOMEM;
@@ -1045,6 +1099,8 @@ void uwg_loop_free(struct uwg_loop *l)
 	if (l->wg)
 		uwg_wg_free(l->wg);
 	l->wg = NULL;
+	uwg_crypt_pool_free(l->cpool);
+	l->cpool = NULL;
 	/* NAT filters go before the socket does, so `uwg down` finds none left. */
 	uwg_natd_free(l->nat);
 	l->nat = NULL;

@@ -18,9 +18,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/crypt_job.h"
 #include "core/messages.h"
 #include "core/peer_internal.h"
-#include "crypto/aead.h"
 
 enum {
 	UNDER_LOAD_HANDSHAKES = 128,
@@ -242,16 +242,17 @@ static int inner_packet(const uint8_t *p, uint32_t len, uint32_t *total, const u
 	return 0;
 }
 
-static void receive_data(struct uwg_wg *wg, struct uwg_pkt *pkt, uint64_t now)
+/*
+ * The keypair a data message names, if it may still receive; else the packet
+ * is dropped and counted and NULL returned. Describes its decryption as job.
+ */
+static struct uwg_noise_keypair *open_prepare(struct uwg_wg *wg, struct uwg_pkt *pkt, uint64_t now,
+					      struct uwg_crypt_job *job)
 {
 	uint8_t *p = uwg_pkt_data(pkt);
-	uint32_t index = uwg_le32_load(p + 4), plain_len, total = 0;
-	uint64_t counter = uwg_le64_load(p + 8);
+	uint32_t index = uwg_le32_load(p + 4);
 	struct uwg_noise_keypair *kp = NULL;
 	struct uwg_index_entry *e;
-	const uint8_t *src = NULL;
-	struct uwg_peer *peer;
-	int af;
 
 	e = uwg_index_lookup(&wg->index, index);
 	if (e && e->kind == UWG_INDEX_KEYPAIR)
@@ -259,16 +260,45 @@ static void receive_data(struct uwg_wg *wg, struct uwg_pkt *pkt, uint64_t now)
 	if (!kp || uwg_elapsed(now, kp->birthdate, uwg_wg_seconds(wg, UWG_REJECT_AFTER_TIME_S)) ||
 	    kp->replay.greatest >= UWG_REJECT_AFTER_MESSAGES) {
 		drop(wg, pkt, &wg->stats.rx_no_keypair);
+		return NULL;
+	}
+	job->data = p + UWG_MSG_DATA_HEADER_LEN;
+	job->len = pkt->len - UWG_MSG_DATA_HEADER_LEN;
+	job->counter = uwg_le64_load(p + 8);
+	job->key = kp->recv_key;
+	job->encrypt = false;
+	job->ok = false;
+	return kp;
+}
+
+/* After the decryption: replay window, roaming, timers, the inner packet and its delivery. */
+static void open_finish(struct uwg_wg *wg, struct uwg_pkt *pkt, struct uwg_noise_keypair *kp,
+			const struct uwg_crypt_job *job, uint64_t now)
+{
+	uint8_t *p = uwg_pkt_data(pkt);
+	uint32_t index = uwg_le32_load(p + 4), plain_len, total = 0;
+	struct uwg_index_entry *e;
+	const uint8_t *src = NULL;
+	struct uwg_peer *peer;
+	int af;
+
+	/*
+	 * In a batch an earlier packet may have moved the keypairs on (a
+	 * confirmed session releases the oldest): the one we opened with must
+	 * still hold this index, as if we had looked it up only now.
+	 */
+	e = uwg_index_lookup(&wg->index, index);
+	if (!e || e->kind != UWG_INDEX_KEYPAIR || uwg_peer_keypair_by_index(e->peer, index) != kp) {
+		drop(wg, pkt, &wg->stats.rx_no_keypair);
 		return;
 	}
-	peer = e->peer;
-	if (!uwg_aead_decrypt(p + UWG_MSG_DATA_HEADER_LEN, p + UWG_MSG_DATA_HEADER_LEN,
-			      pkt->len - UWG_MSG_DATA_HEADER_LEN, NULL, 0, counter, kp->recv_key)) {
+	if (!job->ok) {
 		drop(wg, pkt, &wg->stats.rx_bad_auth);
 		return;
 	}
+	peer = e->peer;
 	/* After authentication, never before: a forged counter must not move the window. */
-	if (!uwg_replay_check(&kp->replay, counter)) {
+	if (!uwg_replay_check(&kp->replay, job->counter)) {
 		drop(wg, pkt, &wg->stats.rx_replay);
 		return;
 	}
@@ -305,6 +335,17 @@ static void receive_data(struct uwg_wg *wg, struct uwg_pkt *pkt, uint64_t now)
 	pkt->off += UWG_MSG_DATA_HEADER_LEN;
 	pkt->len = total;
 	wg->ops.tun_write(wg->ops.ctx, pkt);
+}
+
+static void receive_data(struct uwg_wg *wg, struct uwg_pkt *pkt, uint64_t now)
+{
+	struct uwg_crypt_job job;
+	struct uwg_noise_keypair *kp = open_prepare(wg, pkt, now, &job);
+
+	if (!kp)
+		return;
+	uwg_crypt_job_run(&job);
+	open_finish(wg, pkt, kp, &job, now);
 }
 
 void uwg_wg_udp_input(struct uwg_wg *wg, struct uwg_pkt *pkt)
@@ -349,4 +390,44 @@ void uwg_wg_udp_input(struct uwg_wg *wg, struct uwg_pkt *pkt)
 		return;
 	}
 	drop(wg, pkt, &wg->stats.rx_bad_length);
+}
+
+/* True for a datagram uwg_wg_udp_input would hand to receive_data. */
+static bool is_data(struct uwg_pkt *pkt)
+{
+	return pkt->len >= UWG_MSG_DATA_MIN_LEN && uwg_le32_load(uwg_pkt_data(pkt)) == UWG_MSG_DATA;
+}
+
+void uwg_wg_udp_input_batch(struct uwg_wg *wg, struct uwg_pkt *const *pkts, size_t n)
+{
+	struct uwg_crypt_job jobs[UWG_CRYPT_CHUNK];
+	struct uwg_noise_keypair *kps[UWG_CRYPT_CHUNK];
+	struct uwg_pkt *held[UWG_CRYPT_CHUNK];
+	size_t i = 0;
+	uint64_t now;
+
+	if (!n)
+		return;
+	now = uwg_wg_now(wg);
+	while (i < n) {
+		size_t njobs = 0;
+
+		/* Handshake messages (and anything while down) take the one-by-one path, in order. */
+		if (!wg->up || !is_data(pkts[i])) {
+			uwg_wg_udp_input(wg, pkts[i++]);
+			continue;
+		}
+		/* A run of data messages: look up keys, open them all, then finish in order. */
+		for (; i < n && njobs < UWG_CRYPT_CHUNK && is_data(pkts[i]); i++) {
+			struct uwg_noise_keypair *kp = open_prepare(wg, pkts[i], now, &jobs[njobs]);
+
+			if (kp) {
+				kps[njobs] = kp;
+				held[njobs++] = pkts[i];
+			}
+		}
+		uwg_crypt_jobs_run(&wg->ops, jobs, njobs);
+		for (size_t k = 0; k < njobs; k++)
+			open_finish(wg, held[k], kps[k], &jobs[k], now);
+	}
 }

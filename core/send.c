@@ -10,9 +10,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "core/crypt_job.h"
 #include "core/messages.h"
 #include "core/peer_internal.h"
-#include "crypto/aead.h"
 #include "crypto/ct.h"
 #include "crypto/x25519.h"
 
@@ -151,21 +151,34 @@ static uint32_t padded_length(uint32_t len, uint32_t mtu)
 	return len + (padded - last);
 }
 
-/* Turns a staged plaintext into a data message in place: header in the headroom, tag behind. */
-static void encrypt_packet(struct uwg_pkt *pkt, const struct uwg_noise_keypair *kp,
-			   uint64_t counter, uint32_t mtu)
+/* Pads a staged plaintext and describes its in-place encryption as a job. */
+static void seal_prepare(struct uwg_crypt_job *job, struct uwg_pkt *pkt,
+			 const struct uwg_noise_keypair *kp, uint64_t counter, uint32_t mtu)
 {
 	uint32_t len = pkt->len, padded = padded_length(len, mtu);
 	uint8_t *p = uwg_pkt_data(pkt);
 
 	memset(p + len, 0, padded - len);
-	uwg_aead_encrypt(p, p, padded, NULL, 0, counter, kp->send_key);
+	job->data = p;
+	job->len = padded;
+	job->counter = counter;
+	job->key = kp->send_key;
+	job->encrypt = true;
+	job->ok = false;
+}
+
+/* After the job ran: the data header goes into the headroom, the tag is already behind. */
+static void seal_finish(struct uwg_pkt *pkt, const struct uwg_crypt_job *job,
+			uint32_t remote_index)
+{
+	uint8_t *p;
+
 	pkt->off -= UWG_MSG_DATA_HEADER_LEN;
 	p = uwg_pkt_data(pkt);
 	uwg_le32_store(p, UWG_MSG_DATA);
-	uwg_le32_store(p + 4, kp->remote_index);
-	uwg_le64_store(p + 8, counter);
-	pkt->len = UWG_MSG_DATA_HEADER_LEN + padded + UWG_NOISE_AUTHTAG_LEN;
+	uwg_le32_store(p + 4, remote_index);
+	uwg_le64_store(p + 8, job->counter);
+	pkt->len = (uint32_t)(UWG_MSG_DATA_HEADER_LEN + job->len + UWG_NOISE_AUTHTAG_LEN);
 }
 
 /* §1.8 keep_key_fresh, send side: rekey after REKEY_AFTER_MESSAGES, or at 120 s if we initiated. */
@@ -184,6 +197,7 @@ void uwg_send_staged(struct uwg_peer *peer, uint64_t now)
 {
 	struct uwg_wg *wg = peer->wg;
 	struct uwg_noise_keypair *kp = peer->keypairs.current;
+	struct uwg_crypt_job jobs[UWG_CRYPT_CHUNK];
 	struct uwg_pktq batch;
 	struct uwg_pkt *pkt;
 	bool data_sent = false;
@@ -211,8 +225,18 @@ void uwg_send_staged(struct uwg_peer *peer, uint64_t now)
 	uwg_pktq_init(&peer->staged);
 	counter = kp->send_counter;
 	kp->send_counter += batch.len;
-	for (pkt = batch.head; pkt; pkt = pkt->next)
-		encrypt_packet(pkt, kp, counter++, wg->mtu);
+	for (pkt = batch.head; pkt;) {
+		struct uwg_pkt *first = pkt;
+		size_t n = 0;
+
+		for (; pkt && n < UWG_CRYPT_CHUNK; pkt = pkt->next)
+			seal_prepare(&jobs[n++], pkt, kp, counter++, wg->mtu);
+		/* The I/O layer may spread these over threads; the core waits for all. */
+		uwg_crypt_jobs_run(&wg->ops, jobs, n);
+		n = 0;
+		for (struct uwg_pkt *q = first; q != pkt; q = q->next)
+			seal_finish(q, &jobs[n++], kp->remote_index);
+	}
 
 	uwg_timers_any_authenticated_packet_traversal(peer, now);
 	uwg_timers_any_authenticated_packet_sent(peer);

@@ -18,6 +18,24 @@
 struct uwg_wg;
 struct uwg_peer;
 
+/*
+ * One data-message AEAD of a batch, in place: encrypt turns len bytes of
+ * padded plaintext into ciphertext followed by the 16-byte tag; decrypt
+ * checks and opens len bytes (tag included) and sets ok. The jobs of a batch
+ * share no bytes, so they may run in any order on any thread.
+ */
+struct uwg_crypt_job {
+	uint8_t *data;
+	size_t len;
+	uint64_t counter;
+	const uint8_t *key; /* 32 bytes, valid until ops->crypt_batch returns */
+	bool encrypt;
+	bool ok;
+};
+
+/* Runs one job (any thread). */
+void uwg_crypt_job_run(struct uwg_crypt_job *job);
+
 struct uwg_wg_ops {
 	void *ctx;
 	/* Monotonic nanoseconds. */
@@ -39,6 +57,13 @@ struct uwg_wg_ops {
 	 * I/O layer keeps one timer and calls uwg_wg_timers_run when it fires.
 	 */
 	void (*timer_arm)(void *ctx, uint64_t deadline);
+	/*
+	 * Optional (NULL: the core runs jobs itself, in order). Runs every job
+	 * with uwg_crypt_job_run, possibly spread over threads, and returns
+	 * only when all are done. Called with batches of data messages; the
+	 * core touches none of their bytes meanwhile.
+	 */
+	void (*crypt_batch)(void *ctx, struct uwg_crypt_job *jobs, size_t n);
 };
 
 /* Drop and event counters; only ever incremented. */
@@ -103,6 +128,12 @@ void uwg_wg_tun_input(struct uwg_wg *wg, struct uwg_pkt *pkt);
 void uwg_wg_tun_input_batch(struct uwg_wg *wg, struct uwg_pkt *const *pkts, size_t n);
 /* A UDP datagram; pkt->ep is its source address and the local address it arrived on. */
 void uwg_wg_udp_input(struct uwg_wg *wg, struct uwg_pkt *pkt);
+/*
+ * The same for n datagrams at once, in order: runs of data messages are
+ * decrypted as one ops->crypt_batch, then checked and delivered in arrival
+ * order exactly as one by one. Consumes every packet.
+ */
+void uwg_wg_udp_input_batch(struct uwg_wg *wg, struct uwg_pkt *const *pkts, size_t n);
 /* Runs every timer that is due at ops->now(); then re-arms through ops->timer_arm. */
 void uwg_wg_timers_run(struct uwg_wg *wg);
 

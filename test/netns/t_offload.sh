@@ -6,7 +6,8 @@
 # inner IPv4 and IPv6 must arrive intact (SHA-256), and the stats=1 counters must show every
 # offload in use. Then the fallback: one side started with UWG_NO_OFFLOAD=1 (plain packets,
 # no GSO/GRO on its sockets) talks to an offloading peer over outer IPv6, intact both ways;
-# and with the TUN's default MTU (datagrams larger than the veth) GSO is given up, losslessly.
+# with the TUN's default MTU (datagrams larger than the veth) GSO is given up, losslessly;
+# and with AEAD spread over a worker thread (UWG_CRYPTO_THREADS=1) nothing changes but speed.
 . "$(dirname "$0")/lib.sh"
 
 require_uwg "offload counters"
@@ -86,4 +87,21 @@ tcp_xfer a b "$IN4_B" 5000000 60 || fail "5 MB TCP a->b with oversized datagrams
 tcp_xfer b a "$IN6_A" 5000000 60 || fail "5 MB TCP b->a with oversized datagrams not intact"
 assert_eq "$(stat_of "$IFA" io_udp_tx_gso_off)" 1 "GSO given up on A after refused sends"
 assert_eq "$(stat_of "$IFA" io_udp_tx_errors)" 0 "datagrams lost to refused GSO sends on A"
-pass "offloaded path intact both ways (v4/v6 inner, v4/v6 outer), UDP over USO, plain fallback, GSO given up when refused"
+daemons_stop
+
+# ---- case 4: AEAD on a worker thread as well (UWG_CRYPTO_THREADS=1) on both sides ----
+threaded="$T_TMP/uwg-threaded"
+printf '#!/bin/sh\nUWG_CRYPTO_THREADS=1 exec %q "$@"\n' "$UWG_BIN" >"$threaded"
+chmod +x "$threaded"
+IFA=$(ifname a4); IFB=$(ifname b4)
+pair_setup "$threaded" "$threaded" 4 1 a
+mtu_1420 || fail "MTU 1420 on the tunnels"
+tcp_xfer a b "$IN4_B" 20000000 60 || fail "20 MB TCP a->b with crypto threads not intact"
+tcp_xfer b a "$IN6_A" 20000000 60 || fail "20 MB TCP b->a with crypto threads not intact"
+udp_flood a "$IN4_B" >/dev/null
+for ifn in "$IFA" "$IFB"; do
+	assert_ge "$(stat_of "$ifn" io_crypt_batches)" 1 "batches offered to the crypto thread on $ifn"
+	assert_ge "$(stat_of "$ifn" io_crypt_jobs_helped)" 1 "jobs the crypto thread ran on $ifn"
+done
+ping_ok a "$IN6_B" 3 || fail "ping a->b with crypto threads failed"
+pass "offloaded path intact both ways (v4/v6 inner, v4/v6 outer), UDP over USO, plain fallback, GSO given up when refused, crypto thread"
