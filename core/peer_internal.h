@@ -120,8 +120,9 @@ struct uwg_wg {
 	uint64_t armed_deadline;
 	bool in_timers_run;
 
-	/* Under-load estimate (see receive.c): handshake messages per one-second window. */
+	/* Under-load estimate (see receive.c): handshake cost and count per one-second window. */
 	uint64_t load_window_start;
+	uint64_t load_window_busy; /* ns spent on handshake messages */
 	uint32_t load_window_count;
 	uint64_t under_load_until;
 	bool load_window_open;

@@ -6,14 +6,33 @@
  * roaming, key confirmation, inner-packet and crypto-routing checks, §1.10,
  * §1.11). Every packet is consumed; every drop is counted. Loop thread only.
  *
- * "Under load": there is no queue to measure in a synchronous core, so the
- * load is the rate of handshake messages (initiations and responses of the
- * right size, valid or not) in fixed one-second windows. More than
- * UNDER_LOAD_HANDSHAKES in a window puts the device under load, where it
- * stays until one second after the last message that exceeded the limit
- * (wireguard-go's UnderLoadAfterTime). 128 is wireguard-go's trigger (a
- * backlog of 1024/8 handshakes); a burst split across a window boundary may
- * reach twice that before it triggers, which only delays cookies slightly.
+ * "Under load": there is no queue whose backlog could be measured in a
+ * synchronous core, so the load is what handshake messages cost the loop
+ * thread. Each initiation- or response-sized message, valid or not, is timed
+ * with the injected clock from its arrival (the now() uwg_wg_udp_input reads
+ * anyway) to the end of its processing (one extra now(): mac checks, Noise,
+ * response or cookie reply); data messages are never timed. The costs add up
+ * in fixed one-second windows. More than UNDER_LOAD_BUSY_NS in a window, 1/8
+ * of the thread (the kernel's and wireguard-go's "backlog above 1/8 of the
+ * queue" turned into time), puts the device under load, where it stays until
+ * one second after the last message that found the window above the limit
+ * (wireguard-go's UnderLoadAfterTime). A legitimate handshake costs the
+ * responder four X25519 and a few BLAKE2s, a fraction of a millisecond, so a
+ * few hundred per second stay below the limit, while a flood that makes us do
+ * DH work crosses it after 125 ms of it, however fast the machine.
+ *
+ * One message adds at most UNDER_LOAD_MAX_COST_NS (1/64 s): the clock runs on
+ * while the thread is preempted or the machine suspended, and one such stall
+ * must not turn cookies on for a second (a legitimate initiator would then
+ * wait for its 5 s retransmit); nine stalled messages in a second still do.
+ * Independently, more than UNDER_LOAD_HANDSHAKES messages in a window put the
+ * device under load, so a clock that does not advance (or advances coarsely)
+ * cannot switch the protection off. 4096 is ten times the closed-loop rate
+ * wireguard-go reaches on our benchmark, and 4096 messages of 31 us each
+ * already make 125 ms, so the count fires first only for a stuck clock or for
+ * messages cheaper than any Noise work: junk failing mac1 (about 1 us each).
+ * A burst split across a window boundary may cost up to twice the limit
+ * before it triggers, which only delays cookies slightly.
  */
 #include <string.h>
 #include <sys/socket.h>
@@ -22,8 +41,14 @@
 #include "core/messages.h"
 #include "core/peer_internal.h"
 
+/* Loop-thread time per one-second window spent on handshake messages before we are under load. */
+#define UNDER_LOAD_BUSY_NS (UWG_NS_PER_SEC / 8)
+/* The most one message adds to that time (see above). */
+#define UNDER_LOAD_MAX_COST_NS (UWG_NS_PER_SEC / 64)
+
 enum {
-	UNDER_LOAD_HANDSHAKES = 128,
+	/* Backstop against a clock that does not advance (see above). */
+	UNDER_LOAD_HANDSHAKES = 4096,
 	/* Largest handshake message, the buffer handshake checks work on. */
 	MAX_HANDSHAKE_LEN = sizeof(struct uwg_msg_initiation),
 };
@@ -35,6 +60,7 @@ static void drop(struct uwg_wg *wg, struct uwg_pkt *pkt, uint64_t *counter)
 	uwg_pool_put(wg->pool, pkt);
 }
 
+/* Opens a new window if needed, counts the message and says whether we are under load. */
 static bool under_load(struct uwg_wg *wg, uint64_t now)
 {
 	if (!wg->load_window_open || now < wg->load_window_start ||
@@ -42,10 +68,24 @@ static bool under_load(struct uwg_wg *wg, uint64_t now)
 		wg->load_window_open = true;
 		wg->load_window_start = now;
 		wg->load_window_count = 0;
+		wg->load_window_busy = 0;
 	}
 	if (++wg->load_window_count > UNDER_LOAD_HANDSHAKES)
 		wg->under_load_until = now + UWG_NS_PER_SEC;
 	return now < wg->under_load_until;
+}
+
+/* Adds the cost of the message that arrived at `start`: the one extra now() per message. */
+static void load_account(struct uwg_wg *wg, uint64_t start)
+{
+	uint64_t end = uwg_wg_now(wg);
+	uint64_t cost = end > start ? end - start : 0;
+
+	if (cost > UNDER_LOAD_MAX_COST_NS)
+		cost = UNDER_LOAD_MAX_COST_NS;
+	wg->load_window_busy += cost;
+	if (wg->load_window_busy > UNDER_LOAD_BUSY_NS)
+		wg->under_load_until = end + UWG_NS_PER_SEC;
 }
 
 static struct uwg_noise_handshake *lookup_handshake(void *ctx,
@@ -158,11 +198,11 @@ static void receive_cookie(struct uwg_wg *wg, struct uwg_pkt *pkt, uint64_t now)
 	uwg_pool_put(wg->pool, pkt);
 }
 
-static void receive_handshake(struct uwg_wg *wg, struct uwg_pkt *pkt, uint32_t type, uint64_t now)
+static void handle_handshake(struct uwg_wg *wg, struct uwg_pkt *pkt, uint32_t type, bool load,
+			     uint64_t now)
 {
 	uint8_t buf[MAX_HANDSHAKE_LEN];
 	enum uwg_cookie_mac_state mac;
-	bool load = under_load(wg, now);
 	size_t len = pkt->len;
 
 	if (!wg->identity.has_identity) {
@@ -191,6 +231,13 @@ static void receive_handshake(struct uwg_wg *wg, struct uwg_pkt *pkt, uint32_t t
 		receive_initiation(wg, pkt, buf, now);
 	else
 		receive_response(wg, pkt, buf, now);
+}
+
+/* Every handshake-sized message, whatever becomes of it, is counted and timed for the load. */
+static void receive_handshake(struct uwg_wg *wg, struct uwg_pkt *pkt, uint32_t type, uint64_t now)
+{
+	handle_handshake(wg, pkt, type, under_load(wg, now), now);
+	load_account(wg, now);
 }
 
 /* §1.8 keep_key_fresh, receive side: the initiator rekeys once, 165 s into a session. */

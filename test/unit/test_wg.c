@@ -4,8 +4,9 @@
  * Handshakes both ways with and without PSK, IPv4/IPv6 data byte for byte,
  * key confirmation, crypto-routing checks, drops of malformed and replayed
  * datagrams, roaming and sticky source, private-key change, the under-load
- * cookie round trip, low-order peer keys, the staged-queue bound, peer
- * bookkeeping and interface down/up.
+ * cookie round trip (load by handshake cost and by count), a fast but cheap
+ * handshake stream that must not count as load, low-order peer keys, the
+ * staged-queue bound, peer bookkeeping and interface down/up.
  */
 #include <errno.h>
 
@@ -560,21 +561,46 @@ static void test_private_key_change(void)
 	tn_free(&net);
 }
 
-/* Floods B with junk initiations from elsewhere, enough to put it under load. */
-static void flood(struct tn_node *b, unsigned count)
+/*
+ * Floods B with junk initiations from elsewhere; B sees each take `cost` ns
+ * (its clock moves that much per read, and it reads at arrival and at the end).
+ */
+static void flood(struct tn_node *b, unsigned count, uint64_t cost)
 {
 	uint8_t raw[148];
 
+	b->tick = cost;
 	for (unsigned i = 0; i < count; i++) {
 		memset(raw, (int)i, sizeof(raw));
 		raw[0] = 1;
 		raw[1] = raw[2] = raw[3] = 0;
 		tn_inject_bytes(&net, b, attacker(), raw, sizeof(raw));
 	}
+	b->tick = 0;
 }
 
-static void test_under_load_cookie(void)
+/* Drops and re-adds n's peer, as the benchmark does over UAPI: no keys, handshake or cookie left. */
+static void recreate_peer(struct tn_node *n, bool with_endpoint)
 {
+	struct tn_node *o = &net.node[1 - n->id];
+	struct uwg_endpoint ep = tn_endpoint(o);
+
+	uwg_wg_peer_remove(n->wg, n->peer);
+	CHECK(uwg_wg_peer_add(n->wg, o->pub, &n->peer) == 0 && n->peer);
+	CHECK_EQ_INT(uwg_peer_allowedip_add(n->peer, AF_INET, o->in4, 32), 0);
+	if (with_endpoint)
+		uwg_peer_set_endpoint(n->peer, &ep);
+}
+
+/*
+ * Under load from a flood: by its cost (20 messages of 10 ms, more than 1/8
+ * of a second; far too few to count) or, with a frozen clock that measures
+ * nothing, by its count (A's initiation is the 4097th message in the second).
+ */
+static void test_under_load_cookie(bool by_cost)
+{
+	unsigned count = by_cost ? 20 : 4096;
+	uint64_t cost = by_cost ? 10 * TN_MS : 0;
 	struct tn_node *a, *b;
 	uint8_t buf[256], init[148];
 	uint64_t bad;
@@ -583,8 +609,8 @@ static void test_under_load_cookie(void)
 	tn_init(&net, 90, NULL, true);
 	a = &net.node[0];
 	b = &net.node[1];
-	flood(b, 200);
-	CHECK_EQ_U64(st(b)->rx_bad_mac, 200);
+	flood(b, count, cost);
+	CHECK_EQ_U64(st(b)->rx_bad_mac, count);
 	CHECK_EQ_U64(st(b)->rx_cookie_sent, 0);
 
 	len = tn_ping(&net, a, b, 1, buf);
@@ -601,9 +627,13 @@ static void test_under_load_cookie(void)
 	CHECK(b->tun.head == NULL);
 	CHECK_EQ_U64(st(b)->handshakes_completed, 0);
 
-	/* Keep B under load up to A's retransmit; the retry carries mac2 and is served. */
-	tn_run_until(&net, a->deadline - TN_MS);
-	flood(b, 200);
+	/*
+	 * Keep B under load up to A's retransmit (a cost flood moves the clock
+	 * 400 ms itself); the retry carries mac2 and is served.
+	 */
+	tn_run_until(&net, a->deadline - 500 * TN_MS);
+	flood(b, count, cost);
+	CHECK(net.now < a->deadline);
 	a->hold = true;
 	tn_run_until(&net, a->deadline);
 	CHECK_EQ_U64(peek_out(a, init), 148);
@@ -628,9 +658,102 @@ static void test_under_load_cookie(void)
 	CHECK_EQ_U64(st(b)->rx_ratelimited + st(b)->rx_bad_handshake - bad, 10);
 	CHECK_EQ_U64(st(b)->rx_cookie_sent, 1);
 
-	/* A second later B is no longer under load: a plain initiation is served again. */
+	/*
+	 * A second later B is no longer under load: a fresh initiation without
+	 * mac2 (A forgot its cookie with its peer) is answered with a response.
+	 */
 	tn_advance(&net, 2 * TN_SEC);
-	CHECK(ping_through(b, a, 2));
+	recreate_peer(a, true);
+	CHECK(ping_through(a, b, 2));
+	CHECK_EQ_U64(last_sent(b, UWG_MSG_HANDSHAKE_RESPONSE).receiver,
+		     last_sent(a, UWG_MSG_HANDSHAKE_INITIATION).sender);
+	CHECK_EQ_U64(st(b)->rx_cookie_sent, 1);
+	CHECK_EQ_U64(st(b)->handshakes_completed, 2);
+	tn_free(&net);
+}
+
+/*
+ * A stall (preemption, suspend) while handling a message is not load: one
+ * message counts for at most 1/64 s, so eight 20 ms messages in a second
+ * (160 ms of clock) leave a legitimate handshake served; the ninth tips it.
+ */
+static void test_stall_is_capped(void)
+{
+	struct tn_node *a, *b;
+
+	tn_init(&net, 93, NULL, true);
+	a = &net.node[0];
+	b = &net.node[1];
+	flood(b, 8, 20 * TN_MS);
+	CHECK(ping_through(a, b, 1));
+	CHECK_EQ_U64(st(b)->rx_cookie_sent, 0);
+	flood(b, 1, 20 * TN_MS);
+	recreate_peer(a, true);
+	tn_ping(&net, a, b, 2, NULL);
+	tn_deliver(&net);
+	CHECK_EQ_U64(st(b)->rx_cookie_sent, 1);
+	CHECK_EQ_U64(st(b)->handshakes_completed, 1);
+	CHECK(net.now < 1000 * TN_SEC + TN_SEC); /* all in tn_init's first second */
+	tn_free(&net);
+}
+
+/*
+ * The benchmark's closed loop: both sides re-create the peer, then one ping
+ * needs a whole new handshake; 400 cycles a second for two seconds, each
+ * initiation taking B `cost` ns. At 0.2 ms (80 ms a second, below 1/8) no
+ * rate may turn cookies on, however far above 128/s it is. At 0.4 ms the
+ * 313th initiation of the first second (125.2 ms) does, and the next one is
+ * answered with a cookie reply.
+ */
+static void test_handshake_stream(uint64_t cost)
+{
+	enum { CYCLES = 800 };
+	const uint64_t period = TN_SEC / 400;
+	uint64_t served_before_cookie = 0;
+	unsigned ok = 0, calls;
+	struct tn_node *a, *b;
+	uint8_t raw[148];
+
+	tn_init(&net, 95, NULL, true);
+	a = &net.node[0];
+	b = &net.node[1];
+	for (unsigned i = 0; i < CYCLES; i++) {
+		uint64_t t0 = net.now;
+
+		recreate_peer(b, false);
+		recreate_peer(a, true);
+		b->tick = cost;
+		ok += ping_through(a, b, (uint8_t)i);
+		b->tick = 0;
+		if (!served_before_cookie && st(b)->rx_cookie_sent)
+			served_before_cookie = st(b)->handshakes_completed;
+		CHECK(net.now < t0 + period);
+		tn_run_until(&net, t0 + period);
+	}
+	if (cost <= TN_MS / 5) {
+		CHECK_EQ_U64(st(b)->rx_cookie_sent, 0);
+		CHECK_EQ_U64(ok, CYCLES);
+		CHECK_EQ_U64(st(b)->handshakes_completed, CYCLES);
+	} else {
+		CHECK_EQ_U64(served_before_cookie, 313);
+		CHECK(st(b)->rx_cookie_sent > 0);
+		CHECK(ok < CYCLES);
+	}
+
+	/* The price of measuring: one extra clock read per handshake message, none per data message. */
+	tn_advance(&net, 3 * TN_SEC);
+	recreate_peer(a, true);
+	CHECK(ping_through(a, b, 1)); /* a new session, so what follows is data only */
+	calls = b->now_calls;
+	for (int i = 0; i < 10; i++)
+		CHECK(ping_through(a, b, (uint8_t)i));
+	CHECK_EQ_U64(b->now_calls - calls, 10);
+	calls = b->now_calls;
+	memset(raw, 0x55, sizeof(raw));
+	raw[0] = 1;
+	raw[1] = raw[2] = raw[3] = 0;
+	tn_inject_bytes(&net, b, attacker(), raw, sizeof(raw));
+	CHECK_EQ_U64(b->now_calls - calls, 2);
 	tn_free(&net);
 }
 
@@ -854,7 +977,11 @@ int main(void)
 	test_garbage();
 	test_roaming();
 	test_private_key_change();
-	test_under_load_cookie();
+	test_under_load_cookie(true);
+	test_under_load_cookie(false);
+	test_stall_is_capped();
+	test_handshake_stream(TN_MS / 5);
+	test_handshake_stream(2 * TN_MS / 5);
 	test_low_order_peer();
 	test_staged_bound();
 	test_peers();

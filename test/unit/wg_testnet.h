@@ -2,9 +2,10 @@
  * test/unit/wg_testnet.h - an in-memory network for device-engine tests: two
  * uwg_wg devices whose ops queue packets for each other, a shared fake
  * monotonic clock that drives each device's single timer the way the I/O
- * layer would, a deterministic RNG per device, and helpers that craft IPv4 and
- * IPv6 inner packets with correct headers. Nothing here is real I/O. Shared
- * by test_wg.c and test_timers.c; single-threaded.
+ * layer would (optionally moving on with every read, to give a device's own
+ * work a duration), a deterministic RNG per device, and helpers that craft
+ * IPv4 and IPv6 inner packets with correct headers. Nothing here is real I/O.
+ * Shared by test_wg.c and test_timers.c; single-threaded.
  */
 #ifndef UWG_TEST_WG_TESTNET_H
 #define UWG_TEST_WG_TESTNET_H
@@ -52,6 +53,8 @@ struct tn_node {
 	struct in_addr local;    /* its own address: the sticky source of what it receives */
 	uint8_t in4[4], in6[16]; /* tunnel addresses */
 	uint64_t deadline;       /* as told through timer_arm */
+	uint64_t tick;           /* the shared clock moves this much after each now() it reads */
+	unsigned now_calls;      /* now() calls its device made */
 	unsigned arm_calls;
 	struct uwg_pktq out;     /* sent, not yet delivered */
 	struct uwg_pktq tun;     /* written to its TUN */
@@ -70,11 +73,19 @@ struct tn {
 	unsigned delivered; /* udp datagrams handed to a device */
 };
 
+/*
+ * A frozen clock unless the node's tick is set: then every read returns the
+ * time and moves it on, so the device sees each step of its own work take
+ * `tick` ns (what it measures of its handshake cost, for instance).
+ */
 static inline uint64_t tn_now(void *ctx)
 {
 	struct tn_node *n = ctx;
+	uint64_t t = n->net->now;
 
-	return n->net->now;
+	n->now_calls++;
+	n->net->now += n->tick;
+	return t;
 }
 
 static inline void tn_wall(void *ctx, struct timespec *ts)
