@@ -250,6 +250,8 @@ METRICS = [
     ("udp1380_rx_kpps", "UDP 1380 B flood: received", "kpps", "hi"),
     ("udp1380_loss_pct", "UDP 1380 B flood: loss", "%", "lo"),
     ("udp1380_offered_kpps", "UDP 1380 B flood: offered", "kpps", ""),
+    ("udpknee_kpps", "UDP 1380 B: most received at < 1 % loss", "kpps", "hi"),
+    ("udpknee_rate_mbps", "  offered rate of that step", "Mbit/s", ""),
     ("udp64_rx_kpps", "UDP 64 B flood: received", "kpps", "hi"),
     ("udp64_loss_pct", "UDP 64 B flood: loss", "%", "lo"),
     ("udp64_offered_kpps", "UDP 64 B flood: offered", "kpps", ""),

@@ -297,9 +297,10 @@ int main(int argc, char **argv)
 	uwg_x25519_generate(dh_priv, dh_pub);
 	uwg_x25519_generate(work, dh_pub); /* any valid public key */
 	/* Sealed copies under counter 0 for the open benchmarks, checked against libsodium. */
-	printf("{\"suite\":\"crypto_env\",\"sodium\":\"%s\",\"avx2\":%d,\"avx512f\":%d,"
-	       "\"openssl\":\"%s\"}\n",
-	       sodium_version_string(), sodium_runtime_has_avx2(), sodium_runtime_has_avx512f(),
+	printf("{\"suite\":\"crypto_env\",\"uwg_aead\":\"%s\",\"sodium\":\"%s\",\"avx2\":%d,"
+	       "\"avx512f\":%d,\"openssl\":\"%s\"}\n",
+	       uwg_aead_impl_name(uwg_aead_selected()), sodium_version_string(),
+	       sodium_runtime_has_avx2(), sodium_runtime_has_avx512f(),
 #ifdef BENCH_HAVE_OPENSSL
 	       OPENSSL_VERSION_TEXT
 #else

@@ -19,18 +19,21 @@ SRC_DIR=$(cd "$BENCH_DIR/.." && pwd)
 # ---------------------------------------------------------------- configuration
 
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
-	d_reps=2; d_dur=3; d_hs=3; d_micro_s=0.3; d_micro_runs=3
+	d_reps=2; d_dur=3; d_hs=3; d_micro_s=0.3; d_micro_runs=3; d_knee=2
 else
-	d_reps=5; d_dur=10; d_hs=10; d_micro_s=1; d_micro_runs=5
+	d_reps=5; d_dur=10; d_hs=10; d_micro_s=1; d_micro_runs=5; d_knee=3
 fi
+KNEE_DUR=${BENCH_KNEE_DUR:-$d_knee}
 REPS=${BENCH_REPS:-$d_reps}
 DUR=${BENCH_DUR:-$d_dur}
 HS_DUR=${BENCH_HS_DUR:-$d_hs}
 PINGS=${BENCH_PINGS:-200}
-SCENARIOS=${BENCH_SCENARIOS:-"ping tcp1 tcp4 udp1380 udp64 hs"}
+SCENARIOS=${BENCH_SCENARIOS:-"ping tcp1 tcp4 udp1380 udp64 udpknee hs"}
 OFFLOADS=${BENCH_OFFLOADS:-default}   # default | off | on  (veth TSO/GSO/GRO)
 PIN=${BENCH_PIN:-none}                # none | split
 UDP_RATE=${BENCH_UDP_RATE:-0}         # iperf3 -b for the UDP floods; 0 = as fast as it can
+KNEE_RATES=${BENCH_KNEE_RATES:-"200 400 600 800 1000 1200 1400 1600 1800 2000"}  # Mbit/s, ascending
+KNEE_LOSS=${BENCH_KNEE_LOSS:-1}       # % loss a knee step may have
 MICRO=${BENCH_MICRO:-1}
 PLOT=${BENCH_PLOT:-auto}              # auto (if matplotlib is there) | 1 (install it) | 0
 MICRO_S=${BENCH_MICRO_SECONDS:-$d_micro_s}
@@ -54,18 +57,20 @@ num_ok() { [[ "$1" =~ ^[0-9]+$ ]] && [ "$1" -ge "$2" ]; }
 num_ok "$REPS" 1 || die "BENCH_REPS must be >= 1"
 num_ok "$DUR" 1 || die "BENCH_DUR must be whole seconds >= 1"
 num_ok "$HS_DUR" 1 || die "BENCH_HS_DUR must be whole seconds >= 1"
+num_ok "$KNEE_DUR" 1 || die "BENCH_KNEE_DUR must be whole seconds >= 1"
+for r in $KNEE_RATES; do num_ok "$r" 1 || die "BENCH_KNEE_RATES: Mbit/s as whole numbers"; done
 num_ok "$PINGS" 10 || die "BENCH_PINGS must be >= 10"
 case $OFFLOADS in default|off|on) ;; *) die "BENCH_OFFLOADS: default, off or on" ;; esac
 case $PIN in none|split) ;; *) die "BENCH_PIN: none or split" ;; esac
 for s in $SCENARIOS; do
-	case $s in ping|tcp1|tcp4|udp1380|udp64|hs) ;; *) die "unknown scenario '$s'" ;; esac
+	case $s in ping|tcp1|tcp4|udp1380|udp64|udpknee|hs) ;; *) die "unknown scenario '$s'" ;; esac
 done
 [ "$(id -u)" = 0 ] || die "run as root (network namespaces, TUN devices)"
 
 # Bound the whole run: re-exec under timeout with a budget from the configuration.
 if [ -z "${BENCH_UNDER_TIMEOUT:-}" ]; then
 	n_scen=$(wc -w <<<"$SCENARIOS")
-	block=$(( 40 + n_scen * (DUR + 15) + HS_DUR + PINGS / 50 ))
+	block=$(( 40 + n_scen * (DUR + 15) + HS_DUR + PINGS / 50 + $(wc -w <<<"$KNEE_RATES") * (KNEE_DUR + 5) ))
 	max=${BENCH_MAX_SECONDS:-$(( 900 + 2 * REPS * block * 2 ))}
 	export BENCH_UNDER_TIMEOUT=1
 	exec timeout --foreground -k 20 "$max" bash "$0" "$@"
@@ -229,6 +234,10 @@ if [ "$MICRO" = 1 ]; then
 	if pkg-config --exists libcrypto 2>/dev/null; then
 		ssl_cflags=(-DBENCH_HAVE_OPENSSL)
 		read -r -a ssl_libs <<<"$(pkg-config --libs libcrypto)"
+	fi
+	# uwg's AEAD may use OpenSSL's assembly from the static libcrypto (see CMakeLists.txt).
+	if grep -q '^UWG_LIBCRYPTO_ASM:INTERNAL=1' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null; then
+		ssl_libs=("$(sed -n 's/^UWG_LIBCRYPTO_A:FILEPATH=//p' "$BUILD_DIR/CMakeCache.txt")" "${ssl_libs[@]}")
 	fi
 	for m in crypto handshake; do
 		cc -std=c11 -O2 -D_GNU_SOURCE -Wall -Wextra "${ssl_cflags[@]}" -I"$SRC_DIR" \
@@ -464,6 +473,35 @@ sc_udp()
 	note "  $name: received $rx kpps of $off offered, loss $loss %, B RcvbufErrors +$((rb1 - rb0)), TUN A tx drops +$((td1 - td0))"
 }
 
+# The knee: 1380-byte UDP at rising offered rates; the result is the highest received rate
+# of a step with less than KNEE_LOSS % loss. Two failed steps in a row end the sweep.
+sc_udpknee()
+{
+	local rate out rx off loss secs best=0 best_rate=0 fails=0 steps=""
+	for rate in $KNEE_RATES; do
+		if ! nsa timeout $((KNEE_DUR + 20)) iperf3 -c "$IN_B" -p "$IPERF_PORT" -u -b "${rate}M" \
+			-l 1380 -t "$KNEE_DUR" -J "${iperf_a[@]}" >"$TMP/knee.json" 2>"$TMP/knee.err"; then
+			note "  udpknee: iperf3 failed at ${rate}M: $(head -c 300 "$TMP/knee.err" | tr '\n' ' ')"
+			break
+		fi
+		out=$("$PY" "$BENCH_DIR/bench.py" iperf-udp "$TMP/knee.json" 1380) || break
+		read -r rx off loss secs <<<"$out"
+		steps+=" ${rate}M:${rx}kpps/${loss}%"
+		if awk -v l="$loss" -v m="$KNEE_LOSS" 'BEGIN { exit !(l < m) }'; then
+			fails=0
+			if awk -v a="$rx" -v b="$best" 'BEGIN { exit !(a > b) }'; then
+				best=$rx; best_rate=$rate
+			fi
+		else
+			fails=$((fails + 1))
+			[ "$fails" -ge 2 ] && break
+		fi
+	done
+	rec udpknee_kpps "$best"
+	rec udpknee_rate_mbps "$best_rate"
+	note "  udpknee: $best kpps at < $KNEE_LOSS % loss (offered ${best_rate}M); steps:$steps"
+}
+
 sc_hs()
 {
 	local ca0 cb0 ca1 cb1 out n
@@ -540,6 +578,7 @@ run_block()
 			fi
 			if [ "$s" = udp1380 ]; then sc_udp udp1380 1380; else sc_udp udp64 64; fi
 			;;
+		udpknee) sc_udpknee ;;
 		hs)
 			if [ "$udp_reset" != 0 ]; then
 				rec rss_peak_udp_a_mb "$(kb_to_mb "$(status_kb "$DPID_A" VmHWM)")"
@@ -590,7 +629,8 @@ cat >"$TMP/env.json" <<EOF
  "git_commit": $(jstr "$(git -C "$SRC_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)"),
  "reps": $REPS, "duration_s": $DUR, "handshake_duration_s": $HS_DUR, "pings": $PINGS,
  "scenarios": $(jstr "$SCENARIOS"), "order": "A B A B (fresh daemons per block)",
- "udp_rate": $(jstr "$UDP_RATE"), "offloads": $(jstr "$OFFLOADS"), "pin": $(jstr "$PIN"),
+ "udp_rate": $(jstr "$UDP_RATE"), "knee_rates_mbps": $(jstr "$KNEE_RATES"),
+ "knee_duration_s": $KNEE_DUR, "knee_max_loss_pct": $KNEE_LOSS, "offloads": $(jstr "$OFFLOADS"), "pin": $(jstr "$PIN"),
  "veth_offloads": $(jstr "$VETH_OFFLOADS"),
  "tun_offloads_a": $(jstr "$TUN_OFF_A"), "tun_offloads_b": $(jstr "$TUN_OFF_B"),
  "raw_veth_tcp1_gbps": $RAW_VETH_GBPS,

@@ -25,6 +25,7 @@
 #include "cli/udp.h"
 #include "core/offload.h"
 #include "core/wg.h"
+#include "crypto/aead.h"
 #include "crypto/ct.h"
 
 enum {
@@ -883,6 +884,28 @@ static void setup_offload(struct uwg_loop *l)
 		      l->gro_udp);
 }
 
+/*
+ * UWG_AEAD=libsodium|openssl overrides the build's ChaCha20-Poly1305 choice
+ * (for A/B measurements and as an escape hatch); before any crypto thread starts.
+ */
+static void setup_aead(void)
+{
+	const char *env = getenv("UWG_AEAD");
+
+	if (env && *env) {
+		int ret = -EINVAL;
+
+		if (!strcmp(env, "libsodium"))
+			ret = uwg_aead_select(UWG_AEAD_IMPL_SODIUM);
+		else if (!strcmp(env, "openssl"))
+			ret = uwg_aead_select(UWG_AEAD_IMPL_OPENSSL);
+		if (ret < 0)
+			uwg_log_error("UWG_AEAD=%s ignored: %s", env,
+				      ret == -ENOTSUP ? "not in this build" : "libsodium or openssl");
+	}
+	uwg_log_debug("ChaCha20-Poly1305 on %s", uwg_aead_impl_name(uwg_aead_selected()));
+}
+
 static void op_crypt_batch(void *ctx, struct uwg_crypt_job *jobs, size_t n)
 {
 	struct uwg_loop *l = ctx;
@@ -995,6 +1018,7 @@ int uwg_loop_new(struct uwg_loop **out, struct uwg_tun *tun, struct uwg_uapi_soc
 
 	*err_msg = "WireGuard device";
 	ops.ctx = l;
+	setup_aead();
 	setup_crypt_pool(l, &ops);
 	l->wg = uwg_wg_new(&ops, &l->pool);
 	if (!l->wg)

@@ -1,11 +1,47 @@
 /*
  * crypto/aead.c - ChaCha20-Poly1305 (RFC 7539, IETF 96-bit nonce) and
- * XChaCha20-Poly1305 over libsodium's detached calls, so the tag lands right
- * after the ciphertext and dst == src works. Any thread.
+ * XChaCha20-Poly1305. libsodium's detached calls put the tag right after the
+ * ciphertext, so dst == src works; OpenSSL (crypto/aead_openssl.c) is used
+ * for ChaCha20-Poly1305 when built in, unless libsodium is selected. The
+ * selection is a process-wide setting made before threads start (libsodium
+ * until uwg_crypto_init has run). Any thread.
  */
 #include "crypto/aead.h"
 
+#include <errno.h>
 #include <sodium.h>
+
+#include "crypto/aead_impl.h"
+
+static bool have_openssl;
+static enum uwg_aead_impl selected = UWG_AEAD_IMPL_SODIUM;
+
+void uwg_aead_setup(void)
+{
+	have_openssl = uwg_aead_ossl_setup();
+	if (have_openssl)
+		selected = UWG_AEAD_IMPL_OPENSSL;
+}
+
+int uwg_aead_select(enum uwg_aead_impl impl)
+{
+	if (impl == UWG_AEAD_IMPL_OPENSSL && !have_openssl)
+		return -ENOTSUP;
+	if (impl != UWG_AEAD_IMPL_OPENSSL && impl != UWG_AEAD_IMPL_SODIUM)
+		return -EINVAL;
+	selected = impl;
+	return 0;
+}
+
+enum uwg_aead_impl uwg_aead_selected(void)
+{
+	return selected;
+}
+
+const char *uwg_aead_impl_name(enum uwg_aead_impl impl)
+{
+	return impl == UWG_AEAD_IMPL_OPENSSL ? "openssl" : "libsodium";
+}
 
 /* WireGuard's nonce: 4 zero bytes then the counter little-endian (protocol section 5.4.6). */
 static void counter_nonce(uint8_t nonce[UWG_AEAD_NONCE_LEN], uint64_t counter)
@@ -24,6 +60,8 @@ void uwg_aead_encrypt_nonce(uint8_t *dst, const uint8_t *src, size_t len, const 
 			    size_t adlen, const uint8_t nonce[UWG_AEAD_NONCE_LEN],
 			    const uint8_t key[UWG_AEAD_KEY_LEN])
 {
+	if (selected == UWG_AEAD_IMPL_OPENSSL && uwg_aead_ossl_seal(dst, src, len, ad, adlen, nonce, key))
+		return;
 	crypto_aead_chacha20poly1305_ietf_encrypt_detached(dst, dst + len, NULL, src, len, ad, adlen,
 							   NULL, nonce, key);
 }
@@ -41,6 +79,12 @@ bool uwg_aead_decrypt_nonce(uint8_t *dst, const uint8_t *src, size_t srclen, con
 	if (srclen < UWG_AEAD_TAG_LEN)
 		return false;
 	len = srclen - UWG_AEAD_TAG_LEN;
+	if (selected == UWG_AEAD_IMPL_OPENSSL) {
+		int ok = uwg_aead_ossl_open(dst, src, len, ad, adlen, nonce, key);
+
+		if (ok >= 0)
+			return ok == 1;
+	}
 	return crypto_aead_chacha20poly1305_ietf_decrypt_detached(dst, NULL, src, len, src + len, ad,
 								  adlen, nonce, key) == 0;
 }

@@ -1,7 +1,10 @@
 /*
  * crypto/aead.h - ChaCha20-Poly1305 (RFC 7539, 96-bit nonce = 4 zero bytes ||
- * LE64 counter) and XChaCha20-Poly1305, over libsodium. In place is allowed
- * (dst == src). Any thread.
+ * LE64 counter) and XChaCha20-Poly1305. In place is allowed (dst == src).
+ * ChaCha20-Poly1305 runs on OpenSSL's ChaCha20 and Poly1305 assembly when the
+ * build has it (about twice as fast here) and on libsodium otherwise or when
+ * selected;
+ * XChaCha20-Poly1305 (cookies) is always libsodium. Any thread.
  */
 #ifndef UWG_CRYPTO_AEAD_H
 #define UWG_CRYPTO_AEAD_H
@@ -16,6 +19,19 @@ enum uwg_aead_lengths {
 	UWG_AEAD_NONCE_LEN = 12,
 	UWG_XAEAD_NONCE_LEN = 24,
 };
+
+enum uwg_aead_impl {
+	UWG_AEAD_IMPL_SODIUM,
+	UWG_AEAD_IMPL_OPENSSL,
+};
+
+/*
+ * Chooses the ChaCha20-Poly1305 implementation for the whole process. Call it
+ * before any other thread encrypts. -ENOTSUP: not built in (or unusable).
+ */
+int uwg_aead_select(enum uwg_aead_impl impl);
+enum uwg_aead_impl uwg_aead_selected(void);
+const char *uwg_aead_impl_name(enum uwg_aead_impl impl);
 
 /* Writes len bytes of ciphertext followed by the 16-byte tag to dst. */
 void uwg_aead_encrypt(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad, size_t adlen,

@@ -8,10 +8,15 @@
 #include <errno.h>
 #include <sodium.h>
 
+#include "crypto/aead_impl.h"
+
 int uwg_crypto_init(void)
 {
 	/* 1 means another caller already initialised the library: still success. */
-	return sodium_init() < 0 ? -EIO : 0;
+	if (sodium_init() < 0)
+		return -EIO;
+	uwg_aead_setup();
+	return 0;
 }
 
 void uwg_memzero(void *p, size_t len)

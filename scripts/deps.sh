@@ -3,7 +3,7 @@
 # apt-get runs only when something is missing. Sourced by scripts/test.sh and scripts/demo.sh.
 set -euo pipefail
 UWG_PACKAGES=(build-essential cmake pkg-config clang libclang-rt-14-dev
-	libsodium-dev libuv1-dev libnl-3-dev libnl-route-3-dev libupnp-dev
+	libsodium-dev libssl-dev libuv1-dev libnl-3-dev libnl-route-3-dev libupnp-dev
 	iproute2 iputils-ping wireguard-tools wireguard-go miniupnpc iperf3 socat
 	procps psmisc python3 nftables python3-libtorrent curl)
 missing=()

@@ -405,6 +405,44 @@ static void test_aead_roundtrip_and_tamper(void)
 }
 
 /* draft-irtf-cfrg-xchacha-03 appendix A.3.1. */
+/*
+ * Both ChaCha20-Poly1305 implementations produce the same bytes and open each
+ * other's output, at every length around the 64-byte block and 16-byte
+ * Poly1305 boundaries, with and without AD, in place and not.
+ */
+static void test_aead_impls_agree(void)
+{
+	static uint8_t msg[2100], a[2100 + 16], b[2100 + 16], pt[2100];
+	uint8_t key[32], ad[40];
+	unsigned mismatches = 0, refused = 0;
+
+	if (uwg_aead_select(UWG_AEAD_IMPL_OPENSSL) < 0) {
+		printf("test_crypto: OpenSSL not built in, cross-check skipped\n");
+		return;
+	}
+	for (size_t len = 0; len <= 2100; len += len < 300 ? 1 : 61) {
+		size_t adlen = len % 3 == 0 ? 0 : len % (sizeof(ad) + 1);
+		uint64_t counter = (uint64_t)len * 0x9e3779b97f4a7c15ull;
+
+		uwg_random_bytes(key, sizeof(key));
+		uwg_random_bytes(ad, sizeof(ad));
+		uwg_random_bytes(msg, len);
+		uwg_aead_select(UWG_AEAD_IMPL_OPENSSL);
+		uwg_aead_encrypt(a, msg, len, ad, adlen, counter, key);
+		uwg_aead_select(UWG_AEAD_IMPL_SODIUM);
+		memcpy(b, msg, len);
+		uwg_aead_encrypt(b, b, len, ad, adlen, counter, key);
+		mismatches += memcmp(a, b, len + 16) != 0;
+		refused += !uwg_aead_decrypt(pt, a, len + 16, ad, adlen, counter, key);
+		mismatches += memcmp(pt, msg, len) != 0;
+		uwg_aead_select(UWG_AEAD_IMPL_OPENSSL);
+		refused += !uwg_aead_decrypt(b, b, len + 16, ad, adlen, counter, key);
+		mismatches += memcmp(b, msg, len) != 0;
+	}
+	CHECK_EQ_U64(mismatches, 0);
+	CHECK_EQ_U64(refused, 0);
+}
+
 static void test_xaead_draft_vector(void)
 {
 	uint8_t key[32], nonce[24], ad[12], want[114 + 16], buf[114 + 16], pt[114];
@@ -770,9 +808,16 @@ int main(void)
 	test_hmac();
 	test_kdf();
 	test_noise_constants();
-	test_aead_rfc7539();
-	test_aead_rfc7539_a5_counter();
-	test_aead_roundtrip_and_tamper();
+	/* Every AEAD vector against each ChaCha20-Poly1305 implementation the build has. */
+	for (int impl = UWG_AEAD_IMPL_SODIUM; impl <= UWG_AEAD_IMPL_OPENSSL; impl++) {
+		if (uwg_aead_select((enum uwg_aead_impl)impl) < 0)
+			continue;
+		printf("test_crypto: AEAD vectors on %s\n", uwg_aead_impl_name((enum uwg_aead_impl)impl));
+		test_aead_rfc7539();
+		test_aead_rfc7539_a5_counter();
+		test_aead_roundtrip_and_tamper();
+	}
+	test_aead_impls_agree();
 	test_xaead_draft_vector();
 	test_x25519_rfc7748();
 	test_x25519_low_order();
