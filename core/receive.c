@@ -9,27 +9,33 @@
  * "Under load": there is no queue whose backlog could be measured in a
  * synchronous core, so the load is what handshake messages cost the loop
  * thread. Each initiation- or response-sized message, valid or not, is timed
- * with the injected clock from its arrival (the now() uwg_wg_udp_input reads
- * anyway) to the end of its processing (one extra now(): mac checks, Noise,
- * response or cookie reply); data messages are never timed. The costs add up
- * in fixed one-second windows. More than UNDER_LOAD_BUSY_NS in a window, 1/8
- * of the thread (the kernel's and wireguard-go's "backlog above 1/8 of the
- * queue" turned into time), puts the device under load, where it stays until
- * one second after the last message that found the window above the limit
- * (wireguard-go's UnderLoadAfterTime). A legitimate handshake costs the
- * responder four X25519 and a few BLAKE2s, a fraction of a millisecond, so a
- * few hundred per second stay below the limit, while a flood that makes us do
- * DH work crosses it after 125 ms of it, however fast the machine.
+ * from its arrival to the end of its processing (mac checks, Noise, response
+ * or cookie reply) with the thread's CPU clock (ops->cpu_now), so time spent
+ * preempted on a busy machine is not mistaken for handshake work; without
+ * that op, the monotonic clock (the now() uwg_wg_udp_input reads anyway, plus
+ * one more). Data messages are never timed. The costs add up in fixed
+ * one-second windows. More than UNDER_LOAD_BUSY_NS in a window, a quarter of
+ * the thread, puts the device under load, where it stays until one second
+ * after the last message that found the window above the limit (wireguard-go's
+ * UnderLoadAfterTime). The kernel and wireguard-go switch at a backlog of 1/8
+ * of their queues, which a serial stream of handshakes never builds; 1/8 of
+ * our time is not the same thing: a legitimate handshake costs the responder
+ * four X25519 and a few BLAKE2s, about 0.15 ms here, and bench/'s closed loop
+ * of fresh handshakes reaches ~800 a second, 1/8 of the thread, without any
+ * backlog. At 1/4 such a loop stays served, while a flood that makes us do DH
+ * work crosses the limit after 250 ms of it, however fast the machine, and
+ * three quarters of the thread remain for the data path.
  *
- * One message adds at most UNDER_LOAD_MAX_COST_NS (1/64 s): the clock runs on
- * while the thread is preempted or the machine suspended, and one such stall
- * must not turn cookies on for a second (a legitimate initiator would then
- * wait for its 5 s retransmit); nine stalled messages in a second still do.
+ * One message adds at most UNDER_LOAD_MAX_COST_NS (1/64 s): a wall clock runs
+ * on while the thread is preempted or the machine suspended, and one such
+ * stall must not turn cookies on for a second (a legitimate initiator would
+ * then wait for its 5 s retransmit); seventeen stalled messages in a second
+ * still do.
  * Independently, more than UNDER_LOAD_HANDSHAKES messages in a window put the
  * device under load, so a clock that does not advance (or advances coarsely)
  * cannot switch the protection off. 4096 is ten times the closed-loop rate
- * wireguard-go reaches on our benchmark, and 4096 messages of 31 us each
- * already make 125 ms, so the count fires first only for a stuck clock or for
+ * wireguard-go reaches on our benchmark, and 4096 messages of 61 us each
+ * already make 250 ms, so the count fires first only for a stuck clock or for
  * messages cheaper than any Noise work: junk failing mac1 (about 1 us each).
  * A burst split across a window boundary may cost up to twice the limit
  * before it triggers, which only delays cookies slightly.
@@ -42,7 +48,7 @@
 #include "core/peer_internal.h"
 
 /* Loop-thread time per one-second window spent on handshake messages before we are under load. */
-#define UNDER_LOAD_BUSY_NS (UWG_NS_PER_SEC / 8)
+#define UNDER_LOAD_BUSY_NS (UWG_NS_PER_SEC / 4)
 /* The most one message adds to that time (see above). */
 #define UNDER_LOAD_MAX_COST_NS (UWG_NS_PER_SEC / 64)
 
@@ -75,17 +81,23 @@ static bool under_load(struct uwg_wg *wg, uint64_t now)
 	return now < wg->under_load_until;
 }
 
-/* Adds the cost of the message that arrived at `start`: the one extra now() per message. */
-static void load_account(struct uwg_wg *wg, uint64_t start)
+/* The clock a message's cost is measured with (see above). */
+static uint64_t cost_clock(struct uwg_wg *wg)
 {
-	uint64_t end = uwg_wg_now(wg);
+	return wg->ops.cpu_now ? wg->ops.cpu_now(wg->ops.ctx) : uwg_wg_now(wg);
+}
+
+/* Adds the cost of a message whose processing started at `start` (cost_clock) and arrived at `now`. */
+static void load_account(struct uwg_wg *wg, uint64_t start, uint64_t now)
+{
+	uint64_t end = cost_clock(wg);
 	uint64_t cost = end > start ? end - start : 0;
 
 	if (cost > UNDER_LOAD_MAX_COST_NS)
 		cost = UNDER_LOAD_MAX_COST_NS;
 	wg->load_window_busy += cost;
 	if (wg->load_window_busy > UNDER_LOAD_BUSY_NS)
-		wg->under_load_until = end + UWG_NS_PER_SEC;
+		wg->under_load_until = now + cost + UWG_NS_PER_SEC;
 }
 
 static struct uwg_noise_handshake *lookup_handshake(void *ctx,
@@ -236,8 +248,10 @@ static void handle_handshake(struct uwg_wg *wg, struct uwg_pkt *pkt, uint32_t ty
 /* Every handshake-sized message, whatever becomes of it, is counted and timed for the load. */
 static void receive_handshake(struct uwg_wg *wg, struct uwg_pkt *pkt, uint32_t type, uint64_t now)
 {
+	uint64_t start = wg->ops.cpu_now ? wg->ops.cpu_now(wg->ops.ctx) : now;
+
 	handle_handshake(wg, pkt, type, under_load(wg, now), now);
-	load_account(wg, now);
+	load_account(wg, start, now);
 }
 
 /* §1.8 keep_key_fresh, receive side: the initiator rekeys once, 165 s into a session. */

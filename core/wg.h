@@ -64,6 +64,12 @@ struct uwg_wg_ops {
 	 * core touches none of their bytes meanwhile.
 	 */
 	void (*crypt_batch)(void *ctx, struct uwg_crypt_job *jobs, size_t n);
+	/*
+	 * Optional (NULL: now). Nanoseconds of CPU time this thread has used:
+	 * what a handshake message costs is measured with it, so time the
+	 * thread spends preempted does not count as load (core/receive.c).
+	 */
+	uint64_t (*cpu_now)(void *ctx);
 };
 
 /* Drop and event counters; only ever incremented. */

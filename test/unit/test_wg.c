@@ -579,6 +579,15 @@ static void flood(struct tn_node *b, unsigned count, uint64_t cost)
 	b->tick = 0;
 }
 
+/* A flood whose messages cost `cost` ns of CPU each while the wall clock stands still. */
+static void cpu_flood(struct tn_node *b, unsigned count, uint64_t cost)
+{
+	b->cpu_clock = true;
+	b->cpu_tick = cost;
+	flood(b, count, 0);
+	b->cpu_clock = false;
+}
+
 /* Drops and re-adds n's peer, as the benchmark does over UAPI: no keys, handshake or cookie left. */
 static void recreate_peer(struct tn_node *n, bool with_endpoint)
 {
@@ -600,7 +609,7 @@ static void recreate_peer(struct tn_node *n, bool with_endpoint)
 static void test_under_load_cookie(bool by_cost)
 {
 	unsigned count = by_cost ? 20 : 4096;
-	uint64_t cost = by_cost ? 10 * TN_MS : 0;
+	uint64_t cost = by_cost ? 15 * TN_MS : 0; /* 300 ms: above a quarter of the second */
 	struct tn_node *a, *b;
 	uint8_t buf[256], init[148];
 	uint64_t bad;
@@ -609,7 +618,7 @@ static void test_under_load_cookie(bool by_cost)
 	tn_init(&net, 90, NULL, true);
 	a = &net.node[0];
 	b = &net.node[1];
-	flood(b, count, cost);
+	cpu_flood(b, count, cost);
 	CHECK_EQ_U64(st(b)->rx_bad_mac, count);
 	CHECK_EQ_U64(st(b)->rx_cookie_sent, 0);
 
@@ -628,11 +637,11 @@ static void test_under_load_cookie(bool by_cost)
 	CHECK_EQ_U64(st(b)->handshakes_completed, 0);
 
 	/*
-	 * Keep B under load up to A's retransmit (a cost flood moves the clock
-	 * 400 ms itself); the retry carries mac2 and is served.
+	 * Keep B under load up to A's retransmit; the retry carries mac2 and is
+	 * served.
 	 */
-	tn_run_until(&net, a->deadline - 500 * TN_MS);
-	flood(b, count, cost);
+	tn_run_until(&net, a->deadline - 100 * TN_MS);
+	cpu_flood(b, count, cost);
 	CHECK(net.now < a->deadline);
 	a->hold = true;
 	tn_run_until(&net, a->deadline);
@@ -674,8 +683,9 @@ static void test_under_load_cookie(bool by_cost)
 
 /*
  * A stall (preemption, suspend) while handling a message is not load: one
- * message counts for at most 1/64 s, so eight 20 ms messages in a second
- * (160 ms of clock) leave a legitimate handshake served; the ninth tips it.
+ * message counts for at most 1/64 s, so sixteen 16 ms messages in a second
+ * (256 ms of stalls, counted as exactly 250 ms) leave a legitimate handshake
+ * served; the seventeenth tips it.
  */
 static void test_stall_is_capped(void)
 {
@@ -684,10 +694,10 @@ static void test_stall_is_capped(void)
 	tn_init(&net, 93, NULL, true);
 	a = &net.node[0];
 	b = &net.node[1];
-	flood(b, 8, 20 * TN_MS);
+	flood(b, 16, 16 * TN_MS);
 	CHECK(ping_through(a, b, 1));
 	CHECK_EQ_U64(st(b)->rx_cookie_sent, 0);
-	flood(b, 1, 20 * TN_MS);
+	flood(b, 1, 16 * TN_MS);
 	recreate_peer(a, true);
 	tn_ping(&net, a, b, 2, NULL);
 	tn_deliver(&net);
@@ -700,12 +710,14 @@ static void test_stall_is_capped(void)
 /*
  * The benchmark's closed loop: both sides re-create the peer, then one ping
  * needs a whole new handshake; 400 cycles a second for two seconds, each
- * initiation taking B `cost` ns. At 0.2 ms (80 ms a second, below 1/8) no
- * rate may turn cookies on, however far above 128/s it is. At 0.4 ms the
- * 313th initiation of the first second (125.2 ms) does, and the next one is
- * answered with a cookie reply.
+ * initiation taking B `cost` ns of wall time or, if cpu_cost is nonzero,
+ * cpu_cost ns of CPU time (the rest of the wall time: preempted). At 0.2 or
+ * 0.4 ms (80 or 160 ms a second, below a quarter) no rate may turn cookies on,
+ * however far above 128/s it is. At 0.8 ms of CPU the 313th initiation of the
+ * first second (250.4 ms) does, and the next one is answered with a cookie
+ * reply; 0.5 ms of wall time of which only 0.2 ms is CPU does not.
  */
-static void test_handshake_stream(uint64_t cost)
+static void test_handshake_stream(uint64_t cost, uint64_t cpu_cost)
 {
 	enum { CYCLES = 800 };
 	const uint64_t period = TN_SEC / 400;
@@ -723,14 +735,17 @@ static void test_handshake_stream(uint64_t cost)
 		recreate_peer(b, false);
 		recreate_peer(a, true);
 		b->tick = cost;
+		b->cpu_clock = cpu_cost != 0;
+		b->cpu_tick = cpu_cost;
 		ok += ping_through(a, b, (uint8_t)i);
 		b->tick = 0;
+		b->cpu_clock = false;
 		if (!served_before_cookie && st(b)->rx_cookie_sent)
 			served_before_cookie = st(b)->handshakes_completed;
 		CHECK(net.now < t0 + period);
 		tn_run_until(&net, t0 + period);
 	}
-	if (cost <= TN_MS / 5) {
+	if ((cpu_cost ? cpu_cost : cost) <= 2 * TN_MS / 5) {
 		CHECK_EQ_U64(st(b)->rx_cookie_sent, 0);
 		CHECK_EQ_U64(ok, CYCLES);
 		CHECK_EQ_U64(st(b)->handshakes_completed, CYCLES);
@@ -740,7 +755,10 @@ static void test_handshake_stream(uint64_t cost)
 		CHECK(ok < CYCLES);
 	}
 
-	/* The price of measuring: one extra clock read per handshake message, none per data message. */
+	/*
+	 * The price of measuring: two clock reads (cpu_now, start and end) per
+	 * handshake message besides the arrival's now(), none per data message.
+	 */
 	tn_advance(&net, 3 * TN_SEC);
 	recreate_peer(a, true);
 	CHECK(ping_through(a, b, 1)); /* a new session, so what follows is data only */
@@ -753,7 +771,7 @@ static void test_handshake_stream(uint64_t cost)
 	raw[0] = 1;
 	raw[1] = raw[2] = raw[3] = 0;
 	tn_inject_bytes(&net, b, attacker(), raw, sizeof(raw));
-	CHECK_EQ_U64(b->now_calls - calls, 2);
+	CHECK_EQ_U64(b->now_calls - calls, 3);
 	tn_free(&net);
 }
 
@@ -980,8 +998,10 @@ int main(void)
 	test_under_load_cookie(true);
 	test_under_load_cookie(false);
 	test_stall_is_capped();
-	test_handshake_stream(TN_MS / 5);
-	test_handshake_stream(2 * TN_MS / 5);
+	test_handshake_stream(TN_MS / 5, 0);
+	test_handshake_stream(2 * TN_MS / 5, 0);
+	test_handshake_stream(0, 4 * TN_MS / 5);
+	test_handshake_stream(TN_MS / 2, TN_MS / 5);
 	test_low_order_peer();
 	test_staged_bound();
 	test_peers();

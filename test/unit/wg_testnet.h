@@ -55,6 +55,8 @@ struct tn_node {
 	uint64_t deadline;       /* as told through timer_arm */
 	uint64_t tick;           /* the shared clock moves this much after each now() it reads */
 	unsigned now_calls;      /* now() calls its device made */
+	bool cpu_clock;          /* cpu_now() is its own clock (else it reads now()) */
+	uint64_t cpu_ns, cpu_tick; /* that clock, and how far each read moves it */
 	unsigned arm_calls;
 	struct uwg_pktq out;     /* sent, not yet delivered */
 	struct uwg_pktq tun;     /* written to its TUN */
@@ -85,6 +87,22 @@ static inline uint64_t tn_now(void *ctx)
 
 	n->now_calls++;
 	n->net->now += n->tick;
+	return t;
+}
+
+/*
+ * The thread-CPU clock: by default the same as now() (so the wall clock's
+ * tick is what a message costs); with cpu_clock set, a separate clock, so a
+ * test can make wall time pass (preemption) that is not CPU time.
+ */
+static inline uint64_t tn_cpu_now(void *ctx)
+{
+	struct tn_node *n = ctx;
+	uint64_t t = n->cpu_ns;
+
+	if (!n->cpu_clock)
+		return tn_now(ctx);
+	n->cpu_ns += n->cpu_tick;
 	return t;
 }
 
@@ -297,6 +315,7 @@ static inline void tn_init(struct tn *net, uint64_t seed, const uint8_t *psk, bo
 {
 	static const struct uwg_wg_ops ops = {
 		.now = tn_now,
+		.cpu_now = tn_cpu_now,
 		.wall = tn_wall,
 		.random = tn_random,
 		.udp_send = tn_udp_send,
