@@ -28,12 +28,14 @@ REPS=${BENCH_REPS:-$d_reps}
 DUR=${BENCH_DUR:-$d_dur}
 HS_DUR=${BENCH_HS_DUR:-$d_hs}
 PINGS=${BENCH_PINGS:-200}
-SCENARIOS=${BENCH_SCENARIOS:-"ping tcp1 tcp4 udp1380 udp64 udpknee hs"}
+SCENARIOS=${BENCH_SCENARIOS:-"ping tcp1 tcp4 udp1380 udp64 udpknee blastknee hs"}
 OFFLOADS=${BENCH_OFFLOADS:-default}   # default | off | on  (veth TSO/GSO/GRO)
 PIN=${BENCH_PIN:-none}                # none | split
 UDP_RATE=${BENCH_UDP_RATE:-0}         # iperf3 -b for the UDP floods; 0 = as fast as it can
-KNEE_RATES=${BENCH_KNEE_RATES:-"200 400 600 800 1000 1200 1400 1600 1800 2000"}  # Mbit/s, ascending
+KNEE_RATES=${BENCH_KNEE_RATES:-"100 200 300 400 500 600 700 800 900 1000 1100 1200 1400 1600"}  # Mbit/s, ascending
 KNEE_LOSS=${BENCH_KNEE_LOSS:-1}       # % loss a knee step may have
+BLAST_RATES=${BENCH_BLAST_RATES:-"10 20 30 40 50 60 80 100 120 150 180 210 250 300"}  # kpps, ascending
+BLAST_PORT=5301
 MICRO=${BENCH_MICRO:-1}
 PLOT=${BENCH_PLOT:-auto}              # auto (if matplotlib is there) | 1 (install it) | 0
 MICRO_S=${BENCH_MICRO_SECONDS:-$d_micro_s}
@@ -59,18 +61,19 @@ num_ok "$DUR" 1 || die "BENCH_DUR must be whole seconds >= 1"
 num_ok "$HS_DUR" 1 || die "BENCH_HS_DUR must be whole seconds >= 1"
 num_ok "$KNEE_DUR" 1 || die "BENCH_KNEE_DUR must be whole seconds >= 1"
 for r in $KNEE_RATES; do num_ok "$r" 1 || die "BENCH_KNEE_RATES: Mbit/s as whole numbers"; done
+for r in $BLAST_RATES; do num_ok "$r" 1 || die "BENCH_BLAST_RATES: kpps as whole numbers"; done
 num_ok "$PINGS" 10 || die "BENCH_PINGS must be >= 10"
 case $OFFLOADS in default|off|on) ;; *) die "BENCH_OFFLOADS: default, off or on" ;; esac
 case $PIN in none|split) ;; *) die "BENCH_PIN: none or split" ;; esac
 for s in $SCENARIOS; do
-	case $s in ping|tcp1|tcp4|udp1380|udp64|udpknee|hs) ;; *) die "unknown scenario '$s'" ;; esac
+	case $s in ping|tcp1|tcp4|udp1380|udp64|udpknee|blastknee|hs) ;; *) die "unknown scenario '$s'" ;; esac
 done
 [ "$(id -u)" = 0 ] || die "run as root (network namespaces, TUN devices)"
 
 # Bound the whole run: re-exec under timeout with a budget from the configuration.
 if [ -z "${BENCH_UNDER_TIMEOUT:-}" ]; then
 	n_scen=$(wc -w <<<"$SCENARIOS")
-	block=$(( 40 + n_scen * (DUR + 15) + HS_DUR + PINGS / 50 + $(wc -w <<<"$KNEE_RATES") * (KNEE_DUR + 5) ))
+	block=$(( 40 + n_scen * (DUR + 15) + HS_DUR + PINGS / 50 + ($(wc -w <<<"$KNEE_RATES") + $(wc -w <<<"$BLAST_RATES")) * (KNEE_DUR + 5) ))
 	max=${BENCH_MAX_SECONDS:-$(( 900 + 2 * REPS * block * 2 ))}
 	export BENCH_UNDER_TIMEOUT=1
 	exec timeout --foreground -k 20 "$max" bash "$0" "$@"
@@ -222,6 +225,11 @@ wait_for()
 		sleep 0.05
 	done
 }
+
+# The paced sendmmsg/recvmmsg load generator of the blastknee scenario.
+BLAST=$BUILD_DIR/micro/udpblast
+mkdir -p "$BUILD_DIR/micro"
+cc -std=c11 -O2 -Wall -Wextra "$BENCH_DIR/udpblast.c" -o "$BLAST" || die "compiling bench/udpblast.c failed"
 
 # ---------------------------------------------------------------- micro-benchmarks
 
@@ -473,17 +481,15 @@ sc_udp()
 	note "  $name: received $rx kpps of $off offered, loss $loss %, B RcvbufErrors +$((rb1 - rb0)), TUN A tx drops +$((td1 - td0))"
 }
 
-# The knee: 1380-byte UDP at rising offered rates; the result is the highest received rate
-# of a step with less than KNEE_LOSS % loss. Two failed steps in a row end the sweep.
-sc_udpknee()
+# knee_sweep DST: 1380-byte UDP at rising offered rates to DST; prints "KPPS RATE STEPS", the
+# highest received rate of a step with less than KNEE_LOSS % loss. Two failed steps in a row
+# end the sweep.
+knee_sweep()
 {
-	local rate out rx off loss secs best=0 best_rate=0 fails=0 steps=""
+	local dst=$1 rate out rx off loss secs best=0 best_rate=0 fails=0 steps=""
 	for rate in $KNEE_RATES; do
-		if ! nsa timeout $((KNEE_DUR + 20)) iperf3 -c "$IN_B" -p "$IPERF_PORT" -u -b "${rate}M" \
-			-l 1380 -t "$KNEE_DUR" -J "${iperf_a[@]}" >"$TMP/knee.json" 2>"$TMP/knee.err"; then
-			note "  udpknee: iperf3 failed at ${rate}M: $(head -c 300 "$TMP/knee.err" | tr '\n' ' ')"
-			break
-		fi
+		nsa timeout $((KNEE_DUR + 20)) iperf3 -c "$dst" -p "$IPERF_PORT" -u -b "${rate}M" \
+			-l 1380 -t "$KNEE_DUR" -J "${iperf_a[@]}" >"$TMP/knee.json" 2>"$TMP/knee.err" || break
 		out=$("$PY" "$BENCH_DIR/bench.py" iperf-udp "$TMP/knee.json" 1380) || break
 		read -r rx off loss secs <<<"$out"
 		steps+=" ${rate}M:${rx}kpps/${loss}%"
@@ -497,9 +503,55 @@ sc_udpknee()
 			[ "$fails" -ge 2 ] && break
 		fi
 	done
+	echo "$best $best_rate$steps"
+}
+
+# blast_sweep DST: like knee_sweep with bench/udpblast (sendmmsg at a paced rate, recvmmsg):
+# prints "KPPS RATE STEPS", received kpps and offered kpps of the best step under KNEE_LOSS %.
+blast_sweep()
+{
+	local dst=$1 rate out rx loss best=0 best_rate=0 fails=0 steps="" rpid sent got
+	for rate in $BLAST_RATES; do
+		nsb timeout $((KNEE_DUR + 15)) "$BLAST" recv "$BLAST_PORT" $((KNEE_DUR + 10)) >"$TMP/blast-rx.json" 2>"$TMP/blast.err" &
+		rpid=$!
+		own "$rpid"
+		wait_for 5 grep -q ready "$TMP/blast-rx.json" || { stop_pid "$rpid"; break; }
+		sent=$(nsa timeout $((KNEE_DUR + 10)) "$BLAST" send "$dst" "$BLAST_PORT" 1380 "${rate}000" "$KNEE_DUR" 2>>"$TMP/blast.err") || { stop_pid "$rpid"; break; }
+		wait "$rpid" 2>/dev/null
+		got=$(tail -n 1 "$TMP/blast-rx.json")
+		out=$("$PY" -c 'import json,sys; s=json.loads(sys.argv[1]); r=json.loads(sys.argv[2])
+print("%.3f %.3f" % (r["received"] / s["seconds"] / 1e3, max(0.0, 100.0 * (1 - r["received"] / s["sent"]))))' "$sent" "$got") || break
+		read -r rx loss <<<"$out"
+		steps+=" ${rate}k:${rx}kpps/${loss}%"
+		if awk -v l="$loss" -v m="$KNEE_LOSS" 'BEGIN { exit !(l < m) }'; then
+			fails=0
+			if awk -v a="$rx" -v b="$best" 'BEGIN { exit !(a > b) }'; then
+				best=$rx; best_rate=$rate
+			fi
+		else
+			fails=$((fails + 1))
+			[ "$fails" -ge 2 ] && break
+		fi
+	done
+	echo "$best $best_rate$steps"
+}
+
+sc_blastknee()
+{
+	local best rate steps
+	read -r best rate steps <<<"$(blast_sweep "$IN_B")"
+	rec blastknee_kpps "$best"
+	rec blastknee_rate_kpps "$rate"
+	note "  blastknee: $best kpps at < $KNEE_LOSS % loss (offered ${rate} kpps); steps: $steps"
+}
+
+sc_udpknee()
+{
+	local best rate steps
+	read -r best rate steps <<<"$(knee_sweep "$IN_B")"
 	rec udpknee_kpps "$best"
-	rec udpknee_rate_mbps "$best_rate"
-	note "  udpknee: $best kpps at < $KNEE_LOSS % loss (offered ${best_rate}M); steps:$steps"
+	rec udpknee_rate_mbps "$rate"
+	note "  udpknee: $best kpps at < $KNEE_LOSS % loss (offered ${rate}M); steps: $steps"
 }
 
 sc_hs()
@@ -579,6 +631,7 @@ run_block()
 			if [ "$s" = udp1380 ]; then sc_udp udp1380 1380; else sc_udp udp64 64; fi
 			;;
 		udpknee) sc_udpknee ;;
+		blastknee) sc_blastknee ;;
 		hs)
 			if [ "$udp_reset" != 0 ]; then
 				rec rss_peak_udp_a_mb "$(kb_to_mb "$(status_kb "$DPID_A" VmHWM)")"
@@ -602,6 +655,18 @@ run_block()
 	record_daemon_stats b "$IF_B"
 	daemons_stop
 }
+
+# The same knee sweep without a tunnel: what iperf3 itself can offer and receive here.
+RAW_KNEE_KPPS=null; RAW_KNEE_STEPS=""
+if [[ " $SCENARIOS " == *" udpknee "* ]]; then
+	read -r RAW_KNEE_KPPS _ RAW_KNEE_STEPS <<<"$(knee_sweep "$OUT_B")"
+	note "raw veth UDP knee (reference): $RAW_KNEE_KPPS kpps; steps: $RAW_KNEE_STEPS"
+fi
+RAW_BLAST_KPPS=null; RAW_BLAST_STEPS=""
+if [[ " $SCENARIOS " == *" blastknee "* ]]; then
+	read -r RAW_BLAST_KPPS _ RAW_BLAST_STEPS <<<"$(blast_sweep "$OUT_B")"
+	note "raw veth udpblast knee (reference): $RAW_BLAST_KPPS kpps; steps: $RAW_BLAST_STEPS"
+fi
 
 # ---------------------------------------------------------------- main loop (A B A B ...)
 
@@ -633,7 +698,10 @@ cat >"$TMP/env.json" <<EOF
  "knee_duration_s": $KNEE_DUR, "knee_max_loss_pct": $KNEE_LOSS, "offloads": $(jstr "$OFFLOADS"), "pin": $(jstr "$PIN"),
  "veth_offloads": $(jstr "$VETH_OFFLOADS"),
  "tun_offloads_a": $(jstr "$TUN_OFF_A"), "tun_offloads_b": $(jstr "$TUN_OFF_B"),
- "raw_veth_tcp1_gbps": $RAW_VETH_GBPS,
+ "raw_veth_tcp1_gbps": $RAW_VETH_GBPS, "raw_veth_knee_kpps": $RAW_KNEE_KPPS,
+ "raw_veth_knee_steps": $(jstr "$RAW_KNEE_STEPS"),
+ "raw_veth_blastknee_kpps": $RAW_BLAST_KPPS, "raw_veth_blastknee_steps": $(jstr "$RAW_BLAST_STEPS"),
+ "blast_rates_kpps": $(jstr "$BLAST_RATES"),
  "kernel": $(jstr "$(uname -r)"), "nproc": $(nproc),
  "cpu": $(jstr "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"),
  "iperf3": $(jstr "$(iperf3 --version 2>&1 | head -n 1)"),
@@ -645,3 +713,4 @@ mkdir -p "$OUT_DIR"
 "$PY" "$BENCH_DIR/bench.py" report --env "$TMP/env.json" --raw "$RAW" --micro "$MICRO_OUT" \
 	--out "$OUT_DIR/$RUN_TS.json" --plot "$PLOT" || die "report failed"
 echo "raw veth TCP 1 stream (reference, not a ratio): $RAW_VETH_GBPS Gbit/s"
+echo "raw veth UDP 1380 B knee, no tunnel (reference, not a ratio): iperf3 $RAW_KNEE_KPPS kpps, udpblast $RAW_BLAST_KPPS kpps"
