@@ -21,7 +21,7 @@ SRC_DIR=$(cd "$BENCH_DIR/.." && pwd)
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	d_reps=2; d_dur=3; d_hs=3; d_micro_s=0.3; d_micro_runs=3; d_knee=2
 else
-	d_reps=5; d_dur=10; d_hs=10; d_micro_s=1; d_micro_runs=5; d_knee=3
+	d_reps=5; d_dur=10; d_hs=10; d_micro_s=1; d_micro_runs=5; d_knee=2
 fi
 KNEE_DUR=${BENCH_KNEE_DUR:-$d_knee}
 REPS=${BENCH_REPS:-$d_reps}
