@@ -430,11 +430,13 @@ def write_plot(args, summary, env, la, lb):
     for (_, v), r in zip(items[::-1], ratios):
         good = r >= 1.0 if v["better"] == "hi" else r <= 1.0
         colors.append("tab:green" if good else "tab:red")
-    fig, ax = plt.subplots(figsize=(9, 0.35 * len(items) + 1.5))
-    ax.barh(labels, [r - 1.0 for r in ratios], left=1.0, color=colors)
+    fig, ax = plt.subplots(figsize=(13, 0.35 * len(items) + 1.5))
+    span = max([abs(math.log(r)) for r in ratios if r > 0] + [math.log(1.25)]) * 1.25
+    # A ratio of 0 (e.g. no retransmits at all) is drawn to the edge; its label says 0.
+    drawn = [min(max(r, math.exp(-span)), math.exp(span)) for r in ratios]
+    ax.barh(labels, [r - 1.0 for r in drawn], left=1.0, color=colors)
     ax.axvline(1.0, color="black", linewidth=1)
     ax.set_xscale("log")
-    span = max([abs(math.log(r)) for r in ratios if r > 0] + [math.log(1.25)]) * 1.25
     ax.set_xlim(math.exp(-span), math.exp(span))
     ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%.2g"))
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
@@ -444,8 +446,11 @@ def write_plot(args, summary, env, la, lb):
     ax.set_title("%s vs %s, %s reps x %s s, veth offloads %s"
                  % (la, lb, env["reps"], env["duration_s"], env["offloads"]))
     for i, r in enumerate(ratios):
-        ax.text(r, i, " %.2f " % r, va="center", ha="left" if r >= 1 else "right", fontsize=8)
-    fig.tight_layout()
+        clamped = drawn[i] != r
+        ax.text(drawn[i], i, " %.2f " % r, va="center", fontsize=8,
+                ha="left" if r >= 1 or clamped else "right",
+                color="white" if clamped else "black")
+    fig.subplots_adjust(left=0.36, right=0.97, top=0.95, bottom=0.07)
     fig.savefig(png, dpi=100)
     print("PNG: %s" % png)
 

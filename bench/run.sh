@@ -481,48 +481,40 @@ sc_udp()
 	note "  $name: received $rx kpps of $off offered, loss $loss %, B RcvbufErrors +$((rb1 - rb0)), TUN A tx drops +$((td1 - td0))"
 }
 
-# knee_sweep DST: 1380-byte UDP at rising offered rates to DST; prints "KPPS RATE STEPS", the
-# highest received rate of a step with less than KNEE_LOSS % loss. Two failed steps in a row
-# end the sweep.
-knee_sweep()
+# step_iperf DST MBITS: one knee step with iperf3 (1380-byte datagrams); prints "RX_KPPS LOSS_PCT".
+step_iperf()
 {
-	local dst=$1 rate out rx off loss secs best=0 best_rate=0 fails=0 steps=""
-	for rate in $KNEE_RATES; do
-		nsa timeout $((KNEE_DUR + 20)) iperf3 -c "$dst" -p "$IPERF_PORT" -u -b "${rate}M" \
-			-l 1380 -t "$KNEE_DUR" -J "${iperf_a[@]}" >"$TMP/knee.json" 2>"$TMP/knee.err" || break
-		out=$("$PY" "$BENCH_DIR/bench.py" iperf-udp "$TMP/knee.json" 1380) || break
-		read -r rx off loss secs <<<"$out"
-		steps+=" ${rate}M:${rx}kpps/${loss}%"
-		if awk -v l="$loss" -v m="$KNEE_LOSS" 'BEGIN { exit !(l < m) }'; then
-			fails=0
-			if awk -v a="$rx" -v b="$best" 'BEGIN { exit !(a > b) }'; then
-				best=$rx; best_rate=$rate
-			fi
-		else
-			fails=$((fails + 1))
-			[ "$fails" -ge 2 ] && break
-		fi
-	done
-	echo "$best $best_rate$steps"
+	nsa timeout $((KNEE_DUR + 20)) iperf3 -c "$1" -p "$IPERF_PORT" -u -b "${2}M" -l 1380 \
+		-t "$KNEE_DUR" -J "${iperf_a[@]}" >"$TMP/knee.json" 2>"$TMP/knee.err" || return 1
+	"$PY" "$BENCH_DIR/bench.py" iperf-udp "$TMP/knee.json" 1380 | cut -d' ' -f1,3
 }
 
-# blast_sweep DST: like knee_sweep with bench/udpblast (sendmmsg at a paced rate, recvmmsg):
-# prints "KPPS RATE STEPS", received kpps and offered kpps of the best step under KNEE_LOSS %.
-blast_sweep()
+# step_blast DST KPPS: one knee step with bench/udpblast (paced sendmmsg, recvmmsg sink).
+step_blast()
 {
-	local dst=$1 rate out rx loss best=0 best_rate=0 fails=0 steps="" rpid sent got
-	for rate in $BLAST_RATES; do
-		nsb timeout $((KNEE_DUR + 15)) "$BLAST" recv "$BLAST_PORT" $((KNEE_DUR + 10)) >"$TMP/blast-rx.json" 2>"$TMP/blast.err" &
-		rpid=$!
-		own "$rpid"
-		wait_for 5 grep -q ready "$TMP/blast-rx.json" || { stop_pid "$rpid"; break; }
-		sent=$(nsa timeout $((KNEE_DUR + 10)) "$BLAST" send "$dst" "$BLAST_PORT" 1380 "${rate}000" "$KNEE_DUR" 2>>"$TMP/blast.err") || { stop_pid "$rpid"; break; }
-		wait "$rpid" 2>/dev/null
-		got=$(tail -n 1 "$TMP/blast-rx.json")
-		out=$("$PY" -c 'import json,sys; s=json.loads(sys.argv[1]); r=json.loads(sys.argv[2])
-print("%.3f %.3f" % (r["received"] / s["seconds"] / 1e3, max(0.0, 100.0 * (1 - r["received"] / s["sent"]))))' "$sent" "$got") || break
+	local rpid sent got
+	nsb timeout $((KNEE_DUR + 15)) "$BLAST" recv "$BLAST_PORT" $((KNEE_DUR + 10)) >"$TMP/blast-rx.json" 2>"$TMP/blast.err" &
+	rpid=$!
+	own "$rpid"
+	wait_for 5 grep -q ready "$TMP/blast-rx.json" || { stop_pid "$rpid"; return 1; }
+	sent=$(nsa timeout $((KNEE_DUR + 10)) "$BLAST" send "$1" "$BLAST_PORT" 1380 "${2}000" "$KNEE_DUR" 2>>"$TMP/blast.err") ||
+		{ stop_pid "$rpid"; return 1; }
+	wait "$rpid" 2>/dev/null
+	got=$(tail -n 1 "$TMP/blast-rx.json")
+	"$PY" -c 'import json,sys; s=json.loads(sys.argv[1]); r=json.loads(sys.argv[2])
+print("%.3f %.3f" % (r["received"] / s["seconds"] / 1e3, max(0.0, 100.0 * (1 - r["received"] / s["sent"]))))' "$sent" "$got"
+}
+
+# sweep STEP DST RATES...: runs STEP at each rate (ascending) and prints "KPPS RATE STEPS": the
+# most received of a step with less than KNEE_LOSS % loss. Two failed steps in a row end it.
+sweep()
+{
+	local step=$1 dst=$2 rate out rx loss best=0 best_rate=0 fails=0 steps=""
+	shift 2
+	for rate in "$@"; do
+		out=$("$step" "$dst" "$rate") || break
 		read -r rx loss <<<"$out"
-		steps+=" ${rate}k:${rx}kpps/${loss}%"
+		steps+=" ${rate}:${rx}kpps/${loss}%"
 		if awk -v l="$loss" -v m="$KNEE_LOSS" 'BEGIN { exit !(l < m) }'; then
 			fails=0
 			if awk -v a="$rx" -v b="$best" 'BEGIN { exit !(a > b) }'; then
@@ -535,6 +527,8 @@ print("%.3f %.3f" % (r["received"] / s["seconds"] / 1e3, max(0.0, 100.0 * (1 - r
 	done
 	echo "$best $best_rate$steps"
 }
+knee_sweep() { sweep step_iperf "$1" $KNEE_RATES; }
+blast_sweep() { sweep step_blast "$1" $BLAST_RATES; }
 
 sc_blastknee()
 {

@@ -914,7 +914,7 @@ static void setup_aead(void)
 			uwg_log_error("UWG_AEAD=%s ignored: %s", env,
 				      ret == -ENOTSUP ? "not in this build" : "libsodium or openssl");
 	}
-	uwg_log_debug("ChaCha20-Poly1305 on %s", uwg_aead_impl_name(uwg_aead_selected()));
+	uwg_log_info("ChaCha20-Poly1305 on %s", uwg_aead_impl_name(uwg_aead_selected()));
 }
 
 static void op_crypt_batch(void *ctx, struct uwg_crypt_job *jobs, size_t n)

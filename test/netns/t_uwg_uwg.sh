@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t_uwg_uwg: uwg <-> uwg over outer IPv4 and IPv6 (veth) and loopback (kernel netns.sh
 # topology A), with and without PSK: ping and 5 MB TCP transfers with checksum over inner
-# IPv4 and IPv6; wg show / dump / showconf formats as for wireguard-go.
+# IPv4 and IPv6; wg show / dump / showconf formats as for wireguard-go; one case with
+# UWG_AEAD=libsodium on both sides.
 . "$(dirname "$0")/lib.sh"
 
 n=0
@@ -13,4 +14,11 @@ for outer in 4 6; do
 done
 pair_case "$UWG_BIN" "$UWG_BIN" lo 4 1 a 2000000
 pair_case "$UWG_BIN" "$UWG_BIN" lo 6 0 b 2000000
-pass "$((n + 2)) cases"
+# The libsodium AEAD end to end (the cases above use the build's default, OpenSSL's
+# assembly where it links; the wireguard-go interop tests pit that against Go's).
+DAEMON_ENV=(UWG_AEAD=libsodium)
+pair_case "$UWG_BIN" "$UWG_BIN" lo 4 1 b 2000000
+DAEMON_ENV=()
+grep -q "ChaCha20-Poly1305 on libsodium" "$T_TMP/daemon-$IFA.log" ||
+	fail "UWG_AEAD=libsodium: the daemon does not say it uses libsodium"
+pass "$((n + 3)) cases"
