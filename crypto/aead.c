@@ -13,11 +13,15 @@
 
 #include "crypto/aead_impl.h"
 
-static bool have_openssl;
+static bool have_openssl, set_up;
 static enum uwg_aead_impl selected = UWG_AEAD_IMPL_SODIUM;
 
+/* Once: a later uwg_crypto_init must not undo an explicit uwg_aead_select. */
 void uwg_aead_setup(void)
 {
+	if (set_up)
+		return;
+	set_up = true;
 	have_openssl = uwg_aead_ossl_setup();
 	if (have_openssl)
 		selected = UWG_AEAD_IMPL_OPENSSL;

@@ -818,6 +818,10 @@ int main(void)
 		test_aead_roundtrip_and_tamper();
 	}
 	test_aead_impls_agree();
+	/* A later uwg_crypto_init keeps an explicit choice. */
+	CHECK_EQ_INT(uwg_aead_select(UWG_AEAD_IMPL_SODIUM), 0);
+	CHECK_EQ_INT(uwg_crypto_init(), 0);
+	CHECK(uwg_aead_selected() == UWG_AEAD_IMPL_SODIUM);
 	test_xaead_draft_vector();
 	test_x25519_rfc7748();
 	test_x25519_low_order();
