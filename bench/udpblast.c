@@ -57,6 +57,11 @@ static int do_recv(int port, double seconds)
 		perror("udpblast recv");
 		return 1;
 	}
+	/* recvmmsg writes only msg_len and msg_flags: the headers are set up once. */
+	for (int i = 0; i < BATCH; i++) {
+		iov[i] = (struct iovec){ buf[i], MAXLEN };
+		msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 } };
+	}
 	printf("{\"ready\":1}\n");
 	fflush(stdout);
 	for (;;) {
@@ -65,10 +70,6 @@ static int do_recv(int port, double seconds)
 
 		if (t - start > (uint64_t)(seconds * 1e9) || (last && t - last > 1000000000u))
 			break;
-		for (int i = 0; i < BATCH; i++) {
-			iov[i] = (struct iovec){ buf[i], MAXLEN };
-			msgs[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 } };
-		}
 		n = recvmmsg(fd, msgs, BATCH, 0, NULL);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)

@@ -366,6 +366,18 @@ static bool use_color(void)
 	return isatty(fileno(stdout));
 }
 
+/* uwg's own blocks after wg's output (NAT, UPnP maps), from one "nat=1" request. */
+static void show_uwg_blocks(const char *ifname)
+{
+	char *reply;
+
+	if (uwg_nat_conf_query(ifname, &reply))
+		return; /* wireguard-go, or an older uwg: nothing to add */
+	uwg_nat_conf_show(stdout, reply, use_color());
+	uwg_igd_conf_show(stdout, reply, use_color());
+	free(reply);
+}
+
 static bool field_known(const char *param)
 {
 	static const char *const known[] = { "dump", "private-key", "public-key", "listen-port",
@@ -417,8 +429,7 @@ static int show_all(char **argv, int argc)
 			uwg_cmd_show_field(stdout, names[i], &dev, argv[2], true);
 		} else {
 			uwg_cmd_show_pretty(stdout, names[i], &dev, use_color(), time(NULL));
-			uwg_nat_conf_show(stdout, names[i], use_color());
-			uwg_igd_conf_show(stdout, names[i], use_color());
+			show_uwg_blocks(names[i]);
 			if (i + 1 < n)
 				printf("\n");
 		}
@@ -475,8 +486,7 @@ int uwg_cmd_show_main(int argc, char **argv)
 			ret = bad_param(argv[0], argv[2]);
 	} else {
 		uwg_cmd_show_pretty(stdout, argv[1], &dev, use_color(), time(NULL));
-		uwg_nat_conf_show(stdout, argv[1], use_color());
-		uwg_igd_conf_show(stdout, argv[1], use_color());
+		show_uwg_blocks(argv[1]);
 	}
 	uwg_conf_free(&dev);
 	return ret;

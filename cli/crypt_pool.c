@@ -113,7 +113,7 @@ void uwg_crypt_pool_run(void *ctx, struct uwg_crypt_job *jobs, size_t n)
 {
 	struct uwg_crypt_pool *p = ctx;
 
-	if (!p || !p->nthreads || n < UWG_CRYPT_POOL_MIN_JOBS) {
+	if (!p || n < UWG_CRYPT_POOL_MIN_JOBS) {
 		for (size_t i = 0; i < n; i++)
 			uwg_crypt_job_run(&jobs[i]);
 		return;

@@ -309,49 +309,6 @@ int uwg_igd_conf_send(const char *ifname, const struct uwg_igd_settings *s)
 	return err;
 }
 
-int uwg_igd_conf_query(const char *ifname, char **text)
-{
-	struct sbuf b = { NULL, 0, 0, false };
-	int fd = uwg_uapi_client_open(ifname), err;
-	char *e;
-
-	*text = NULL;
-	if (fd < 0)
-		return fd;
-	err = write_all(fd, "nat=1\n\n", 7);
-	while (!err) {
-		char buf[4096];
-		ssize_t r = read(fd, buf, sizeof(buf));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			err = r < 0 ? -errno : -EPROTO; /* wireguard-go hangs up on "nat=1" */
-			break;
-		}
-		sb_add(&b, "%.*s", (int)r, buf);
-		if (b.oom)
-			err = -ENOMEM;
-		else if (b.len >= 2 && !memcmp(b.p + b.len - 2, "\n\n", 2))
-			break;
-		else if (b.len > (4u << 20))
-			err = -EPROTO;
-	}
-	close(fd);
-	e = err ? NULL : strstr(b.p, "errno=");
-	if (!err && (!e || (e != b.p && e[-1] != '\n')))
-		err = -EPROTO;
-	if (!err && strtol(e + 6, NULL, 10))
-		err = -EIO;
-	if (err) {
-		free(b.p);
-		return err;
-	}
-	*e = '\0';
-	*text = b.p;
-	return 0;
-}
-
 int uwg_igd_conf_uapi_key(struct uwg_igd_settings *s, const char *key, const char *v)
 {
 	if (!strcmp(key, "upnp")) {

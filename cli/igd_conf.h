@@ -75,13 +75,6 @@ int uwg_igd_conf_send(const char *ifname, const struct uwg_igd_settings *s);
  */
 int uwg_igd_conf_uapi_key(struct uwg_igd_settings *s, const char *key, const char *value);
 
-/*
- * Sends "nat=1" (the NAT's state plus the upnp* lines) and returns the
- * reply's key=value lines (malloc'd, without the errno line). 0 or -errno;
- * -EPROTO from a daemon that does not know the request (wireguard-go).
- */
-int uwg_igd_conf_query(const char *ifname, char **text);
-
 /* ---- active maps, as the daemon reports them ---- */
 
 struct uwg_igd_map_line {
@@ -100,11 +93,11 @@ bool uwg_igd_conf_parse_map(struct uwg_igd_map_line *m, const char *value);
 void uwg_igd_conf_format_map(const struct uwg_igd_map_line *m, char *buf, size_t len);
 
 /*
- * `uwg show`: after the peers, the UPnP port maps of ifname's daemon, one
- * line each (owner peer, protocol, ports, lease left, description). Prints
- * nothing when there are none or the daemon is not uwg (so the output stays
- * that of `wg show`). Main thread.
+ * `uwg show`: after the peers, the UPnP port maps from a daemon's "nat=1"
+ * reply (uwg_nat_conf_query: the NAT's state plus the upnp* lines), one line
+ * each (owner peer, protocol, ports, lease left, description). Prints nothing
+ * when there are none. Main thread.
  */
-void uwg_igd_conf_show(FILE *f, const char *ifname, bool color);
+void uwg_igd_conf_show(FILE *f, const char *reply, bool color);
 
 #endif

@@ -169,33 +169,6 @@ static void drop_map(struct uwg_igdd *g, struct igd_map *m, const char *why)
 	forget_map(g, m);
 }
 
-/* A bound, never-used socket: keeps host programs and the ephemeral allocator off the port. */
-static int placeholder(uint8_t proto, uint16_t port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int one = 1, hi;
-	int fd = socket(AF_INET, (proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC |
-					 SOCK_NONBLOCK, 0);
-
-	if (fd < 0)
-		return -errno;
-	if (proto == IPPROTO_UDP)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &one, sizeof(one));
-	if (bind(fd, (const struct sockaddr *)&sin, sizeof(sin)) < 0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	/* Above FD_SETSIZE where the limit allows: pupnp's select() needs the low ones. */
-	hi = fcntl(fd, F_DUPFD_CLOEXEC, FD_SETSIZE);
-	if (hi >= 0) {
-		close(fd);
-		fd = hi;
-	}
-	return fd;
-}
-
 /*
  * Every tick and after every set request: maps whose lease ran out (the
  * NAT's timer removes the entry, we remove what made it reachable), and
@@ -297,7 +270,7 @@ static int op_add_map(void *ctx, const struct uwg_igd_map *map, struct in_addr r
 			/* A host program on the port would lose its traffic to the client. */
 			if (uwg_steer_port_in_use(map->proto, 0, map->ext_port) != 0)
 				return UWG_IGD_E_CONFLICT_OTHER_MECHANISM;
-			fd = placeholder(map->proto, map->ext_port);
+			fd = uwg_steer_placeholder(map->proto, map->ext_port);
 			if (fd < 0)
 				return UWG_IGD_E_CONFLICT_OTHER_MECHANISM;
 		}

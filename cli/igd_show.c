@@ -24,15 +24,17 @@ static void lease_text(uint32_t s, char *buf, size_t len)
 		snprintf(buf, len, "%us left", s);
 }
 
-void uwg_igd_conf_show(FILE *f, const char *ifname, bool color)
+void uwg_igd_conf_show(FILE *f, const char *reply, bool color)
 {
 	const char *bold = color ? "\x1b[1m" : "", *reset = color ? "\x1b[0m" : "";
 	char *text = NULL, *line, *save = NULL, url[160] = "", ext[64] = "";
 	struct uwg_igd_map_line *maps = NULL;
 	size_t n = 0, cap = 0;
 
-	if (uwg_igd_conf_query(ifname, &text))
-		return; /* wireguard-go, or an older uwg: nothing to add */
+	/* strtok_r writes into what it parses: a copy, as the other block reads the reply too. */
+	text = strdup(reply);
+	if (!text)
+		return;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(line, "upnp_url=", 9)) {
 			snprintf(url, sizeof(url), "%s", line + 9);

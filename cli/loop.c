@@ -235,7 +235,8 @@ static void udp_poll_cb(uv_poll_t *h, int status, int events)
 				break;
 			}
 			uwg_wg_udp_input_batch(l->wg, pkts, (size_t)n);
-			if (n < UWG_UDP_BATCH && !uwg_udp_rx_buffered(&l->udp, fp->fam))
+			/* A short batch leaves nothing buffered (udp.c hands on all it has first). */
+			if (n < UWG_UDP_BATCH)
 				break;
 		}
 	}
@@ -244,28 +245,13 @@ static void udp_poll_cb(uv_poll_t *h, int status, int events)
 
 /* ---- sticky source failures ---- */
 
-static bool endpoint_same(const struct uwg_endpoint *a, const struct uwg_endpoint *b)
-{
-	if (a->addr.sa.sa_family != b->addr.sa.sa_family || a->has_src != b->has_src)
-		return false;
-	if (a->addr.sa.sa_family == AF_INET)
-		return a->addr.in4.sin_port == b->addr.in4.sin_port &&
-		       a->addr.in4.sin_addr.s_addr == b->addr.in4.sin_addr.s_addr &&
-		       (!a->has_src || a->src.v4.s_addr == b->src.v4.s_addr);
-	if (a->addr.sa.sa_family == AF_INET6)
-		return a->addr.in6.sin6_port == b->addr.in6.sin6_port &&
-		       IN6_ARE_ADDR_EQUAL(&a->addr.in6.sin6_addr, &b->addr.in6.sin6_addr) &&
-		       (!a->has_src || IN6_ARE_ADDR_EQUAL(&a->src.v6, &b->src.v6));
-	return false;
-}
-
 /* udp.c callback, possibly from inside a core op: only remember it. */
 static void on_src_failed(void *ctx, const struct uwg_endpoint *ep)
 {
 	struct uwg_loop *l = ctx;
 
 	for (unsigned i = 0; i < l->ndeferred_src; i++)
-		if (endpoint_same(&l->deferred_src[i], ep))
+		if (uwg_endpoint_same(&l->deferred_src[i], ep))
 			return;
 	if (l->ndeferred_src < MAX_DEFERRED_SRC)
 		l->deferred_src[l->ndeferred_src++] = *ep;
@@ -281,7 +267,7 @@ static void clear_failed_sources(struct uwg_loop *l)
 	for (struct uwg_peer *p = uwg_wg_peer_first(l->wg); p; p = uwg_wg_peer_next(l->wg, p)) {
 		uwg_peer_get_info(p, &info);
 		for (unsigned i = 0; i < l->ndeferred_src; i++) {
-			if (endpoint_same(&info.endpoint, &l->deferred_src[i])) {
+			if (uwg_endpoint_same(&info.endpoint, &l->deferred_src[i])) {
 				struct uwg_endpoint ep = info.endpoint;
 
 				ep.has_src = false;
@@ -428,7 +414,6 @@ static void tun_input_vnet(struct uwg_loop *l, struct uwg_pkt *p, size_t n)
 	size_t len = n - UWG_VNET_HDR_LEN;
 	struct uwg_gso_split s;
 	struct uwg_vnet_hdr h;
-	const uint8_t *src;
 	uint32_t count;
 
 	uwg_vnet_hdr_decode(&h, l->discard);
@@ -442,8 +427,7 @@ static void tun_input_vnet(struct uwg_loop *l, struct uwg_pkt *p, size_t n)
 	}
 	/* Make the packet contiguous in the scratch buffer; segments go to pool packets. */
 	memcpy(scratch, uwg_pkt_data(p), len < TUN_DIRECT ? len : TUN_DIRECT);
-	src = scratch;
-	if (uwg_gso_split_init(&s, &h, src, len) < 0 ||
+	if (uwg_gso_split_init(&s, &h, scratch, len) < 0 ||
 	    uwg_gso_split_max_segment(&s) > TUN_MAX_PACKET)
 		goto bad;
 	count = uwg_gso_split_count(&s);
@@ -483,7 +467,7 @@ static bool tun_read_one(struct uwg_loop *l, struct uwg_pkt *p)
 		iov[0] = (struct iovec){ l->discard, UWG_VNET_HDR_LEN };
 		iov[1] = (struct iovec){ uwg_pkt_data(p), TUN_DIRECT };
 		iov[2] = (struct iovec){ l->discard + UWG_VNET_HDR_LEN + TUN_DIRECT,
-					 TUN_MAX_READ + 64 - TUN_DIRECT };
+					 TUN_SCRATCH - UWG_VNET_HDR_LEN - TUN_DIRECT };
 		n = uwg_tun_readv(&l->tun, iov, 3);
 	} else {
 		n = uwg_tun_read(&l->tun, uwg_pkt_data(p), TUN_MAX_PACKET);
@@ -607,6 +591,14 @@ static void tun_write_result(struct uwg_loop *l, ssize_t n, unsigned pkts)
 	}
 }
 
+/* Returns the collected packets to the pool. */
+static void tun_out_drop(struct uwg_loop *l)
+{
+	for (unsigned i = 0; i < l->tout->n; i++)
+		uwg_pool_put(&l->pool, l->tout->pkts[i]);
+	l->tout->n = 0;
+}
+
 /* Writes what op_tun_write collected: same-flow runs as one super-packet each. */
 static void flush_tun(struct uwg_loop *l)
 {
@@ -646,9 +638,7 @@ static void flush_tun(struct uwg_loop *l)
 		if (grp->count > 1 && n >= 0)
 			l->stats.tun_gro_writes++;
 	}
-	for (unsigned i = 0; i < t->n; i++)
-		uwg_pool_put(&l->pool, t->pkts[i]);
-	t->n = 0;
+	tun_out_drop(l);
 }
 
 static void op_tun_write(void *ctx, struct uwg_pkt *pkt)
@@ -663,7 +653,7 @@ static void op_tun_write(void *ctx, struct uwg_pkt *pkt)
 		uwg_pool_put(&l->pool, pkt);
 		return;
 	}
-	if (l->gro_tcp && l->tout) {
+	if (l->gro_tcp) { /* implies l->tout (setup_offload) */
 		/*
 		 * Collected until the end of this callback (after_core) or one
 		 * group's worth: the receiving application gets at most that many
@@ -879,7 +869,7 @@ static void setup_offload(struct uwg_loop *l)
 
 	if (!l->tun.vnet_hdr)
 		return;
-	if (offload_disabled()) {
+	if (l->udp.no_offload) {
 		uwg_log_info("TUN and UDP offloads off (UWG_NO_OFFLOAD)");
 		return;
 	}
@@ -1166,8 +1156,7 @@ void uwg_loop_free(struct uwg_loop *l)
 		uwg_udp_destroy(&l->udp);
 	uwg_tun_close(&l->tun);
 	if (l->tout) {
-		for (unsigned i = 0; i < l->tout->n; i++)
-			uwg_pool_put(&l->pool, l->tout->pkts[i]);
+		tun_out_drop(l);
 		free(l->tout);
 	}
 	if (l->pool_ready)

@@ -109,8 +109,8 @@ int uwg_nat_conf_uapi_key(struct uwg_nat_settings *s, const char *key, const cha
 bool uwg_nat_conf_parse_fwd(struct uwg_nat_fwd *f, const char *v);
 void uwg_nat_conf_format_fwd(const struct uwg_nat_fwd *f, char *buf, size_t len);
 
-/* `uwg show`'s NAT block (cli/nat_show.c): nothing unless the daemon runs NAT. */
-void uwg_nat_conf_show(FILE *f, const char *ifname, bool color);
+/* `uwg show`'s NAT block (cli/nat_show.c) from a "nat=1" reply: nothing unless NAT runs. */
+void uwg_nat_conf_show(FILE *f, const char *reply, bool color);
 
 /*
  * The external interface and public address s means in the current network

@@ -173,28 +173,6 @@ static int add_pool_filters(struct uwg_natd *n)
 	return 0;
 }
 
-/* A bound, never-used socket that keeps host programs (and the ephemeral allocator) off port. */
-static int placeholder(uint8_t proto, uint16_t port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int one = 1;
-	int fd = socket(AF_INET, (proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC |
-					 SOCK_NONBLOCK, 0);
-
-	if (fd < 0)
-		return -errno;
-	/* Reassembled fragments for the port end up here: keep the queue tiny. */
-	if (proto == IPPROTO_UDP)
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &one, sizeof(one));
-	if (bind(fd, (const struct sockaddr *)&sin, sizeof(sin)) < 0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	return fd;
-}
-
 static int add_forward(struct uwg_natd *n, const struct uwg_nat_fwd *f)
 {
 	struct natd_map *m = &n->maps[n->n_maps];
@@ -212,7 +190,7 @@ static int add_forward(struct uwg_natd *n, const struct uwg_nat_fwd *f)
 	if (err)
 		return err;
 	n->n_maps++;
-	m->fd = placeholder(f->proto, f->ext_port);
+	m->fd = uwg_steer_placeholder(f->proto, f->ext_port);
 	if (m->fd < 0)
 		return m->fd;
 	err = uwg_steer_add(n->steer, &l4, &m->prio_l4);

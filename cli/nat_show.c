@@ -10,7 +10,7 @@
 
 #include "cli/nat_conf.h"
 
-void uwg_nat_conf_show(FILE *f, const char *ifname, bool color)
+void uwg_nat_conf_show(FILE *f, const char *reply, bool color)
 {
 	const char *bold = color ? "\x1b[1m" : "", *reset = color ? "\x1b[0m" : "";
 	char *text = NULL, *line, *save = NULL;
@@ -19,8 +19,10 @@ void uwg_nat_conf_show(FILE *f, const char *ifname, bool color)
 	size_t n = 0;
 	bool on = false, masq = false;
 
-	if (uwg_nat_conf_query(ifname, &text))
-		return; /* wireguard-go, or an older uwg: nothing to add */
+	/* strtok_r writes into what it parses: a copy, as the other block reads the reply too. */
+	text = strdup(reply);
+	if (!text)
+		return;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (!strcmp(line, "nat_enable=true"))
 			on = true;

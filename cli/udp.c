@@ -243,17 +243,18 @@ int uwg_udp_set_fwmark(struct uwg_udp *u, uint32_t mark)
 	return 0;
 }
 
-/* Fills ep's local address; *gso_size from a UDP_GRO cmsg (0 if none). */
-static void parse_cmsgs(struct msghdr *mh, struct uwg_endpoint *ep, uint32_t *gso_size)
+/* Fills ep's local address; returns the UDP_GRO segment size (0 if none). */
+static uint32_t parse_cmsgs(struct msghdr *mh, struct uwg_endpoint *ep)
 {
-	*gso_size = 0;
+	uint32_t gso_size = 0;
+
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
 		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
 		    c->cmsg_len >= CMSG_LEN(sizeof(int))) {
 			int v;
 
 			memcpy(&v, CMSG_DATA(c), sizeof(v));
-			*gso_size = v > 0 ? (uint32_t)v : 0;
+			gso_size = v > 0 ? (uint32_t)v : 0;
 			continue;
 		}
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
@@ -275,6 +276,40 @@ static void parse_cmsgs(struct msghdr *mh, struct uwg_endpoint *ep, uint32_t *gs
 			ep->has_src = true;
 		}
 	}
+	return gso_size;
+}
+
+/* Message i of the scratch batch receives into buf, its source and cmsgs into ep. */
+static void rx_prep(struct uwg_udp_scratch *s, int i, struct uwg_endpoint *ep, void *buf,
+		    size_t len)
+{
+	struct msghdr *mh = &s->msgs[i].msg_hdr;
+
+	memset(ep, 0, sizeof(*ep));
+	s->iov[i] = (struct iovec){ buf, len };
+	mh->msg_name = &ep->addr;
+	mh->msg_namelen = sizeof(ep->addr);
+	mh->msg_iov = &s->iov[i];
+	mh->msg_iovlen = 1;
+	mh->msg_control = s->cmsg[i];
+	mh->msg_controllen = UWG_UDP_CMSG_SPACE;
+	mh->msg_flags = 0;
+}
+
+/* recvmmsg of the first k prepared messages: how many arrived, 0 if none waits, or -errno (counted). */
+static int rx_recvmmsg(struct uwg_udp *u, int fd, int k)
+{
+	int r;
+
+	do
+		r = recvmmsg(fd, u->scratch->msgs, (unsigned)k, MSG_DONTWAIT, NULL);
+	while (r < 0 && errno == EINTR);
+	if (r >= 0)
+		return r;
+	if (errno == EAGAIN)
+		return 0;
+	u->stats.rx_errors++;
+	return -errno;
 }
 
 /* recvmmsg straight into pool packets: without UDP_GRO a message is one datagram. */
@@ -285,36 +320,19 @@ static int recv_direct(struct uwg_udp *u, int fd, struct uwg_pkt **out, int k)
 
 	for (int i = 0; i < k; i++) {
 		struct uwg_pkt *p = s->pkts[i];
-		struct msghdr *mh = &s->msgs[i].msg_hdr;
 
-		memset(&p->ep, 0, sizeof(p->ep));
-		s->iov[i].iov_base = uwg_pkt_data(p);
-		s->iov[i].iov_len = UWG_PKT_BUF_SIZE - p->off;
-		mh->msg_name = &p->ep.addr;
-		mh->msg_namelen = sizeof(p->ep.addr);
-		mh->msg_iov = &s->iov[i];
-		mh->msg_iovlen = 1;
-		mh->msg_control = s->cmsg[i];
-		mh->msg_controllen = UWG_UDP_CMSG_SPACE;
-		mh->msg_flags = 0;
+		rx_prep(s, i, &p->ep, uwg_pkt_data(p), UWG_PKT_BUF_SIZE - p->off);
 	}
-	do
-		r = recvmmsg(fd, s->msgs, (unsigned)k, MSG_DONTWAIT, NULL);
-	while (r < 0 && errno == EINTR);
-	if (r < 0) {
-		int err = errno;
-
+	/* k >= 1 on a non-blocking socket: 0 only stands for "none waits". */
+	r = rx_recvmmsg(u, fd, k);
+	if (r <= 0) {
 		for (int i = 0; i < k; i++)
 			uwg_pool_put(u->pool, s->pkts[i]);
-		if (err == EAGAIN)
-			return 0;
-		u->stats.rx_errors++;
-		return -err;
+		return r;
 	}
 	for (int i = 0; i < k; i++) {
 		struct uwg_pkt *p = s->pkts[i];
 		struct msghdr *mh = &s->msgs[i].msg_hdr;
-		uint32_t gso;
 
 		if (i >= r || (mh->msg_flags & MSG_TRUNC)) {
 			if (i < r)
@@ -323,7 +341,7 @@ static int recv_direct(struct uwg_udp *u, int fd, struct uwg_pkt **out, int k)
 			continue;
 		}
 		p->len = s->msgs[i].msg_len;
-		parse_cmsgs(mh, &p->ep, &gso);
+		parse_cmsgs(mh, &p->ep);
 		out[n++] = p;
 	}
 	return n;
@@ -337,37 +355,18 @@ static int rx_fill(struct uwg_udp *u, enum uwg_udp_family fam, int fd)
 	/* Coalesced messages carry up to 64 datagrams each: take fewer, so one wakeup stays short. */
 	int k = a->big ? UWG_UDP_RX_GRO_SLOTS : UWG_UDP_BATCH, r;
 
-	for (int i = 0; i < k; i++) {
-		struct msghdr *mh = &s->msgs[i].msg_hdr;
-
-		memset(&a->ep[i], 0, sizeof(a->ep[i]));
-		s->iov[i].iov_base = a->mem + (size_t)i * UWG_UDP_RX_SLOT;
-		s->iov[i].iov_len = UWG_UDP_RX_SLOT;
-		mh->msg_name = &a->ep[i].addr;
-		mh->msg_namelen = sizeof(a->ep[i].addr);
-		mh->msg_iov = &s->iov[i];
-		mh->msg_iovlen = 1;
-		mh->msg_control = s->cmsg[i];
-		mh->msg_controllen = UWG_UDP_CMSG_SPACE;
-		mh->msg_flags = 0;
-	}
-	do
-		r = recvmmsg(fd, s->msgs, (unsigned)k, MSG_DONTWAIT, NULL);
-	while (r < 0 && errno == EINTR);
+	for (int i = 0; i < k; i++)
+		rx_prep(s, i, &a->ep[i], a->mem + (size_t)i * UWG_UDP_RX_SLOT, UWG_UDP_RX_SLOT);
+	r = rx_recvmmsg(u, fd, k);
 	a->nmsg = a->cur = 0;
 	a->off = a->buffered = 0;
-	if (r < 0) {
-		if (errno == EAGAIN)
-			return 0;
-		u->stats.rx_errors++;
-		return -errno;
-	}
+	if (r <= 0)
+		return r;
 	a->big = false;
 	for (int i = 0; i < r; i++) {
 		struct msghdr *mh = &s->msgs[i].msg_hdr;
-		uint32_t len = s->msgs[i].msg_len, gso;
+		uint32_t len = s->msgs[i].msg_len, gso = parse_cmsgs(mh, &a->ep[i]);
 
-		parse_cmsgs(mh, &a->ep[i], &gso);
 		if (mh->msg_flags & MSG_TRUNC) {
 			u->stats.rx_truncated++;
 			len = 0;
@@ -477,11 +476,19 @@ uint32_t uwg_udp_pending(const struct uwg_udp *u, enum uwg_udp_family fam)
 	return u->txq[fam].len;
 }
 
+/* Appends one cmsg (level, type, len bytes of data) at *off in cbuf. */
+static void put_cmsg(uint8_t *cbuf, size_t *off, int level, int type, const void *data, size_t len)
+{
+	struct cmsghdr c = { .cmsg_level = level, .cmsg_type = type, .cmsg_len = CMSG_LEN(len) };
+
+	memcpy(cbuf + *off, &c, sizeof(c));
+	memcpy(cbuf + *off + CMSG_LEN(0), data, len);
+	*off += CMSG_SPACE(len);
+}
+
 /* Appends the sticky-source cmsg for ep at *off in cbuf. */
 static void add_src(uint8_t *cbuf, size_t *off, const struct uwg_endpoint *ep)
 {
-	struct cmsghdr c = { 0 };
-
 	if (ep->addr.sa.sa_family == AF_INET) {
 		/*
 		 * ifindex 0: the source address is sticky, the egress interface
@@ -489,52 +496,42 @@ static void add_src(uint8_t *cbuf, size_t *off, const struct uwg_endpoint *ep)
 		 */
 		struct in_pktinfo pi = { .ipi_spec_dst = ep->src.v4 };
 
-		c.cmsg_level = IPPROTO_IP;
-		c.cmsg_type = IP_PKTINFO;
-		c.cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(cbuf + *off, &c, sizeof(c));
-		memcpy(cbuf + *off + CMSG_LEN(0), &pi, sizeof(pi));
-		*off += CMSG_SPACE(sizeof(pi));
+		put_cmsg(cbuf, off, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
 	} else {
 		struct in6_pktinfo pi = { .ipi6_addr = ep->src.v6 };
 
 		/* A link-local source is only meaningful on its own link. */
 		if (IN6_IS_ADDR_LINKLOCAL(&ep->src.v6))
 			pi.ipi6_ifindex = (unsigned)ep->src_ifindex;
-		c.cmsg_level = IPPROTO_IPV6;
-		c.cmsg_type = IPV6_PKTINFO;
-		c.cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(cbuf + *off, &c, sizeof(c));
-		memcpy(cbuf + *off + CMSG_LEN(0), &pi, sizeof(pi));
-		*off += CMSG_SPACE(sizeof(pi));
+		put_cmsg(cbuf, off, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof(pi));
 	}
 }
 
-static void add_segment(uint8_t *cbuf, size_t *off, uint16_t size)
+bool uwg_endpoint_same(const struct uwg_endpoint *a, const struct uwg_endpoint *b)
 {
-	struct cmsghdr c = { .cmsg_level = SOL_UDP, .cmsg_type = UDP_SEGMENT,
-			     .cmsg_len = CMSG_LEN(sizeof(size)) };
-
-	memcpy(cbuf + *off, &c, sizeof(c));
-	memcpy(cbuf + *off + CMSG_LEN(0), &size, sizeof(size));
-	*off += CMSG_SPACE(sizeof(size));
-}
-
-/* Same destination and the same source to send from: may share one GSO send. */
-static bool same_ep(const struct uwg_endpoint *a, const struct uwg_endpoint *b)
-{
-	if (a->has_src != b->has_src)
+	if (a->addr.sa.sa_family != b->addr.sa.sa_family || a->has_src != b->has_src)
 		return false;
 	if (a->addr.sa.sa_family == AF_INET)
-		return b->addr.sa.sa_family == AF_INET &&
-		       a->addr.in4.sin_port == b->addr.in4.sin_port &&
+		return a->addr.in4.sin_port == b->addr.in4.sin_port &&
 		       a->addr.in4.sin_addr.s_addr == b->addr.in4.sin_addr.s_addr &&
 		       (!a->has_src || a->src.v4.s_addr == b->src.v4.s_addr);
-	return b->addr.sa.sa_family == AF_INET6 && a->addr.in6.sin6_port == b->addr.in6.sin6_port &&
-	       IN6_ARE_ADDR_EQUAL(&a->addr.in6.sin6_addr, &b->addr.in6.sin6_addr) &&
-	       a->addr.in6.sin6_scope_id == b->addr.in6.sin6_scope_id &&
-	       (!a->has_src || (IN6_ARE_ADDR_EQUAL(&a->src.v6, &b->src.v6) &&
-				a->src_ifindex == b->src_ifindex));
+	if (a->addr.sa.sa_family == AF_INET6)
+		return a->addr.in6.sin6_port == b->addr.in6.sin6_port &&
+		       IN6_ARE_ADDR_EQUAL(&a->addr.in6.sin6_addr, &b->addr.in6.sin6_addr) &&
+		       (!a->has_src || IN6_ARE_ADDR_EQUAL(&a->src.v6, &b->src.v6));
+	return false;
+}
+
+/*
+ * May share one GSO send: uwg_endpoint_same, and for IPv6 also the same
+ * scope and source interface (a link-local pair is only the same on one link).
+ */
+static bool same_ep(const struct uwg_endpoint *a, const struct uwg_endpoint *b)
+{
+	return uwg_endpoint_same(a, b) &&
+	       (a->addr.sa.sa_family == AF_INET ||
+		(a->addr.in6.sin6_scope_id == b->addr.in6.sin6_scope_id &&
+		 (!a->has_src || a->src_ifindex == b->src_ifindex)));
 }
 
 /*
@@ -582,8 +579,11 @@ static int build_batch(struct uwg_udp *u, enum uwg_udp_family fam)
 		mh->msg_iovlen = segs;
 		if (first->ep.has_src)
 			add_src(s->cmsg[nmsg], &clen, &first->ep);
-		if (segs > 1)
-			add_segment(s->cmsg[nmsg], &clen, (uint16_t)size);
+		if (segs > 1) {
+			uint16_t seg = (uint16_t)size;
+
+			put_cmsg(s->cmsg[nmsg], &clen, SOL_UDP, UDP_SEGMENT, &seg, sizeof(seg));
+		}
 		if (clen) {
 			mh->msg_control = s->cmsg[nmsg];
 			mh->msg_controllen = clen;
@@ -599,9 +599,14 @@ static bool src_error(int err)
 	return err == EINVAL || err == EADDRNOTAVAIL || err == ENETUNREACH;
 }
 
-/* Returns the first n datagrams of family's queue to the pool. */
-static void release(struct uwg_udp *u, enum uwg_udp_family fam, uint32_t n)
+/*
+ * The message at the queue head, n datagrams, is done (sent or failed): they
+ * go back to the pool, and it counts against a pending run of single sends.
+ */
+static void msg_done(struct uwg_udp *u, enum uwg_udp_family fam, uint32_t n)
 {
+	if (u->scratch->single_next[fam])
+		u->scratch->single_next[fam]--;
 	while (n--)
 		uwg_pool_put(u->pool, uwg_pktq_pop(&u->txq[fam]));
 }
@@ -628,9 +633,7 @@ static bool flush_family(struct uwg_udp *u, enum uwg_udp_family fam)
 					u->stats.tx_gso_sends++;
 					s->gso_fail_streak[fam] = 0;
 				}
-				if (s->single_next[fam])
-					s->single_next[fam]--;
-				release(u, fam, segs);
+				msg_done(u, fam, segs);
 			}
 			continue;
 		}
@@ -673,9 +676,7 @@ static bool flush_family(struct uwg_udp *u, enum uwg_udp_family fam)
 		u->stats.tx_errors++;
 		uwg_log_limited(&s->log_limit, mono_ns(), UWG_LOG_DEBUG, "udp send failed: %s",
 				strerror(err));
-		if (s->single_next[fam])
-			s->single_next[fam]--;
-		release(u, fam, 1);
+		msg_done(u, fam, 1);
 	}
 	return false;
 }

@@ -98,6 +98,9 @@ uint32_t uwg_udp_rx_buffered(const struct uwg_udp *u, enum uwg_udp_family fam);
 void uwg_udp_queue(struct uwg_udp *u, struct uwg_pkt *pkt);
 /* Datagrams waiting in family's queue. */
 uint32_t uwg_udp_pending(const struct uwg_udp *u, enum uwg_udp_family fam);
+
+/* Same destination address and port, and the same sticky source address (if any). */
+bool uwg_endpoint_same(const struct uwg_endpoint *a, const struct uwg_endpoint *b);
 /*
  * Sends what is queued. Returns a bit per family (1 << fam) whose socket
  * would block: its packets stay queued until the socket is writable.

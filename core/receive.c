@@ -81,16 +81,21 @@ static bool under_load(struct uwg_wg *wg, uint64_t now)
 	return now < wg->under_load_until;
 }
 
-/* The clock a message's cost is measured with (see above). */
-static uint64_t cost_clock(struct uwg_wg *wg)
+/*
+ * The clock a message's cost is measured with (see above). Without cpu_now it
+ * is the monotonic clock, and *now, when given, is a reading already taken.
+ */
+static uint64_t cost_clock(struct uwg_wg *wg, const uint64_t *now)
 {
-	return wg->ops.cpu_now ? wg->ops.cpu_now(wg->ops.ctx) : uwg_wg_now(wg);
+	if (wg->ops.cpu_now)
+		return wg->ops.cpu_now(wg->ops.ctx);
+	return now ? *now : uwg_wg_now(wg);
 }
 
 /* Adds the cost of a message whose processing started at `start` (cost_clock) and arrived at `now`. */
 static void load_account(struct uwg_wg *wg, uint64_t start, uint64_t now)
 {
-	uint64_t end = cost_clock(wg);
+	uint64_t end = cost_clock(wg, NULL);
 	uint64_t cost = end > start ? end - start : 0;
 
 	if (cost > UNDER_LOAD_MAX_COST_NS)
@@ -248,7 +253,7 @@ static void handle_handshake(struct uwg_wg *wg, struct uwg_pkt *pkt, uint32_t ty
 /* Every handshake-sized message, whatever becomes of it, is counted and timed for the load. */
 static void receive_handshake(struct uwg_wg *wg, struct uwg_pkt *pkt, uint32_t type, uint64_t now)
 {
-	uint64_t start = wg->ops.cpu_now ? wg->ops.cpu_now(wg->ops.ctx) : now;
+	uint64_t start = cost_clock(wg, &now);
 
 	handle_handshake(wg, pkt, type, under_load(wg, now), now);
 	load_account(wg, start, now);
@@ -303,6 +308,18 @@ static int inner_packet(const uint8_t *p, uint32_t len, uint32_t *total, const u
 	return 0;
 }
 
+/* The keypair the index names (and its peer), or NULL. */
+static struct uwg_noise_keypair *keypair_at(struct uwg_wg *wg, uint32_t index,
+					    struct uwg_peer **peer)
+{
+	struct uwg_index_entry *e = uwg_index_lookup(&wg->index, index);
+
+	if (!e || e->kind != UWG_INDEX_KEYPAIR)
+		return NULL;
+	*peer = e->peer;
+	return uwg_peer_keypair_by_index(e->peer, index);
+}
+
 /*
  * The keypair a data message names, if it may still receive; else the packet
  * is dropped and counted and NULL returned. Describes its decryption as job.
@@ -311,13 +328,9 @@ static struct uwg_noise_keypair *open_prepare(struct uwg_wg *wg, struct uwg_pkt 
 					      struct uwg_crypt_job *job)
 {
 	uint8_t *p = uwg_pkt_data(pkt);
-	uint32_t index = uwg_le32_load(p + 4);
-	struct uwg_noise_keypair *kp = NULL;
-	struct uwg_index_entry *e;
+	struct uwg_peer *peer;
+	struct uwg_noise_keypair *kp = keypair_at(wg, uwg_le32_load(p + 4), &peer);
 
-	e = uwg_index_lookup(&wg->index, index);
-	if (e && e->kind == UWG_INDEX_KEYPAIR)
-		kp = uwg_peer_keypair_by_index(e->peer, index);
 	if (!kp || uwg_elapsed(now, kp->birthdate, uwg_wg_seconds(wg, UWG_REJECT_AFTER_TIME_S)) ||
 	    kp->replay.greatest >= UWG_REJECT_AFTER_MESSAGES) {
 		drop(wg, pkt, &wg->stats.rx_no_keypair);
@@ -337,10 +350,9 @@ static void open_finish(struct uwg_wg *wg, struct uwg_pkt *pkt, struct uwg_noise
 			const struct uwg_crypt_job *job, uint64_t now)
 {
 	uint8_t *p = uwg_pkt_data(pkt);
-	uint32_t index = uwg_le32_load(p + 4), plain_len, total = 0;
-	struct uwg_index_entry *e;
+	uint32_t plain_len, total = 0;
 	const uint8_t *src = NULL;
-	struct uwg_peer *peer;
+	struct uwg_peer *peer = NULL;
 	int af;
 
 	/*
@@ -348,8 +360,7 @@ static void open_finish(struct uwg_wg *wg, struct uwg_pkt *pkt, struct uwg_noise
 	 * confirmed session releases the oldest): the one we opened with must
 	 * still hold this index, as if we had looked it up only now.
 	 */
-	e = uwg_index_lookup(&wg->index, index);
-	if (!e || e->kind != UWG_INDEX_KEYPAIR || uwg_peer_keypair_by_index(e->peer, index) != kp) {
+	if (keypair_at(wg, uwg_le32_load(p + 4), &peer) != kp) {
 		drop(wg, pkt, &wg->stats.rx_no_keypair);
 		return;
 	}
@@ -357,7 +368,6 @@ static void open_finish(struct uwg_wg *wg, struct uwg_pkt *pkt, struct uwg_noise
 		drop(wg, pkt, &wg->stats.rx_bad_auth);
 		return;
 	}
-	peer = e->peer;
 	/* After authentication, never before: a forged counter must not move the window. */
 	if (!uwg_replay_check(&kp->replay, job->counter)) {
 		drop(wg, pkt, &wg->stats.rx_replay);

@@ -125,14 +125,19 @@ static void xor_stream(struct aead *a, uint8_t *dst, const uint8_t *src, size_t 
 	}
 }
 
+/* The 32-bit block counter, starting at 1, must not wrap (WireGuard packets are < 64 KiB). */
+static bool counter_fits(size_t len)
+{
+	return len <= (size_t)UINT32_MAX * BLOCK - BLOCK;
+}
+
 bool uwg_aead_ossl_seal(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad,
 			size_t adlen, const uint8_t nonce[UWG_AEAD_NONCE_LEN],
 			const uint8_t key[UWG_AEAD_KEY_LEN])
 {
 	struct aead a;
 
-	/* The 32-bit block counter must not wrap (WireGuard packets are < 64 KiB). */
-	if (len > (size_t)UINT32_MAX * BLOCK - BLOCK)
+	if (!counter_fits(len))
 		return false;
 	aead_start(&a, key, nonce);
 	mac_padded(&a, ad, adlen);
@@ -151,7 +156,7 @@ int uwg_aead_ossl_open(uint8_t *dst, const uint8_t *src, size_t len, const uint8
 	struct aead a;
 	bool ok;
 
-	if (len > (size_t)UINT32_MAX * BLOCK - BLOCK)
+	if (!counter_fits(len))
 		return -1;
 	/* Authenticate the ciphertext before any plaintext is written. */
 	aead_start(&a, key, nonce);

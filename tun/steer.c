@@ -626,6 +626,13 @@ int uwg_steer_reserve_ports(struct uwg_steer_reserve *r, uint32_t addr, uint16_t
 	return 0;
 }
 
+int uwg_steer_placeholder(uint8_t proto, uint16_t port)
+{
+	int fd = bind_one(proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM, 0, port);
+
+	return fd < 0 ? fd : move_high(fd);
+}
+
 void uwg_steer_release_ports(struct uwg_steer_reserve *r)
 {
 	for (size_t i = 0; i < r->n; i++)

@@ -147,6 +147,12 @@ int uwg_steer_reserve_ports(struct uwg_steer_reserve *r, uint32_t addr, uint16_t
 void uwg_steer_release_ports(struct uwg_steer_reserve *r);
 
 /*
+ * One placeholder: proto (IPPROTO_TCP/UDP) port bound on any address, the
+ * descriptor above FD_SETSIZE where the limit allows. The fd or -errno.
+ */
+int uwg_steer_placeholder(uint8_t proto, uint16_t port);
+
+/*
  * 1 if a host socket holds proto (IPPROTO_TCP/UDP) port on addr (host order;
  * 0 = any address, the strictest), 0 if free, negative errno on failure.
  * Probes with bind() without SO_REUSEADDR, so listening, connected

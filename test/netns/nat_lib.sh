@@ -159,3 +159,12 @@ udp_ask()
 
 # sha FILE
 sha() { sha256sum "$1" | cut -d' ' -f1; }
+# same_file GOT WANT: GOT reaches WANT's size within 5 s (a listener may still be writing
+# after the sender exits) and has the same SHA-256.
+same_file()
+{
+	local n
+	n=$(stat -c %s "$2")
+	for _ in $(seq 1 50); do [ "$(stat -c %s "$1" 2>/dev/null)" = "$n" ] && break; sleep 0.1; done
+	[ "$(sha "$1")" = "$(sha "$2")" ]
+}

@@ -36,10 +36,9 @@ listening cli tcp 80 && listening cli tcp 81 && listening cli udp 5000 || fail "
 
 # 1 MiB remote -> client over the forward, then 1 MiB client -> remote.
 nsx rmt timeout 30 socat -u OPEN:"$T_TMP/blob-in" TCP4:$PUB:8080 || fail "TCP remote -> client"
-for _ in $(seq 1 50); do [ "$(stat -c %s "$T_TMP/got-in" 2>/dev/null)" = 1048576 ] && break; sleep 0.1; done
-[ "$(sha "$T_TMP/got-in")" = "$(sha "$T_TMP/blob-in")" ] || fail "1 MiB remote -> client differs"
+same_file "$T_TMP/got-in" "$T_TMP/blob-in" || fail "1 MiB remote -> client differs"
 nsx rmt timeout 30 socat -u TCP4:$PUB:8081 OPEN:"$T_TMP/got-out",creat,trunc || fail "TCP client -> remote"
-[ "$(sha "$T_TMP/got-out")" = "$(sha "$T_TMP/blob-out")" ] || fail "1 MiB client -> remote differs"
+same_file "$T_TMP/got-out" "$T_TMP/blob-out" || fail "1 MiB client -> remote differs"
 
 # Who the client sees: the remote's real address (TCP and UDP), on a connected socket at
 # the remote, so replies can only have come from the public address and port.

@@ -49,10 +49,9 @@ nat_bg rmt timeout 60 socat -u TCP4-LISTEN:7010,reuseaddr OPEN:"$T_TMP/got-up",c
 nat_bg rmt timeout 60 socat -u OPEN:"$T_TMP/down" TCP4-LISTEN:7011,reuseaddr
 listening rmt tcp 7010 && listening rmt tcp 7011 || fail "remote listeners"
 nsx cli timeout 30 socat -u OPEN:"$T_TMP/up" TCP4:$RMT:7010 || fail "upload through masquerade"
-for _ in $(seq 1 50); do [ "$(stat -c %s "$T_TMP/got-up" 2>/dev/null)" = 1048576 ] && break; sleep 0.1; done
-[ "$(sha "$T_TMP/got-up")" = "$(sha "$T_TMP/up")" ] || fail "1 MiB client -> remote differs"
+same_file "$T_TMP/got-up" "$T_TMP/up" || fail "1 MiB client -> remote differs"
 nsx cli timeout 30 socat -u TCP4:$RMT:7011 OPEN:"$T_TMP/got-down",creat,trunc || fail "download"
-[ "$(sha "$T_TMP/got-down")" = "$(sha "$T_TMP/down")" ] || fail "1 MiB remote -> client differs"
+same_file "$T_TMP/got-down" "$T_TMP/down" || fail "1 MiB remote -> client differs"
 
 # Hairpin: the client's own forward through the public address; it sees the public address.
 nat_bg cli timeout 60 socat TCP4-LISTEN:80,bind=10.100.0.2,reuseaddr,fork SYSTEM:'echo "fwd saw $SOCAT_PEERADDR"'

@@ -47,10 +47,9 @@ printf 'set=1\nnat_enable=true\nnat_inside=10.100.0.1/24\nnat_masquerade=false\n
 nat_bg cli timeout 60 socat -u OPEN:"$T_TMP/b" TCP4-LISTEN:82,bind=10.100.0.2,reuseaddr
 listening cli tcp 81 && listening cli tcp 82 || fail "client listeners"
 nsx rmt timeout 30 socat -u OPEN:"$T_TMP/a" TCP4:$PUB:8081 || fail "1 MiB remote -> client"
-for _ in $(seq 1 50); do [ "$(stat -c %s "$T_TMP/got-a" 2>/dev/null)" = 1048576 ] && break; sleep 0.1; done
-[ "$(sha "$T_TMP/got-a")" = "$(sha "$T_TMP/a")" ] || fail "1 MiB remote -> client differs"
+same_file "$T_TMP/got-a" "$T_TMP/a" || fail "1 MiB remote -> client differs"
 nsx rmt timeout 30 socat -u TCP4:$PUB:8082 OPEN:"$T_TMP/got-b",creat,trunc || fail "1 MiB client -> remote"
-[ "$(sha "$T_TMP/got-b")" = "$(sha "$T_TMP/b")" ] || fail "1 MiB client -> remote differs"
+same_file "$T_TMP/got-b" "$T_TMP/b" || fail "1 MiB client -> remote differs"
 [ "$(filters)" = 6 ] || fail "after reconfiguration: expected 6 filters, got $(filters)"
 
 # uwg's masquerade on top: the client's new connections now leave from the pool.

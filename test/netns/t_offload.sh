@@ -61,10 +61,17 @@ ping_ok b "$IN6_A" 3 || fail "ping b->a after the floods failed"
 log "case 1: offloaded both ways, $got UDP datagrams, $(stat_of "$IFA" io_tun_gso_reads) super-packets split on A"
 daemons_stop
 
+# uwg_with NAME VAR=VALUE: path of a wrapper that starts uwg with VAR set (one side only;
+# DAEMON_ENV would set it for both).
+uwg_with()
+{
+	printf '#!/bin/sh\n%s exec %q "$@"\n' "$2" "$UWG_BIN" >"$T_TMP/uwg-$1"
+	chmod +x "$T_TMP/uwg-$1"
+	printf '%s\n' "$T_TMP/uwg-$1"
+}
+
 # ---- case 2: A without offloads (fallback), B with; outer IPv6 ----
-plain="$T_TMP/uwg-plain"
-printf '#!/bin/sh\nUWG_NO_OFFLOAD=1 exec %q "$@"\n' "$UWG_BIN" >"$plain"
-chmod +x "$plain"
+plain=$(uwg_with plain UWG_NO_OFFLOAD=1)
 IFA=$(ifname a2); IFB=$(ifname b2)
 pair_setup "$plain" "$UWG_BIN" 6 1 b
 mtu_1420 || fail "MTU 1420 on the tunnels"
@@ -90,9 +97,7 @@ assert_eq "$(stat_of "$IFA" io_udp_tx_errors)" 0 "datagrams lost to refused GSO 
 daemons_stop
 
 # ---- case 4: AEAD on a worker thread as well (UWG_CRYPTO_THREADS=1) on both sides ----
-threaded="$T_TMP/uwg-threaded"
-printf '#!/bin/sh\nUWG_CRYPTO_THREADS=1 exec %q "$@"\n' "$UWG_BIN" >"$threaded"
-chmod +x "$threaded"
+threaded=$(uwg_with threaded UWG_CRYPTO_THREADS=1)
 IFA=$(ifname a4); IFB=$(ifname b4)
 pair_setup "$threaded" "$threaded" 4 1 a
 mtu_1420 || fail "MTU 1420 on the tunnels"
