@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/daemon.h"
+#include "igd/ssdp.h"
 
 static void help(const char *prog)
 {
@@ -27,6 +28,9 @@ int main(int argc, char **argv)
 	const struct uwg_subcommand *sub;
 
 	if (argc > 1) {
+		/* the IGD's discovery process (igd/ssdp.h): never typed by a user */
+		if (!strcmp(argv[1], UWG_IGD_SSDP_ARG))
+			return uwg_igd_ssdp_main(argc, argv);
 		if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-v")) {
 			printf("uwg %s\n", UWG_VERSION);
 			return 0;

@@ -40,6 +40,14 @@ int uwg_igd_service_by_id(const char *id)
 	return -1;
 }
 
+int uwg_igd_service_by_ctl(const char *path)
+{
+	for (int i = 0; i < UWG_IGD_SVC_COUNT; i++)
+		if (!strcmp(path, services[i].ctl_path))
+			return i;
+	return -1;
+}
+
 int uwg_igd_service_by_scpd(const char *path)
 {
 	size_t n = strcspn(path, "?#");

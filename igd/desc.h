@@ -27,6 +27,7 @@ struct uwg_igd_service_info {
 };
 
 #define UWG_IGD_SCPD_DIR "/scpd"
+#define UWG_IGD_DESC_PATH "/description.xml"
 #define UWG_IGD_UUID_LEN 36 /* 8-4-4-4-12 hex, without "uuid:" */
 
 const struct uwg_igd_service_info *uwg_igd_service_info(enum uwg_igd_service svc);
@@ -34,6 +35,8 @@ const struct uwg_igd_service_info *uwg_igd_service_info(enum uwg_igd_service svc
 /* The service whose serviceId is id, or -1. */
 int uwg_igd_service_by_id(const char *id);
 
+/* The service whose control URL path is path, or -1. */
+int uwg_igd_service_by_ctl(const char *path);
 /* The service whose SCPD path is path (query string ignored), or -1. */
 int uwg_igd_service_by_scpd(const char *path);
 

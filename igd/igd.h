@@ -1,16 +1,15 @@
 /*
- * igd/igd.h - uwg's embedded UPnP Internet Gateway Device (pupnp 1.8.4).
- * The only igd header cli/ needs.
+ * igd/igd.h - uwg's embedded UPnP Internet Gateway Device. The only igd
+ * header cli/ needs (plus ssdp.h's UWG_IGD_SSDP_ARG for main()).
  *
- * The IGD never touches the NAT table itself: every request is carried to
- * the libuv loop thread and answered through struct uwg_igd_ops, which
- * cli/ implements on top of core/nat.h. pupnp runs its own threads; they
- * only parse and wait (see docs/igd.md, "Threads").
+ * The IGD never touches the NAT table itself: every request is answered
+ * through struct uwg_igd_ops, which cli/ implements on top of core/nat.h.
+ * Descriptions and SOAP are served by igd/'s own HTTP server on the loop
+ * thread; discovery (SSDP) is pupnp 1.8.4 in a supervised, unprivileged
+ * child process (see docs/igd.md, "Processes").
  *
- * Threads: uwg_igd_start/stop/get_stats and uwg_igd_config_init on the loop
- * thread; every ops callback is called on the loop thread only, never
- * re-entrantly, and must not call uwg_igd_stop. One IGD per process (pupnp
- * is a process-wide singleton).
+ * Threads: everything on the loop thread; every ops callback is called
+ * there, never re-entrantly, and must not call uwg_igd_stop.
  *
  * Addresses: struct in_addr in network byte order, as the socket API has them.
  */
@@ -90,19 +89,26 @@ struct uwg_igd_config {
 	const char *friendly_name;    /* NULL = "uwg Internet Gateway" */
 	uint32_t up_bps, down_bps;    /* Layer1 rates reported; 0 = 1000000000 */
 	bool show_all_maps;           /* list other clients' maps too (miniupnpd does) */
-	bool no_socket_filter;        /* do not attach the source-address filter (docs/igd.md) */
-	unsigned reply_timeout_ms;    /* pupnp thread waits this long for the loop; 0 = 3000 */
+	bool no_socket_filter;        /* do not attach the socket filters (docs/igd.md); tests only */
 	unsigned advert_s;            /* SSDP max-age; 0 = 1800 */
 	unsigned max_content_length;  /* SOAP body limit; 0 = 8192 */
+	const char *ssdp_exe;         /* runs uwg_igd_ssdp_main for UWG_IGD_SSDP_ARG; NULL = ourselves */
 };
 
 struct uwg_igd_stats {
-	uint64_t actions;         /* action requests answered (any result) */
+	uint64_t actions;         /* SOAP requests answered (any result) */
 	uint64_t errors;          /* of which with a UPnP error */
 	uint64_t refused_source;  /* requester outside the allowed CIDR */
-	uint64_t bad_requests;    /* unparseable arguments */
-	uint64_t timeouts;        /* the loop did not answer in time */
-	unsigned filtered_sockets; /* pupnp sockets carrying the source filter */
+	uint64_t bad_requests;    /* unparseable SOAP */
+	uint64_t timeouts;        /* connections that sent no complete request in time */
+	uint64_t http_requests;   /* requests that passed the guard */
+	uint64_t http_refused;    /* refused by the guard (method, syntax, size) */
+	uint64_t refused_host;    /* Host header not the tunnel address (DNS rebinding) */
+	uint64_t busy;            /* connections turned away at the limits */
+	uint64_t ssdp_starts;     /* SSDP children started */
+	uint64_t ssdp_crashes;    /* of which died unasked */
+	bool ssdp_running;        /* the current child is announcing */
+	unsigned filtered_sockets; /* sockets carrying a filter (HTTP + the child's) */
 };
 
 struct uwg_igd;
@@ -111,28 +117,21 @@ struct uwg_igd;
 void uwg_igd_config_init(struct uwg_igd_config *cfg);
 
 /*
- * Starts pupnp on ifname, which must be UP, not loopback, have MULTICAST and
- * carry tunnel_ip (pupnp's miniserver binds that address). port 0 = pupnp's
- * choice; pupnp raises anything below 49152 to 49152 or the next free port.
- * Registers the in-memory description, disables GENA, sends the SSDP
- * announcements. The config and ops are copied. Errors: -EBUSY (already
- * running in this process), -EINVAL (bad config/uuid), -ENODEV (pupnp refused
- * the interface: not up, no multicast, no IPv4), -EADDRNOTAVAIL (pupnp chose
- * an address other than tunnel_ip), -EAGAIN (pupnp could not bind: an IPv6
- * link-local address of the interface still tentative (retry), or loopback
- * down (pupnp binds a stop socket to 127.0.0.1)), -EIO (other pupnp
- * failures), -ENOMEM. On failure the memory is released from a close
- * callback too, so keep running the loop.
+ * Starts the IGD on ifname, which must carry tunnel_ip: the HTTP server on
+ * tunnel_ip:port (0 = the first free port from 49152 on) and the SSDP child,
+ * which announces on its own schedule and is restarted when it fails (its
+ * errors reach ops->log). Config and ops are copied. Errors: -EINVAL (bad
+ * config/uuid), -ENODEV (no such interface), -EADDRNOTAVAIL (tunnel_ip not on
+ * ifname), -EADDRINUSE (no free port), -ENOMEM, other -errno. Keep running
+ * the loop after uwg_igd_stop: handles are released in close callbacks.
  */
 int uwg_igd_start(struct uwg_igd **out, uv_loop_t *loop, const char *ifname,
 		  struct in_addr tunnel_ip, uint16_t port, const struct uwg_igd_config *cfg,
 		  const struct uwg_igd_ops *ops);
 
 /*
- * Sends ssdp:byebye, stops pupnp (joining its threads; requests in flight
- * are answered 501) and closes the async handle. The memory is released
- * from the handle's close callback, so keep running the loop afterwards.
- * Not from inside an ops callback.
+ * Stops serving at once (connections closed) and asks the SSDP child to
+ * say ssdp:byebye and exit. Not from inside an ops callback.
  */
 void uwg_igd_stop(struct uwg_igd *igd);
 

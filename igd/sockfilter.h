@@ -1,10 +1,13 @@
 /*
- * igd/sockfilter.h - a source-address guard for pupnp's own sockets. pupnp
- * 1.8.4 answers M-SEARCH from any sender on 0.0.0.0:1900 and has no hook to
- * refuse it; this attaches a classic BPF socket filter that drops every
- * datagram or TCP segment whose IPv4 source lies outside one CIDR (and all
- * IPv6) to the sockets pupnp opened for SSDP and for its HTTP miniserver.
- * Linux only; called once from uwg_igd_start on the loop thread.
+ * igd/sockfilter.h - classic BPF socket filters that decide, in the kernel,
+ * who may reach the IGD's sockets at all: only IPv4 packets that arrived on
+ * the tunnel interface from inside the allowed CIDR (the interface check
+ * matters: with rp_filter 0 or 2 a spoofed tunnel source from the internet
+ * side would otherwise pass), plus, for the HTTP server, the host's own
+ * tunnel address over loopback (the SSDP child fetches the description that
+ * way). pupnp's own HTTP listeners get a filter that drops everything: its
+ * HTTP server is never used. Linux only; whoever owns the sockets calls
+ * these once, right after creating them.
  */
 #ifndef UWG_IGD_SOCKFILTER_H
 #define UWG_IGD_SOCKFILTER_H
@@ -13,14 +16,21 @@
 
 #define UWG_IGD_SSDP_PORT 1900
 
+struct uwg_igd_sockfilter {
+	uint32_t net_h, mask_h; /* allowed sources: (src & mask_h) == net_h, host order */
+	int ifindex;            /* the interface they must arrive on */
+	uint32_t local_h;       /* also pass this source on loopback; 0 = no loopback */
+};
+
+/* Attaches f to one socket. 0 or -errno. */
+int uwg_igd_sockfilter_attach(int fd, const struct uwg_igd_sockfilter *f);
+
 /*
- * Attaches the filter (sources with (src & mask_h) == net_h pass) to every
- * UDP socket of this process bound to port 1900 and every listening TCP
- * socket bound to http_port (v4) or http_port6 (v6; 0 = none). Returns how
- * many sockets got it, or a negative errno if /proc/self/fd is unreadable
- * or attaching failed.
+ * For a process that runs pupnp: attaches f to every UDP socket bound to
+ * port 1900 and a drop-everything filter to every listening TCP socket
+ * (pupnp's HTTP miniserver, IPv4 and IPv6). Returns how many sockets got
+ * a filter, or -errno if attaching failed.
  */
-int uwg_igd_sockfilter_attach(uint32_t net_h, uint32_t mask_h, uint16_t http_port,
-			      uint16_t http_port6);
+int uwg_igd_sockfilter_pupnp(const struct uwg_igd_sockfilter *f);
 
 #endif

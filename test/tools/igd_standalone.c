@@ -8,10 +8,12 @@
  * "LOG ..." for the IGD's log lines, and final stats on SIGTERM/SIGINT or
  * when its lifetime (-T, a bound for tests) is over.
  *
- * Single-threaded apart from pupnp's own threads (which only talk to igd/).
+ * Single-threaded; SSDP runs in a child process (this binary again, see
+ * igd/ssdp.h), so READY is printed once that child is announcing.
  */
 #include "igd/igd.h"
 #include "igd/maptable.h"
+#include "igd/ssdp.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,12 +26,11 @@
 
 struct app {
 	uv_loop_t *loop;
-	uv_timer_t expiry, lifetime;
+	uv_timer_t expiry, lifetime, ready;
 	uv_signal_t sigterm, sigint;
 	struct uwg_igd *igd;
 	struct uwg_igd_maptable table;
 	struct uwg_igd_ops table_ops; /* the maptable's own callbacks */
-	unsigned slow_ms;            /* delay inside every table op (hand-off timeout tests) */
 };
 
 static uint64_t clock_s(void *ctx)
@@ -48,22 +49,11 @@ static void print_map(void *ctx, const char *what, const struct uwg_igd_map *m)
 	       m->ext_port, ip, m->int_port, m->lease_s, m->desc);
 }
 
-static void slow(const struct app *app)
-{
-	if (app->slow_ms) {
-		struct timespec ts = { (time_t)(app->slow_ms / 1000),
-				       (long)(app->slow_ms % 1000) * 1000000L };
-
-		nanosleep(&ts, NULL);
-	}
-}
-
 /* The ops the IGD gets: the table's, optionally slowed down. */
 static int op_add(void *ctx, const struct uwg_igd_map *map, struct in_addr requester)
 {
 	struct app *app = ctx;
 
-	slow(app);
 	return app->table_ops.add_map(&app->table, map, requester);
 }
 
@@ -71,7 +61,6 @@ static int op_del(void *ctx, uint8_t proto, uint16_t port, struct in_addr reques
 {
 	struct app *app = ctx;
 
-	slow(app);
 	return app->table_ops.del_map(&app->table, proto, port, requester);
 }
 
@@ -124,14 +113,19 @@ static void shutdown_app(struct app *app)
 		return;
 	uwg_igd_get_stats(app->igd, &st);
 	printf("STATS actions=%llu errors=%llu refused_source=%llu bad_requests=%llu "
-	       "timeouts=%llu\n",
+	       "timeouts=%llu http_requests=%llu http_refused=%llu refused_host=%llu busy=%llu "
+	       "ssdp_starts=%llu ssdp_crashes=%llu\n",
 	       (unsigned long long)st.actions, (unsigned long long)st.errors,
 	       (unsigned long long)st.refused_source, (unsigned long long)st.bad_requests,
-	       (unsigned long long)st.timeouts);
+	       (unsigned long long)st.timeouts, (unsigned long long)st.http_requests,
+	       (unsigned long long)st.http_refused, (unsigned long long)st.refused_host,
+	       (unsigned long long)st.busy, (unsigned long long)st.ssdp_starts,
+	       (unsigned long long)st.ssdp_crashes);
 	uwg_igd_stop(app->igd);
 	app->igd = NULL;
 	uv_close((uv_handle_t *)&app->expiry, NULL);
 	uv_close((uv_handle_t *)&app->lifetime, NULL);
+	uv_close((uv_handle_t *)&app->ready, NULL);
 	uv_close((uv_handle_t *)&app->sigterm, NULL);
 	uv_close((uv_handle_t *)&app->sigint, NULL);
 }
@@ -148,11 +142,26 @@ static void on_lifetime(uv_timer_t *t)
 	shutdown_app(t->data);
 }
 
+/* READY once the SSDP child announces, so tests can search right away. */
+static void on_ready_poll(uv_timer_t *t)
+{
+	struct app *app = t->data;
+	struct uwg_igd_stats st;
+
+	if (!app->igd)
+		return;
+	uwg_igd_get_stats(app->igd, &st);
+	if (!st.ssdp_running)
+		return;
+	printf("READY %s filtered_sockets=%u\n", uwg_igd_desc_url(app->igd), st.filtered_sockets);
+	uv_timer_stop(t);
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: igd_standalone -i IFNAME -a TUNNEL_IP -e EXTERNAL_IP [options]\n"
-		"  -p PORT        HTTP port (pupnp raises it to >= 49152)\n"
+		"  -p PORT        HTTP port (default: the first free from 49152)\n"
 		"  -c CIDR        requesters allowed (default: the interface prefix)\n"
 		"  -m N           maps per client (default 16, 0 = unlimited)\n"
 		"  -r RULE        allow/deny rule, repeatable (\"allow 1024-65535 10.0.0.0/8 1-65535\")\n"
@@ -162,10 +171,8 @@ static void usage(void)
 		"  -n N           table capacity (default 256)\n"
 		"  -R LO-HI       external ports the table refuses with 729\n"
 		"  -u UUID        device uuid (default random)\n"
-		"  -t MS          reply timeout of the pupnp->loop hand-off\n"
-		"  -s MS          sleep MS inside every add/delete (tests the timeout)\n"
 		"  -S             show every client's maps, not just the requester's\n"
-		"  -F             do not attach the source-address socket filter\n"
+		"  -F             do not attach the socket filters\n"
 		"  -T SECONDS     stop by itself after SECONDS (default 600)\n");
 	exit(2);
 }
@@ -181,9 +188,11 @@ int main(int argc, char **argv)
 	struct uwg_igd_rule rule;
 	int opt, err;
 
+	if (argc > 1 && !strcmp(argv[1], UWG_IGD_SSDP_ARG))
+		return uwg_igd_ssdp_main(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	uwg_igd_config_init(&cfg);
-	while ((opt = getopt(argc, argv, "i:a:e:p:c:m:r:PzL:n:R:u:t:s:SFT:")) != -1) {
+	while ((opt = getopt(argc, argv, "i:a:e:p:c:m:r:PzL:n:R:u:SFT:")) != -1) {
 		switch (opt) {
 		case 'i':
 			ifname = optarg;
@@ -233,12 +242,6 @@ int main(int argc, char **argv)
 			break;
 		case 'u':
 			cfg.uuid = optarg;
-			break;
-		case 't':
-			cfg.reply_timeout_ms = (unsigned)strtoul(optarg, NULL, 10);
-			break;
-		case 's':
-			app.slow_ms = (unsigned)strtoul(optarg, NULL, 10);
 			break;
 		case 'S':
 			cfg.show_all_maps = true;
@@ -296,13 +299,9 @@ int main(int argc, char **argv)
 	app.sigterm.data = app.sigint.data = &app;
 	uv_signal_start(&app.sigterm, on_signal, SIGTERM);
 	uv_signal_start(&app.sigint, on_signal, SIGINT);
-	{
-		struct uwg_igd_stats st;
-
-		uwg_igd_get_stats(app.igd, &st);
-		printf("READY %s filtered_sockets=%u\n", uwg_igd_desc_url(app.igd),
-		       st.filtered_sockets);
-	}
+	uv_timer_init(app.loop, &app.ready);
+	app.ready.data = &app;
+	uv_timer_start(&app.ready, on_ready_poll, 20, 20);
 	uv_run(app.loop, UV_RUN_DEFAULT);
 	uv_loop_close(app.loop);
 	printf("STOPPED\n");

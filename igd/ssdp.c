@@ -1,0 +1,476 @@
+/*
+ * igd/ssdp.c - the SSDP child (pupnp) and its supervisor; see ssdp.h.
+ *
+ * Supervisor: loop thread. Child: its own process (uwg_igd_ssdp_main),
+ * single-threaded apart from pupnp's threads, which only ever call pupnp.
+ */
+#include "igd/ssdp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <upnp/upnp.h>
+
+/* pupnp's list.h ends with "#undef bool" and "#undef true", taking <stdbool.h>'s macros along */
+#undef bool
+#undef true
+#undef false
+#define bool _Bool
+#define true 1
+#define false 0
+
+#define CHILD_FD 3
+#define BACKOFF_MAX_S 30
+#define KILL_AFTER_MS 3000
+
+struct uwg_igd_ssdp {
+	uv_loop_t *loop;
+	struct uwg_igd_ssdp_params p; /* strings below are our copies */
+	char *exe, *ifname, *desc_url;
+	uv_process_t proc;
+	uv_pipe_t pipe;
+	uv_timer_t timer;    /* restart backoff, then the kill deadline while stopping */
+	bool proc_live, pipe_live, stopping;
+	char line[64];
+	size_t line_len;
+	unsigned backoff_s;
+	int last_err;
+	struct uwg_igd_ssdp_stats st;
+};
+
+static void say(struct uwg_igd_ssdp *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct uwg_igd_ssdp *s, const char *fmt, ...)
+{
+	char msg[200];
+	va_list ap;
+
+	if (!s->p.log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	s->p.log(s->p.log_ctx, msg);
+}
+
+static void spawn(struct uwg_igd_ssdp *s);
+
+static void maybe_free(struct uwg_igd_ssdp *s);
+
+static void on_timer_closed(uv_handle_t *h)
+{
+	struct uwg_igd_ssdp *s = h->data;
+
+	free(s->exe);
+	free(s->ifname);
+	free(s->desc_url);
+	free(s);
+}
+
+static void maybe_free(struct uwg_igd_ssdp *s)
+{
+	if (s->stopping && !s->proc_live && !s->pipe_live && !uv_is_closing((uv_handle_t *)&s->timer))
+		uv_close((uv_handle_t *)&s->timer, on_timer_closed);
+}
+
+static void on_proc_closed(uv_handle_t *h)
+{
+	struct uwg_igd_ssdp *s = h->data;
+
+	s->proc_live = false;
+	maybe_free(s);
+}
+
+static void on_pipe_closed(uv_handle_t *h)
+{
+	struct uwg_igd_ssdp *s = h->data;
+
+	s->pipe_live = false;
+	maybe_free(s);
+}
+
+static void close_pipe(struct uwg_igd_ssdp *s)
+{
+	if (s->pipe_live && !uv_is_closing((uv_handle_t *)&s->pipe))
+		uv_close((uv_handle_t *)&s->pipe, on_pipe_closed);
+}
+
+static void on_restart(uv_timer_t *t)
+{
+	struct uwg_igd_ssdp *s = t->data;
+
+	if (s->stopping)
+		return;
+	if (s->proc_live || s->pipe_live) {
+		uv_timer_start(&s->timer, on_restart, 100, 0); /* still closing */
+		return;
+	}
+	spawn(s);
+}
+
+static void schedule_restart(struct uwg_igd_ssdp *s)
+{
+	uv_timer_start(&s->timer, on_restart, (uint64_t)s->backoff_s * 1000u, 0);
+	if (s->backoff_s < BACKOFF_MAX_S)
+		s->backoff_s = s->backoff_s * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : s->backoff_s * 2;
+}
+
+static void on_exit_cb(uv_process_t *proc, int64_t status, int signo)
+{
+	struct uwg_igd_ssdp *s = proc->data;
+	bool was_running = s->st.running;
+
+	s->st.running = 0;
+	uv_close((uv_handle_t *)proc, on_proc_closed);
+	close_pipe(s);
+	if (s->stopping) {
+		uv_timer_stop(&s->timer);
+		return;
+	}
+	if (signo || was_running) {
+		s->st.crashes++;
+		say(s, "igd: SSDP child exited (%s %d); discovery restarts in %u s, maps and HTTP "
+		       "are unaffected",
+		    signo ? "signal" : "status", signo ? signo : (int)status, s->backoff_s);
+	}
+	schedule_restart(s);
+}
+
+static void on_line(struct uwg_igd_ssdp *s, const char *line)
+{
+	int n;
+
+	if (sscanf(line, "READY %d", &n) == 1) {
+		s->st.running = 1;
+		s->st.filtered = n > 0 ? (unsigned)n : 0;
+		s->backoff_s = 1;
+		s->last_err = 0;
+	} else if (sscanf(line, "ERR %d", &n) == 1 && n != s->last_err) {
+		/* once per distinct error: it retries with backoff */
+		s->last_err = n;
+		say(s, "igd: SSDP child could not start: %s (retrying)", strerror(n));
+	}
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	struct uwg_igd_ssdp *s = h->data;
+
+	(void)hint;
+	*buf = uv_buf_init(s->line + s->line_len, (unsigned)(sizeof(s->line) - 1 - s->line_len));
+}
+
+static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
+{
+	struct uwg_igd_ssdp *s = st->data;
+	char *nl;
+
+	(void)buf;
+	if (n < 0) {
+		close_pipe(s); /* the child is going; its exit callback restarts it */
+		return;
+	}
+	s->line_len += (size_t)n;
+	s->line[s->line_len] = '\0';
+	while ((nl = strchr(s->line, '\n')) != NULL) {
+		*nl = '\0';
+		on_line(s, s->line);
+		s->line_len -= (size_t)(nl + 1 - s->line);
+		memmove(s->line, nl + 1, s->line_len + 1);
+	}
+	if (s->line_len == sizeof(s->line) - 1)
+		s->line_len = 0; /* a line that long is not ours */
+}
+
+static void spawn(struct uwg_igd_ssdp *s)
+{
+	char ip[INET_ADDRSTRLEN], advert[16], net[16], mask[16], ifindex[16], nofilter[4];
+	char *args[] = { s->exe, (char *)UWG_IGD_SSDP_ARG, s->ifname, ip, s->desc_url, advert,
+			 net, mask, ifindex, nofilter, NULL };
+	uv_stdio_container_t stdio[4];
+	uv_process_options_t o;
+	int err;
+
+	inet_ntop(AF_INET, &s->p.tunnel_ip, ip, sizeof(ip));
+	snprintf(advert, sizeof(advert), "%u", s->p.advert_s);
+	snprintf(net, sizeof(net), "%u", s->p.filter.net_h);
+	snprintf(mask, sizeof(mask), "%u", s->p.filter.mask_h);
+	snprintf(ifindex, sizeof(ifindex), "%d", s->p.filter.ifindex);
+	snprintf(nofilter, sizeof(nofilter), "%d", s->p.no_filter ? 1 : 0);
+
+	err = uv_pipe_init(s->loop, &s->pipe, 0);
+	if (err) {
+		schedule_restart(s);
+		return;
+	}
+	s->pipe.data = s;
+	s->pipe_live = true;
+	s->line_len = 0;
+	memset(stdio, 0, sizeof(stdio));
+	stdio[0].flags = UV_IGNORE;
+	stdio[1].flags = UV_INHERIT_FD;
+	stdio[1].data.fd = 1;
+	stdio[2].flags = UV_INHERIT_FD;
+	stdio[2].data.fd = 2;
+	stdio[3].flags = UV_CREATE_PIPE | UV_READABLE_PIPE | UV_WRITABLE_PIPE;
+	stdio[3].data.stream = (uv_stream_t *)&s->pipe;
+	memset(&o, 0, sizeof(o));
+	o.file = s->exe;
+	o.args = args;
+	o.exit_cb = on_exit_cb;
+	o.stdio = stdio;
+	o.stdio_count = 4;
+	s->proc.data = s;
+	err = uv_spawn(s->loop, &s->proc, &o);
+	s->proc_live = true; /* initialised either way: it must be closed */
+	if (err) {
+		uv_close((uv_handle_t *)&s->proc, on_proc_closed);
+		close_pipe(s);
+		if (err != s->last_err) {
+			s->last_err = err;
+			say(s, "igd: cannot start the SSDP child %s: %s (retrying)", s->exe,
+			    uv_strerror(err));
+		}
+		schedule_restart(s);
+		return;
+	}
+	s->st.starts++;
+	err = uv_read_start((uv_stream_t *)&s->pipe, on_alloc, on_read);
+	if (err)
+		close_pipe(s);
+}
+
+static char *dup_or_null(const char *x, bool *oom)
+{
+	char *d = x ? strdup(x) : NULL;
+
+	if (x && !d)
+		*oom = true;
+	return d;
+}
+
+int uwg_igd_ssdp_start(struct uwg_igd_ssdp **out, uv_loop_t *loop,
+		       const struct uwg_igd_ssdp_params *p)
+{
+	struct uwg_igd_ssdp *s;
+	bool oom = false;
+	int err;
+
+	*out = NULL;
+	if (!p->ifname || !p->desc_url)
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->loop = loop;
+	s->p = *p;
+	s->exe = dup_or_null(p->exe ? p->exe : "/proc/self/exe", &oom);
+	s->ifname = dup_or_null(p->ifname, &oom);
+	s->desc_url = dup_or_null(p->desc_url, &oom);
+	if (oom) {
+		free(s->exe);
+		free(s->ifname);
+		free(s->desc_url);
+		free(s);
+		return -ENOMEM;
+	}
+	s->backoff_s = 1;
+	err = uv_timer_init(loop, &s->timer);
+	if (err) {
+		free(s->exe);
+		free(s->ifname);
+		free(s->desc_url);
+		free(s);
+		return err;
+	}
+	s->timer.data = s;
+	spawn(s);
+	*out = s;
+	return 0;
+}
+
+static void on_kill(uv_timer_t *t)
+{
+	struct uwg_igd_ssdp *s = t->data;
+
+	if (s->proc_live && !uv_is_closing((uv_handle_t *)&s->proc))
+		uv_process_kill(&s->proc, SIGKILL);
+}
+
+void uwg_igd_ssdp_stop(struct uwg_igd_ssdp *s)
+{
+	if (!s)
+		return;
+	s->stopping = true;
+	uv_timer_stop(&s->timer);
+	close_pipe(s); /* end of file: the child says byebye and exits */
+	if (s->proc_live && !uv_is_closing((uv_handle_t *)&s->proc))
+		uv_timer_start(&s->timer, on_kill, KILL_AFTER_MS, 0);
+	maybe_free(s);
+}
+
+void uwg_igd_ssdp_get_stats(const struct uwg_igd_ssdp *s, struct uwg_igd_ssdp_stats *out)
+{
+	*out = s->st;
+}
+
+/* ---------- the child ---------- */
+
+static void report(const char *what, int v)
+{
+	char b[32];
+	int n = snprintf(b, sizeof(b), "%s %d\n", what, v);
+
+	if (n > 0 && write(CHILD_FD, b, (size_t)n) < 0)
+		_exit(1);
+}
+
+static int fail_child(int err)
+{
+	report("ERR", err);
+	_exit(1);
+}
+
+/* SSDP needs no privileges: pupnp's sockets are bound and its groups joined by now. */
+static int drop_privileges(void)
+{
+	uid_t uid = 65534;
+	gid_t gid = 65534;
+	struct passwd *pw;
+
+	if (geteuid() != 0)
+		return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ? -errno : 0;
+	pw = getpwnam("nobody");
+	if (pw) {
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+	}
+	if (setgroups(0, NULL) || setresgid(gid, gid, gid) || setresuid(uid, uid, uid))
+		return -errno;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -errno;
+	return 0;
+}
+
+static int ignore_event(Upnp_EventType type, const void *event, void *cookie)
+{
+	(void)type;
+	(void)event;
+	(void)cookie;
+	return 0; /* GENA and control never reach pupnp: its HTTP listener drops everything */
+}
+
+static int upnp_errno(int rc)
+{
+	switch (rc) {
+	case UPNP_E_INVALID_INTERFACE:
+		return ENODEV;
+	case UPNP_E_OUTOF_MEMORY:
+		return ENOMEM;
+	case UPNP_E_SOCKET_BIND:
+		return EAGAIN; /* e.g. the interface's IPv6 link-local address still tentative */
+	default:
+		return EIO;
+	}
+}
+
+/*
+ * Debian builds pupnp with SO_REUSEADDR, so it binds exactly the port it is
+ * given instead of walking up from 49152 (where the daemon's HTTP server
+ * listens): hand it one that is free. Its listener drops every packet anyway.
+ */
+static uint16_t free_port(struct in_addr ip)
+{
+	for (uint16_t port = 49200; port < 65000; port++) {
+		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr = ip };
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), ok;
+
+		if (fd < 0)
+			return 0;
+		ok = !bind(fd, (struct sockaddr *)&sin, sizeof(sin));
+		close(fd);
+		if (ok)
+			return port;
+	}
+	return 0;
+}
+
+static unsigned long arg_ul(const char *s)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (*end || end == s)
+		fail_child(EINVAL);
+	return v;
+}
+
+int uwg_igd_ssdp_main(int argc, char **argv)
+{
+	struct uwg_igd_sockfilter f = { 0 };
+	UpnpDevice_Handle dev;
+	const char *ip;
+	struct in_addr want, got;
+	char c;
+	int rc, n = 0, err;
+	unsigned long advert;
+	bool no_filter;
+
+	if (argc != 10 || inet_pton(AF_INET, argv[3], &want) != 1)
+		fail_child(EINVAL);
+	advert = arg_ul(argv[5]);
+	f.net_h = (uint32_t)arg_ul(argv[6]);
+	f.mask_h = (uint32_t)arg_ul(argv[7]);
+	f.ifindex = (int)arg_ul(argv[8]);
+	no_filter = arg_ul(argv[9]) != 0;
+	signal(SIGPIPE, SIG_IGN);
+	/* the daemon going away in any way closes fd 3, which ends us cleanly below */
+	rc = UpnpInit2(argv[2], free_port(want));
+	if (rc != UPNP_E_SUCCESS)
+		fail_child(upnp_errno(rc));
+	ip = UpnpGetServerIpAddress();
+	if (!ip || inet_pton(AF_INET, ip, &got) != 1 || got.s_addr != want.s_addr)
+		fail_child(EADDRNOTAVAIL);
+	/* before the privileges go: this kernel refuses SO_ATTACH_FILTER to nobody */
+	if (!no_filter) {
+		n = uwg_igd_sockfilter_pupnp(&f);
+		if (n < 0)
+			fail_child(-n);
+	}
+	/* nothing pupnp does from here on needs privileges (setresuid covers its threads) */
+	err = drop_privileges();
+	if (err)
+		fail_child(-err);
+	rc = UpnpRegisterRootDevice(argv[4], ignore_event, NULL, &dev);
+	if (rc != UPNP_E_SUCCESS)
+		fail_child(upnp_errno(rc));
+	if (UpnpSetMaxSubscriptions(dev, 0) != UPNP_E_SUCCESS)
+		fail_child(EIO);
+	rc = UpnpSendAdvertisement(dev, advert ? (int)advert : 1800);
+	if (rc != UPNP_E_SUCCESS)
+		fail_child(upnp_errno(rc));
+	report("READY", n);
+	for (;;) {
+		struct pollfd pfd = { CHILD_FD, POLLIN, 0 };
+		ssize_t r;
+
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			break;
+		r = read(CHILD_FD, &c, 1);
+		if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
+			break;
+	}
+	UpnpUnRegisterRootDevice(dev); /* ssdp:byebye */
+	UpnpFinish();
+	_exit(0); /* no atexit work: pupnp's leftovers die with the process */
+}
