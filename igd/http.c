@@ -43,6 +43,16 @@ static long line_len(const char *p, size_t n, size_t *eol_len)
 	return (long)l;
 }
 
+/* How many of the n bytes at p come before any byte of stop. */
+static size_t strcspn_n(const char *p, size_t n, const char *stop)
+{
+	size_t i = 0;
+
+	while (i < n && !strchr(stop, p[i]))
+		i++;
+	return i;
+}
+
 /* The method token of mlen bytes at p, or -1 for any other. */
 static int method_of(const char *p, size_t mlen)
 {
@@ -89,9 +99,9 @@ static int parse_request_line(struct uwg_igd_http_req *out, const char *p, size_
 	memcpy(out->path, target, tlen);
 	out->path[tlen] = '\0';
 	vlen = n - (size_t)(sp2 + 1 - p);
-	if (vlen != 8 || memcmp(sp2 + 1, "HTTP/1.", 7))
+	if (vlen != 8 || memcmp(sp2 + 1, "HTTP/", 5))
 		return refuse(out, 400);
-	if (sp2[8] != '0' && sp2[8] != '1')
+	if (sp2[6] != '1' || sp2[7] != '.' || (sp2[8] != '0' && sp2[8] != '1'))
 		return refuse(out, 505);
 	return 0;
 }
@@ -197,8 +207,13 @@ int uwg_igd_http_parse(struct uwg_igd_http_req *out, const char *buf, size_t len
 
 		if ((sp || mlen > 4) && method_of(buf, mlen) < 0)
 			return refuse(out, 405);
-		if (scan > UWG_IGD_HTTP_PATH_MAX + 16)
-			return refuse(out, 414);
+		if (sp) {
+			size_t rest = scan - mlen - 1;
+			size_t plen = strcspn_n(sp + 1, rest, "? ");
+
+			if (plen >= UWG_IGD_HTTP_PATH_MAX)
+				return refuse(out, 414);
+		}
 		return len >= UWG_IGD_HTTP_HEAD_MAX ? refuse(out, 431) : -EAGAIN;
 	}
 	err = parse_request_line(out, buf, (size_t)n);
