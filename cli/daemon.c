@@ -7,7 +7,8 @@
  * we fork; the child builds the event loop and tells the parent over a pipe
  * that it is serving (or why it failed), and only then does the parent exit 0.
  * The child drops the caller's stdio (so `wg-quick up | tee` ends) and starts
- * a new session. Main thread only.
+ * a new session. Before any of it, core dumps are forbidden (the process will
+ * hold keys) and the descriptor limit is raised. Main thread only.
  */
 #include "cli/daemon.h"
 
@@ -20,6 +21,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +32,7 @@
 
 struct options {
 	bool foreground;
+	bool allow_coredump;
 	const char *log_file;
 	const char *ifname;
 	uint32_t timer_divisor;
@@ -95,6 +99,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 					"silent); using error\n", argv[0], env);
 	}
 
+	/* Developers who need a core of a crashing daemon (and accept the keys in it). */
+	env = getenv("UWG_ALLOW_COREDUMP");
+	o->allow_coredump = env && !strcmp(env, "1");
+
 	env = getenv("UWG_TEST_TIMER_DIVISOR");
 	if (env && *env) {
 		char *end;
@@ -110,6 +118,41 @@ static int parse_options(int argc, char **argv, struct options *o)
 		o->timer_divisor = (uint32_t)v;
 	}
 	return 0;
+}
+
+/*
+ * The daemon will hold private keys, and a crash on a host with
+ * systemd-coredump would write them to disk. RLIMIT_CORE 0 (hard limit too,
+ * so nothing raises it again) stops core files; not dumpable stops the rest:
+ * the kernel starts a core_pattern pipe whatever RLIMIT_CORE says, but never
+ * for a non-dumpable process, which also keeps ptrace and /proc/PID/mem from
+ * anyone without CAP_SYS_PTRACE. Both survive fork; execve resets dumpable.
+ */
+static int forbid_core_dumps(void)
+{
+	const struct rlimit none = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &none) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Soft descriptor limit up to the hard one, as wireguard-go (the Go runtime)
+ * does, so a 1024 default never caps the NAT's and the IGD's sockets. Nothing
+ * in this process uses select(); pupnp's does, in the SSDP child
+ * (igd/ssdp.c), a fresh process whose few descriptors are all low, so the
+ * limit it inherits is harmless there. Best effort: the old limit still works.
+ */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			uwg_log_debug("cannot raise the descriptor limit: %s", strerror(errno));
+	}
 }
 
 /* Failure text goes to the waiting parent (daemon) or stderr (foreground). */
@@ -253,6 +296,16 @@ int uwg_daemon_main(int argc, char **argv)
 	note_inherited();
 	if (parse_options(argc, argv, &o) < 0)
 		return 1;
+	/* Before anything can hold a key: the TUN and socket come next, keys later over UAPI. */
+	if (!o.allow_coredump) {
+		ret = forbid_core_dumps();
+		if (ret < 0) {
+			fprintf(stderr, "%s: cannot disable core dumps: %s\n", argv[0],
+				strerror(-ret));
+			return 1;
+		}
+	}
+	raise_fd_limit();
 	uwg_log_set_tag(o.ifname);
 	if (o.log_file) {
 		ret = uwg_log_to_file(o.log_file);

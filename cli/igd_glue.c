@@ -1,6 +1,6 @@
 /*
  * cli/igd_glue.c - the daemon's UPnP IGD (see igd_glue.h): starts and stops
- * the pupnp device from a one-second tick, implements struct uwg_igd_ops on
+ * the IGD (igd/igd.h) from a one-second tick, implements struct uwg_igd_ops on
  * the NAT table (maps owned by the requesting peer, each with its tc filters
  * and placeholder sockets), sweeps maps whose lease ran out or whose peer no
  * longer holds the address, and chains the UAPI ext_* hooks in front of the

@@ -7,12 +7,25 @@
  * ordered by a reader/writer config lock (wireguard-go's ipcMutex): a set
  * holds it exclusively from its first key line until its reply is written, a
  * get or stats shares it while its reply streams, so a streaming get never
- * sees peers or prefixes vanish under it and never sees half a set. Loop
- * thread only.
+ * sees peers or prefixes vanish under it and never sees half a set.
+ *
+ * Clients that do nothing must never lock `wg show` out, so every open
+ * connection is on exactly one of three lists, each in time order:
+ * - idle: holds no lock and waits for none (nothing sent yet, or a request
+ *   that has not needed the lock so far), oldest first. The head is closed
+ *   once it has been idle for UWG_UAPI_IDLE_TIMEOUT_MS, and evicted when a
+ *   new connection finds all UWG_UAPI_MAX_CONNS taken.
+ * - holders: holds the lock, least recent progress first. The head is
+ *   dropped after UWG_UAPI_LOCK_TIMEOUT_MS without progress.
+ * - waiting: has input that the lock does not admit yet, first come first
+ *   served.
+ * Accepting, evicting and expiring thus look only at the connections they
+ * act on. Loop thread only.
  */
 #include "cli/uapi_server.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -23,19 +36,27 @@
 #include "cli/log.h"
 #include "crypto/ct.h"
 
-enum { CONN_IN_BUF = 4096, ACCEPT_BUDGET = 16 };
+enum { CONN_IN_BUF = 4096, ACCEPT_BUDGET = 16, TICK_MS = 1000 };
+
+/* A circular doubly linked list with a sentinel head; a node unlinks itself. */
+struct link {
+	struct link *prev, *next;
+};
+
+enum conn_list { LIST_NONE, LIST_IDLE, LIST_HOLDERS, LIST_WAITING };
 
 struct conn {
 	struct uwg_uapi_server *srv;
-	struct conn *next;
+	struct link link;    /* on srv->idle, holders or waiting while open */
+	enum conn_list list;
+	uint64_t since;      /* uv_now when it joined its list (holders: last progress) */
+	uint64_t wait_seq;   /* arrival order on the waiting list */
 	uv_poll_t poll;
 	int fd;
 	int events;          /* what poll is started with */
 	bool closing;
 	bool eof;
-	bool waiting;        /* has input but the lock is not available */
 	bool reading;        /* holds the lock shared (a get/stats reply is streaming) */
-	uint64_t progress;   /* uv_now of the last byte moved */
 	size_t in_len, in_off;
 	uint8_t in[CONN_IN_BUF];
 	struct uwg_uapi uapi;
@@ -47,9 +68,10 @@ struct uwg_uapi_server {
 	uv_poll_t listen_poll;
 	int inotify_fd;
 	uv_poll_t inotify_poll;
-	uv_timer_t lock_timer;
-	struct conn *conns;
-	unsigned nconns;
+	uv_timer_t tick;
+	struct link idle, holders, waiting;
+	unsigned nconns;     /* open; closing ones are freed on the next loop turn */
+	uint64_t wait_seq;
 	struct conn *writer; /* holds the config lock exclusively (a set) */
 	unsigned readers;    /* connections holding it shared */
 	struct uwg_wg *wg;
@@ -139,6 +161,76 @@ void uwg_uapi_unlisten(struct uwg_uapi_sock *sock)
 	sock->fd = -1;
 }
 
+/* ---- connection lists ---- */
+
+static void list_init(struct link *head)
+{
+	head->prev = head->next = head;
+}
+
+static bool list_empty(const struct link *head)
+{
+	return head->next == head;
+}
+
+static void link_del(struct link *l)
+{
+	l->prev->next = l->next;
+	l->next->prev = l->prev;
+	l->prev = l->next = l;
+}
+
+static void link_add_tail(struct link *head, struct link *l)
+{
+	l->prev = head->prev;
+	l->next = head;
+	head->prev->next = l;
+	head->prev = l;
+}
+
+static struct conn *conn_of(struct link *l)
+{
+	return (struct conn *)(void *)((char *)l - offsetof(struct conn, link));
+}
+
+/*
+ * Moves c to the tail of a list, stamped now. Stamps only grow (uv_now is
+ * monotonic), so every list stays in stamp order and its head is the first
+ * to expire or to be evicted.
+ */
+static void conn_place(struct conn *c, enum conn_list list)
+{
+	struct uwg_uapi_server *srv = c->srv;
+
+	link_del(&c->link);
+	c->list = list;
+	c->since = uv_now(srv->loop);
+	switch (list) {
+	case LIST_IDLE:
+		link_add_tail(&srv->idle, &c->link);
+		break;
+	case LIST_HOLDERS:
+		link_add_tail(&srv->holders, &c->link);
+		break;
+	case LIST_WAITING:
+		c->wait_seq = ++srv->wait_seq;
+		link_add_tail(&srv->waiting, &c->link);
+		break;
+	case LIST_NONE:
+		break;
+	}
+}
+
+/*
+ * A byte moved. That restarts a lock holder's clock, never an idle one's: a
+ * client trickling a request a byte at a time still runs out of time.
+ */
+static void conn_progress(struct conn *c)
+{
+	if (c->list == LIST_HOLDERS)
+		conn_place(c, LIST_HOLDERS);
+}
+
 /* ---- connections ---- */
 
 /* The server is freed when its last handle (its own or a connection's) has closed. */
@@ -158,13 +250,6 @@ static void conn_closed_cb(uv_handle_t *h)
 	struct conn *c = h->data;
 	struct uwg_uapi_server *srv = c->srv;
 
-	for (struct conn **pp = &srv->conns; *pp; pp = &(*pp)->next) {
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
-	}
-	srv->nconns--;
 	uwg_uapi_clear(&c->uapi);
 	uwg_memzero(c->in, sizeof(c->in));
 	free(c);
@@ -215,6 +300,7 @@ static bool feed(struct conn *c, int *err)
 			if (srv->writer || srv->readers)
 				return false;
 			srv->writer = c;
+			conn_place(c, LIST_HOLDERS);
 		}
 		break;
 	case UWG_UAPI_GET:
@@ -234,6 +320,7 @@ static bool feed(struct conn *c, int *err)
 	if (c->uapi.state == UWG_UAPI_REPLYING && srv->writer != c && !c->reading) {
 		c->reading = true;
 		srv->readers++;
+		conn_place(c, LIST_HOLDERS);
 	}
 	return true;
 }
@@ -245,6 +332,9 @@ static void conn_close(struct conn *c)
 	if (c->closing)
 		return;
 	c->closing = true;
+	link_del(&c->link);
+	c->list = LIST_NONE;
+	srv->nconns--;
 	/* uv_close stops polling at once; only then may the fd go. */
 	uv_close((uv_handle_t *)&c->poll, conn_closed_cb);
 	close(c->fd);
@@ -274,7 +364,6 @@ static void conn_pump(struct conn *c)
 	struct uwg_uapi_server *srv = c->srv;
 	int want = UV_READABLE;
 
-	c->waiting = false;
 	while (!c->closing) {
 		const uint8_t *data;
 		size_t n = uwg_uapi_output(&c->uapi, &data);
@@ -293,16 +382,22 @@ static void conn_pump(struct conn *c)
 				return;
 			}
 			uwg_uapi_consume(&c->uapi, (size_t)r);
-			c->progress = uv_now(srv->loop);
+			conn_progress(c);
 			continue;
 		}
-		if (c->uapi.state == UWG_UAPI_IDLE && lock_release(c))
-			wake_waiters(srv);
+		if (c->uapi.state == UWG_UAPI_IDLE && (srv->writer == c || c->reading)) {
+			/* The reply is out: a request is complete, the idle clock starts again. */
+			bool freed = lock_release(c);
+
+			conn_place(c, LIST_IDLE);
+			if (freed)
+				wake_waiters(srv);
+		}
 		if (c->in_off < c->in_len) {
 			int err = 0;
 
 			if (!feed(c, &err)) {
-				c->waiting = true;
+				conn_place(c, LIST_WAITING);
 				want = 0;
 				break;
 			}
@@ -321,7 +416,7 @@ static void conn_pump(struct conn *c)
 		r = recv(c->fd, c->in, sizeof(c->in), MSG_DONTWAIT);
 		if (r > 0) {
 			c->in_len = (size_t)r;
-			c->progress = uv_now(srv->loop);
+			conn_progress(c);
 		} else if (r == 0) {
 			c->eof = true;
 		} else if (errno == EAGAIN) {
@@ -331,16 +426,30 @@ static void conn_pump(struct conn *c)
 			return;
 		}
 	}
-	if (!c->closing)
-		conn_set_events(c, want);
+	if (c->closing)
+		return;
+	if (c->list == LIST_NONE)
+		conn_place(c, LIST_IDLE); /* woken, yet what it had needed no lock after all */
+	conn_set_events(c, want);
 }
 
-/* The lock was released: let connections that queued input behind it proceed. */
+/*
+ * The lock was released: let connections that queued input behind it
+ * proceed, in arrival order, until one takes it exclusively. One that queues
+ * again (a set behind readers) has had its turn in this pass.
+ */
 static void wake_waiters(struct uwg_uapi_server *srv)
 {
-	for (struct conn *c = srv->conns; c && !srv->writer; c = c->next)
-		if (c->waiting && !c->closing)
-			conn_pump(c);
+	uint64_t last = srv->wait_seq;
+
+	while (!srv->writer && !list_empty(&srv->waiting)) {
+		struct conn *c = conn_of(srv->waiting.next);
+
+		if (c->wait_seq > last)
+			break;
+		conn_place(c, LIST_NONE);
+		conn_pump(c);
+	}
 }
 
 static void conn_poll_cb(uv_poll_t *h, int status, int events)
@@ -372,16 +481,28 @@ static void listen_poll_cb(uv_poll_t *h, int status, int events)
 						"uapi: accept: %s", strerror(errno));
 			return;
 		}
-		c = srv->nconns < UWG_UAPI_MAX_CONNS ? calloc(1, sizeof(*c)) : NULL;
+		if (srv->nconns >= UWG_UAPI_MAX_CONNS) {
+			/* Full: the longest idle connection makes room; a request never does. */
+			if (list_empty(&srv->idle)) {
+				uwg_log_limited(&srv->log_limit, uv_hrtime(), UWG_LOG_ERROR,
+						"uapi: %d requests in progress, refusing a connection",
+						UWG_UAPI_MAX_CONNS);
+				close(fd);
+				continue;
+			}
+			uwg_log_limited(&srv->log_limit, uv_hrtime(), UWG_LOG_INFO,
+					"uapi: %d connections open, closing the longest idle one",
+					UWG_UAPI_MAX_CONNS);
+			conn_close(conn_of(srv->idle.next));
+		}
+		c = calloc(1, sizeof(*c));
 		if (!c) {
-			uwg_log_limited(&srv->log_limit, uv_hrtime(), UWG_LOG_ERROR,
-					"uapi: too many connections, refusing one");
 			close(fd);
 			continue;
 		}
 		c->srv = srv;
 		c->fd = fd;
-		c->progress = uv_now(srv->loop);
+		list_init(&c->link);
 		uwg_uapi_init(&c->uapi, srv->wg, srv->io);
 		if (uv_poll_init(srv->loop, &c->poll, fd) < 0) {
 			close(fd);
@@ -389,23 +510,39 @@ static void listen_poll_cb(uv_poll_t *h, int status, int events)
 			continue;
 		}
 		c->poll.data = c;
-		c->next = srv->conns;
-		srv->conns = c;
 		srv->nconns++;
 		srv->open_handles++;
+		conn_place(c, LIST_IDLE);
 		conn_pump(c);
 	}
 }
 
-/* A lock holder that stalls (a half-written set, an unread reply) would block others. */
-static void lock_timer_cb(uv_timer_t *t)
+/*
+ * Once a second: a connection idle for UWG_UAPI_IDLE_TIMEOUT_MS (no complete
+ * request) is closed, and so is a lock holder that stalled (a half-written
+ * set, an unread reply) for UWG_UAPI_LOCK_TIMEOUT_MS. Both lists are in time
+ * order, so the scans stop at the first one still in time.
+ */
+static void tick_cb(uv_timer_t *t)
 {
 	struct uwg_uapi_server *srv = t->data;
+	uint64_t now = uv_now(srv->loop);
 
-	for (struct conn *c = srv->conns; c; c = c->next) {
-		if (c->closing || (srv->writer != c && !c->reading) ||
-		    uv_now(srv->loop) - c->progress <= UWG_UAPI_LOCK_TIMEOUT_MS)
-			continue;
+	while (!list_empty(&srv->idle)) {
+		struct conn *c = conn_of(srv->idle.next);
+
+		if (now - c->since < UWG_UAPI_IDLE_TIMEOUT_MS)
+			break;
+		uwg_log_debug("uapi: closing a connection idle for %d s",
+			      UWG_UAPI_IDLE_TIMEOUT_MS / 1000);
+		conn_close(c);
+	}
+	/* Waiters woken by a close join the holders at the tail, stamped now. */
+	while (!list_empty(&srv->holders)) {
+		struct conn *c = conn_of(srv->holders.next);
+
+		if (now - c->since <= UWG_UAPI_LOCK_TIMEOUT_MS)
+			break;
 		uwg_log_error("uapi: dropping a connection that held the configuration lock "
 			      "for %d s without progress", UWG_UAPI_LOCK_TIMEOUT_MS / 1000);
 		conn_close(c);
@@ -447,6 +584,9 @@ int uwg_uapi_server_start(struct uwg_uapi_server **out, uv_loop_t *loop,
 	srv->io = io;
 	srv->gone = gone;
 	srv->ctx = ctx;
+	list_init(&srv->idle);
+	list_init(&srv->holders);
+	list_init(&srv->waiting);
 	srv->log_limit.burst = 5;
 	srv->log_limit.interval_ns = 10ull * 1000000000u;
 	srv->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -468,13 +608,13 @@ int uwg_uapi_server_start(struct uwg_uapi_server **out, uv_loop_t *loop,
 	uv_poll_init(loop, &srv->inotify_poll, srv->inotify_fd);
 	srv->inotify_poll.data = srv;
 	srv->open_handles++;
-	uv_timer_init(loop, &srv->lock_timer);
-	srv->lock_timer.data = srv;
+	uv_timer_init(loop, &srv->tick);
+	srv->tick.data = srv;
 	srv->open_handles++;
 	uv_poll_start(&srv->listen_poll, UV_READABLE, listen_poll_cb);
 	uv_poll_start(&srv->inotify_poll, UV_READABLE, inotify_poll_cb);
-	uv_timer_start(&srv->lock_timer, lock_timer_cb, 1000, 1000);
-	uv_unref((uv_handle_t *)&srv->lock_timer);
+	uv_timer_start(&srv->tick, tick_cb, TICK_MS, TICK_MS);
+	uv_unref((uv_handle_t *)&srv->tick);
 	*out = srv;
 	return 0;
 err:
@@ -490,13 +630,17 @@ void uwg_uapi_server_stop(struct uwg_uapi_server *srv)
 	if (!srv || srv->stopping)
 		return;
 	srv->stopping = true;
-	for (struct conn *c = srv->conns; c; c = c->next)
-		conn_close(c);
+	while (!list_empty(&srv->idle))
+		conn_close(conn_of(srv->idle.next));
+	while (!list_empty(&srv->holders))
+		conn_close(conn_of(srv->holders.next));
+	while (!list_empty(&srv->waiting))
+		conn_close(conn_of(srv->waiting.next));
 	srv->writer = NULL;
 	srv->readers = 0;
 	uv_close((uv_handle_t *)&srv->listen_poll, handle_closed_cb);
 	uv_close((uv_handle_t *)&srv->inotify_poll, handle_closed_cb);
-	uv_close((uv_handle_t *)&srv->lock_timer, handle_closed_cb);
+	uv_close((uv_handle_t *)&srv->tick, handle_closed_cb);
 	close(srv->inotify_fd);
 	uwg_uapi_unlisten(&srv->sock);
 }

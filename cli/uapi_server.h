@@ -18,7 +18,14 @@
 #define UWG_UAPI_DIR "/var/run/wireguard"
 
 enum {
+	/*
+	 * Connections served at once (each costs ~40 KiB of buffers). When all
+	 * are open, a new one evicts the longest idle one (no lock held or
+	 * awaited); only 64 requests in progress refuse it.
+	 */
 	UWG_UAPI_MAX_CONNS = 64,
+	/* A connection without a complete request for this long is closed. */
+	UWG_UAPI_IDLE_TIMEOUT_MS = 5000,
 	/* A connection holding the config lock without progress for this long is dropped. */
 	UWG_UAPI_LOCK_TIMEOUT_MS = 30000,
 };

@@ -222,7 +222,7 @@ static void spawn(struct uwg_igd_ssdp *s)
 	stdio[1].data.fd = 1;
 	stdio[2].flags = UV_INHERIT_FD;
 	stdio[2].data.fd = 2;
-	stdio[3].flags = UV_CREATE_PIPE | UV_READABLE_PIPE | UV_WRITABLE_PIPE;
+	stdio[3].flags = (uv_stdio_flags)(UV_CREATE_PIPE | UV_READABLE_PIPE | UV_WRITABLE_PIPE);
 	stdio[3].data.stream = (uv_stream_t *)&s->pipe;
 	memset(&o, 0, sizeof(o));
 	o.file = s->exe;
@@ -335,7 +335,8 @@ static void report(const char *what, int v)
 		_exit(1);
 }
 
-static int fail_child(int err)
+static void fail_child(int err) __attribute__((noreturn));
+static void fail_child(int err)
 {
 	report("ERR", err);
 	_exit(1);

@@ -579,9 +579,9 @@ static void raise_nofile(size_t need)
 
 /*
  * Placeholders are many and live long: keep them at or above FD_SETSIZE, so
- * the low descriptors stay free for select()-based code in the process
- * (pupnp's miniserver and SSDP sockets overflow fd_set beyond it). Where the
- * limit does not allow it, the descriptor stays where it is.
+ * the low descriptors stay free for any select()-based library in the
+ * process (pupnp, which overflows fd_set beyond it, now runs in the IGD's own
+ * child process). Where the limit does not allow it, the descriptor stays.
  */
 static int move_high(int fd)
 {
