@@ -6,6 +6,7 @@ optional for the PNG). Subcommands:
   iperf-tcp FILE      iperf3 -J of a TCP client -> "gbps retransmits seconds"
   iperf-udp FILE LEN  iperf3 -J of a UDP client -> "rx_kpps offered_kpps loss_pct seconds"
   handshakes ...      closed-loop handshake driver (run inside the initiator's namespace)
+  firstreply ...      echo every --interval s until the first reply: a new client's handshake time
   report ...          medians/spreads/ratios table, results JSON, optional PNG
 
 Run by run.sh only; every subcommand is bounded in time by its caller or by its arguments.
@@ -223,6 +224,44 @@ def cmd_handshakes(args):
     print(json.dumps(out))
 
 
+def cmd_firstreply(args):
+    """A new client's first handshake, seen from outside: an ICMP echo to --dst every --interval
+    seconds (the daemon stages them and initiates), until any of them is answered or --timeout
+    passes. Prints the seconds from the first echo to the first reply (null if none) and the
+    echoes sent. The reply can only come after a complete handshake, whatever the responder did
+    on the way (cookie reply, retries after REKEY_TIMEOUT)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    ident = os.getpid() & 0xFFFF
+    payload = b"uwg-bench-new" + bytes(43)
+    sent = 0
+    first = None
+    t0 = time.perf_counter()
+    next_send = t0
+    while first is None:
+        now = time.perf_counter()
+        if now - t0 >= args.timeout:
+            break
+        if now >= next_send:
+            sent += 1
+            seq = sent & 0xFFFF
+            hdr = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
+            sock.sendto(struct.pack("!BBHHH", 8, 0, icmp_checksum(hdr + payload), ident, seq) + payload,
+                        (args.dst, 0))
+            next_send += args.interval
+        wait = max(0.0, min(next_send, t0 + args.timeout) - time.perf_counter())
+        r, _, _ = select.select([sock], [], [], wait)
+        if not r:
+            continue
+        data, _ = sock.recvfrom(2048)
+        ihl = (data[0] & 0x0F) * 4
+        if len(data) >= ihl + 8:
+            typ, _code, _ck, rid, _seq = struct.unpack("!BBHHH", data[ihl:ihl + 8])
+            if typ == 0 and rid == ident:
+                first = time.perf_counter() - t0
+    print(json.dumps({"first_reply_s": round(first, 3) if first is not None else None, "sent": sent,
+                      "timeout_s": args.timeout}))
+
+
 def cmd_uapi_stats(args):
     """uwg's stats=1 extension: prints its non-zero counters as name=value; prints nothing for
     a daemon without it (wireguard-go closes the connection on an unknown operation)."""
@@ -265,6 +304,24 @@ METRICS = [
     ("hs_uapi_ms", "  of which 4 UAPI sets (median)", "ms", "lo"),
     ("hs_cpu_us", "daemon CPU per handshake cycle (A+B)", "us", "lo"),
     ("hs_failed", "handshake cycles without reply", "count", "lo"),
+    ("hsflood_base_gbps", "hsflood: TCP 1 stream, no flood", "Gbit/s", "hi"),
+    ("hsflood_paced_gbps", "hsflood: TCP under the paced flood", "Gbit/s", "hi"),
+    ("hsflood_paced_kept_pct", "  share of that block's baseline", "%", "hi"),
+    ("hsflood_full_gbps", "hsflood: TCP under the full-rate flood", "Gbit/s", "hi"),
+    ("hsflood_full_kept_pct", "  share of that block's baseline", "%", "hi"),
+    ("hsflood_paced_flood_kpps", "hsflood: paced flood, initiations sent", "kpps", ""),
+    ("hsflood_full_flood_kpps", "hsflood: full-rate flood, initiations sent", "kpps", ""),
+    ("hsflood_paced_flood_replies_per_s", "hsflood: cookie replies to the flooder, paced", "1/s", "lo"),
+    ("hsflood_full_flood_replies_per_s", "hsflood: cookie replies to the flooder, full", "1/s", "lo"),
+    ("hsflood_base_ping_loss_pct", "hsflood: ping loss alongside TCP, no flood", "%", "lo"),
+    ("hsflood_paced_ping_loss_pct", "hsflood: ping loss, paced flood", "%", "lo"),
+    ("hsflood_full_ping_loss_pct", "hsflood: ping loss, full-rate flood", "%", "lo"),
+    ("hsflood_full_ping_p99_ms", "hsflood: ping p99, full-rate flood", "ms", "lo"),
+    ("hsflood_paced_cpu_b_cores", "hsflood: daemon B CPU, paced flood + TCP", "cores", ""),
+    ("hsflood_full_cpu_b_cores", "hsflood: daemon B CPU, full flood + TCP", "cores", ""),
+    ("hsflood_client_s", "hsflood: new client's handshake (first reply)", "s", "lo"),
+    ("hsflood_client_ok", "  within 10 s (1 = yes)", "", "hi"),
+    ("hsflood_rss_peak_b_mb", "hsflood: RSS peak of B (VmHWM)", "MB", "lo"),
     ("rss_idle_a_mb", "RSS idle, daemon A", "MB", "lo"),
     ("rss_idle_b_mb", "RSS idle, daemon B", "MB", "lo"),
     ("rss_peak_tcp_a_mb", "RSS peak through TCP, A (VmHWM)", "MB", "lo"),
@@ -470,6 +527,10 @@ def main():
     s.add_argument("--duration", type=float, required=True)
     s.add_argument("--timeout", type=float, default=1.0)
     s.add_argument("--max-cycles", type=int, default=1000000)
+    s = sub.add_parser("firstreply")
+    s.add_argument("--dst", required=True)
+    s.add_argument("--timeout", type=float, required=True)
+    s.add_argument("--interval", type=float, default=0.2)
     s = sub.add_parser("uapi-stats")
     s.add_argument("sock")
     s = sub.add_parser("report")
@@ -481,7 +542,7 @@ def main():
     s.add_argument("--plot", default="auto")
     args = p.parse_args()
     {"pingstats": cmd_pingstats, "iperf-tcp": cmd_iperf_tcp, "iperf-udp": cmd_iperf_udp,
-     "handshakes": cmd_handshakes, "uapi-stats": cmd_uapi_stats, "report": cmd_report}[args.cmd](args)
+     "handshakes": cmd_handshakes, "firstreply": cmd_firstreply, "uapi-stats": cmd_uapi_stats, "report": cmd_report}[args.cmd](args)
 
 
 if __name__ == "__main__":

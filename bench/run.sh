@@ -8,7 +8,7 @@
 # Usage (root):  bench/run.sh            full: 5 reps x 10 s per scenario
 #                BENCH_QUICK=1 bench/run.sh   quick: 2 reps x 3 s
 # Knobs (env): UWG_BIN REF_BIN BENCH_REPS BENCH_DUR BENCH_HS_DUR BENCH_PINGS BENCH_SCENARIOS
-#   BENCH_OFFLOADS BENCH_PIN BENCH_UDP_RATE BENCH_MICRO BENCH_PLOT BENCH_BUILD_DIR
+#   BENCH_HSFLOOD_RATE BENCH_HSFLOOD_CLIENT_WAIT BENCH_OFFLOADS BENCH_PIN BENCH_UDP_RATE BENCH_MICRO BENCH_PLOT BENCH_BUILD_DIR
 #   BENCH_OUT_DIR BENCH_LABEL_A BENCH_LABEL_B BENCH_MAX_SECONDS BENCH_KEEP_TMP
 
 set -u -o pipefail
@@ -28,7 +28,9 @@ REPS=${BENCH_REPS:-$d_reps}
 DUR=${BENCH_DUR:-$d_dur}
 HS_DUR=${BENCH_HS_DUR:-$d_hs}
 PINGS=${BENCH_PINGS:-200}
-SCENARIOS=${BENCH_SCENARIOS:-"ping tcp1 tcp4 udp1380 udp64 udpknee blastknee hs"}
+SCENARIOS=${BENCH_SCENARIOS:-"ping tcp1 tcp4 udp1380 udp64 udpknee blastknee hs hsflood"}
+HSFLOOD_RATE=${BENCH_HSFLOOD_RATE:-60000}          # paced initiations/s of the middle phase
+HSFLOOD_CLIENT_WAIT=${BENCH_HSFLOOD_CLIENT_WAIT:-15} # s the new client may take (success = <= 10)
 OFFLOADS=${BENCH_OFFLOADS:-default}   # default | off | on  (veth TSO/GSO/GRO)
 PIN=${BENCH_PIN:-none}                # none | split
 UDP_RATE=${BENCH_UDP_RATE:-0}         # iperf3 -b for the UDP floods; 0 = as fast as it can
@@ -59,6 +61,8 @@ num_ok() { [[ "$1" =~ ^[0-9]+$ ]] && [ "$1" -ge "$2" ]; }
 num_ok "$REPS" 1 || die "BENCH_REPS must be >= 1"
 num_ok "$DUR" 1 || die "BENCH_DUR must be whole seconds >= 1"
 num_ok "$HS_DUR" 1 || die "BENCH_HS_DUR must be whole seconds >= 1"
+num_ok "$HSFLOOD_RATE" 1 || die "BENCH_HSFLOOD_RATE must be initiations/s >= 1"
+num_ok "$HSFLOOD_CLIENT_WAIT" 11 || die "BENCH_HSFLOOD_CLIENT_WAIT must be whole seconds >= 11"
 num_ok "$KNEE_DUR" 1 || die "BENCH_KNEE_DUR must be whole seconds >= 1"
 for r in $KNEE_RATES; do num_ok "$r" 1 || die "BENCH_KNEE_RATES: Mbit/s as whole numbers"; done
 for r in $BLAST_RATES; do num_ok "$r" 1 || die "BENCH_BLAST_RATES: kpps as whole numbers"; done
@@ -66,7 +70,7 @@ num_ok "$PINGS" 10 || die "BENCH_PINGS must be >= 10"
 case $OFFLOADS in default|off|on) ;; *) die "BENCH_OFFLOADS: default, off or on" ;; esac
 case $PIN in none|split) ;; *) die "BENCH_PIN: none or split" ;; esac
 for s in $SCENARIOS; do
-	case $s in ping|tcp1|tcp4|udp1380|udp64|udpknee|blastknee|hs) ;; *) die "unknown scenario '$s'" ;; esac
+	case $s in ping|tcp1|tcp4|udp1380|udp64|udpknee|blastknee|hs|hsflood) ;; *) die "unknown scenario '$s'" ;; esac
 done
 [ "$(id -u)" = 0 ] || die "run as root (network namespaces, TUN devices)"
 
@@ -74,6 +78,7 @@ done
 if [ -z "${BENCH_UNDER_TIMEOUT:-}" ]; then
 	n_scen=$(wc -w <<<"$SCENARIOS")
 	block=$(( 40 + n_scen * (DUR + 15) + HS_DUR + PINGS / 50 + ($(wc -w <<<"$KNEE_RATES") + $(wc -w <<<"$BLAST_RATES")) * (KNEE_DUR + 5) ))
+	[[ " $SCENARIOS " == *" hsflood "* ]] && block=$(( block + 3 * DUR + HSFLOOD_CLIENT_WAIT + 60 ))
 	max=${BENCH_MAX_SECONDS:-$(( 900 + 2 * REPS * block * 2 ))}
 	export BENCH_UNDER_TIMEOUT=1
 	exec timeout --foreground -k 20 "$max" bash "$0" "$@"
@@ -100,6 +105,7 @@ fi
 need_build=0
 [ -z "$BIN_A" ] && need_build=1
 [ "$MICRO" = 1 ] && need_build=1
+[[ " $SCENARIOS " == *" hsflood "* ]] && need_build=1  # bench/hsflood.c links libuwg_crypto.a
 if [ "$need_build" = 1 ]; then
 	note "building uwg (Release) in $BUILD_DIR"
 	targets=(uwg_core uwg_crypto)
@@ -142,6 +148,18 @@ OUT_A=203.0.114.1
 OUT_B=203.0.114.2
 IN_A=203.0.114.129
 IN_B=203.0.114.130
+# hsflood only: a third namespace c behind B (its own veth pair), holding the flooder (own
+# address) and a new client (daemon C, tunnel address IN_C) that must handshake with B mid-flood.
+NS_C=ubench$ID-c
+IF_C=ub${ID}c
+VETH_BC=vc      # in NS_B, towards C
+VETH_C=vd       # in NS_C, towards B
+B_FOR_C=198.51.100.1
+C_ADDR=198.51.100.2
+FLOOD_SRC=198.51.100.3
+IN_C=203.0.114.131
+HSFLOOD_ON=0
+[[ " $SCENARIOS " == *" hsflood "* ]] && HSFLOOD_ON=1
 PORT=51820
 IPERF_PORT=5201
 WG_RUN=/var/run/wireguard
@@ -151,6 +169,7 @@ CREATED_NS=()
 OWNED=()     # "pid:starttime" of every long-lived process we started
 DPID_A=""
 DPID_B=""
+DPID_C=""
 IPERF_PID=""
 
 proc_start_time() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
@@ -194,10 +213,12 @@ cleanup()
 	stop_pid "$IPERF_PID"
 	stop_pid "$DPID_A"
 	stop_pid "$DPID_B"
+	stop_pid "$DPID_C"
 	for p in "${OWNED[@]}"; do
 		stop_pid "${p%%:*}"
 	done
 	rm -f "$WG_RUN/$IF_A.sock" "$WG_RUN/$IF_B.sock" "$WG_RUN/$IF_A.name" "$WG_RUN/$IF_B.name"
+	rm -f "$WG_RUN/$IF_C.sock" "$WG_RUN/$IF_C.name"
 	for ((i = ${#CREATED_NS[@]} - 1; i >= 0; i--)); do
 		ip netns del "${CREATED_NS[$i]}" 2>/dev/null
 	done
@@ -214,6 +235,7 @@ trap 'exit 130' INT
 
 nsa() { ip netns exec "$NS_A" "$@"; }
 nsb() { ip netns exec "$NS_B" "$@"; }
+nsc() { ip netns exec "$NS_C" "$@"; }
 
 # wait_for SECONDS CMD...: poll every 0.05 s.
 wait_for()
@@ -230,6 +252,19 @@ wait_for()
 BLAST=$BUILD_DIR/micro/udpblast
 mkdir -p "$BUILD_DIR/micro"
 cc -std=c11 -O2 -Wall -Wextra "$BENCH_DIR/udpblast.c" -o "$BLAST" || die "compiling bench/udpblast.c failed"
+
+# The handshake flooder of the hsflood scenario: mac1 needs crypto/'s BLAKE2s, and uwg's crypto
+# library may carry OpenSSL's AEAD assembly from the static libcrypto (see CMakeLists.txt).
+HSFLOOD=$BUILD_DIR/micro/hsflood
+if [ "$HSFLOOD_ON" = 1 ]; then
+	hs_libs=()
+	if grep -q '^UWG_LIBCRYPTO_ASM:INTERNAL=1' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null; then
+		hs_libs=("$(sed -n 's/^UWG_LIBCRYPTO_A:FILEPATH=//p' "$BUILD_DIR/CMakeCache.txt")")
+	fi
+	cc -std=c11 -O2 -D_GNU_SOURCE -Wall -Wextra -I"$SRC_DIR" "$BENCH_DIR/hsflood.c" \
+		"$BUILD_DIR/libuwg_crypto.a" -lsodium "${hs_libs[@]}" -o "$HSFLOOD" ||
+		die "compiling bench/hsflood.c failed"
+fi
 
 # ---------------------------------------------------------------- micro-benchmarks
 
@@ -270,6 +305,17 @@ ip -n "$NS_A" addr add "$OUT_A/25" dev "$VETH_A"
 ip -n "$NS_B" addr add "$OUT_B/25" dev "$VETH_B"
 ip -n "$NS_A" link set "$VETH_A" up
 ip -n "$NS_B" link set "$VETH_B" up
+if [ "$HSFLOOD_ON" = 1 ]; then
+	ip netns add "$NS_C" || die "ip netns add $NS_C"
+	CREATED_NS+=("$NS_C")
+	ip -n "$NS_C" link set lo up
+	ip -n "$NS_B" link add "$VETH_BC" type veth peer name "$VETH_C" netns "$NS_C" || die "veth b-c"
+	ip -n "$NS_B" addr add "$B_FOR_C/29" dev "$VETH_BC"
+	ip -n "$NS_C" addr add "$C_ADDR/29" dev "$VETH_C"
+	ip -n "$NS_C" addr add "$FLOOD_SRC/29" dev "$VETH_C"  # secondary: the flooder binds it
+	ip -n "$NS_B" link set "$VETH_BC" up
+	ip -n "$NS_C" link set "$VETH_C" up
+fi
 
 set_offloads()
 {
@@ -282,6 +328,10 @@ set_offloads()
 }
 set_offloads "$NS_A" "$VETH_A"
 set_offloads "$NS_B" "$VETH_B"
+if [ "$HSFLOOD_ON" = 1 ]; then
+	set_offloads "$NS_B" "$VETH_BC"
+	set_offloads "$NS_C" "$VETH_C"
+fi
 
 # offload_summary NS DEV: "tso=on gso=on gro=off ..." from ethtool -k.
 offload_summary()
@@ -298,9 +348,9 @@ offload_summary()
 VETH_OFFLOADS="$VETH_A: $(offload_summary "$NS_A" "$VETH_A"); $VETH_B: $(offload_summary "$NS_B" "$VETH_B")"
 note "veth offloads ($OFFLOADS): $VETH_OFFLOADS"
 
-KEY_A=$(wg genkey); KEY_B=$(wg genkey)
-PUB_A=$(wg pubkey <<<"$KEY_A"); PUB_B=$(wg pubkey <<<"$KEY_B")
-(umask 077; printf '%s\n' "$KEY_A" >"$TMP/a.key"; printf '%s\n' "$KEY_B" >"$TMP/b.key")
+KEY_A=$(wg genkey); KEY_B=$(wg genkey); KEY_C=$(wg genkey)
+PUB_A=$(wg pubkey <<<"$KEY_A"); PUB_B=$(wg pubkey <<<"$KEY_B"); PUB_C=$(wg pubkey <<<"$KEY_C")
+(umask 077; printf '%s\n' "$KEY_A" >"$TMP/a.key"; printf '%s\n' "$KEY_B" >"$TMP/b.key"; printf '%s\n' "$KEY_C" >"$TMP/c.key")
 
 iperf_a=(); iperf_b=(); pin_a=(); pin_b=()
 if [ "$PIN" = split ]; then
@@ -328,11 +378,12 @@ fi
 
 # ---------------------------------------------------------------- daemons
 
-# daemon_start SLOT(a|b) BIN: start BIN -f IFNAME in its namespace, wait for TUN + socket.
+# daemon_start SLOT(a|b|c) BIN: start BIN -f IFNAME in its namespace, wait for TUN + socket.
 daemon_start()
 {
 	local slot=$1 bin=$2 ns ifn pid pinp
 	if [ "$slot" = a ]; then ns=$NS_A; ifn=$IF_A; pinp=("${pin_a[@]}");
+	elif [ "$slot" = c ]; then ns=$NS_C; ifn=$IF_C; pinp=();
 	else ns=$NS_B; ifn=$IF_B; pinp=("${pin_b[@]}"); fi
 	rm -f "$WG_RUN/$ifn.sock"
 	# ip netns exec, env and taskset all exec in place, so $! is the daemon itself.
@@ -345,16 +396,18 @@ daemon_start()
 		die "$bin -f $ifn did not create its TUN and socket within 10 s"
 	fi
 	pid_alive "$pid" || die "$bin -f $ifn exited: $(tail -n 3 "$TMP/daemon-$slot.log")"
-	if [ "$slot" = a ]; then DPID_A=$pid; else DPID_B=$pid; fi
+	if [ "$slot" = a ]; then DPID_A=$pid; elif [ "$slot" = c ]; then DPID_C=$pid; else DPID_B=$pid; fi
 }
 
 daemons_stop()
 {
 	stop_pid "$DPID_A"
 	stop_pid "$DPID_B"
+	stop_pid "$DPID_C"
 	DPID_A=""
 	DPID_B=""
-	rm -f "$WG_RUN/$IF_A.sock" "$WG_RUN/$IF_B.sock"
+	DPID_C=""
+	rm -f "$WG_RUN/$IF_A.sock" "$WG_RUN/$IF_B.sock" "$WG_RUN/$IF_C.sock"
 }
 
 # pair_up BIN: both daemons, addresses, keys, peers, first handshake.
@@ -427,10 +480,12 @@ sc_ping()
 	note "  ping: median $med ms, p99 $p99 ms, loss $loss %"
 }
 
-# sc_tcp NAME STREAMS
+# sc_tcp NAME STREAMS (the goodput is also left in TCP_LAST, null if the run failed)
+TCP_LAST=null
 sc_tcp()
 {
 	local name=$1 streams=$2 ca0 cb0 ca1 cb1 rb0 rb1 out gbps retr secs
+	TCP_LAST=null
 	rb0=$(snmp_udp "$NS_B" RcvbufErrors)
 	ca0=$(cpu_ticks "$DPID_A"); cb0=$(cpu_ticks "$DPID_B")
 	if ! nsa timeout $((DUR + 20)) iperf3 -c "$IN_B" -p "$IPERF_PORT" -t "$DUR" -P "$streams" -J \
@@ -447,6 +502,7 @@ sc_tcp()
 	cores_a=$(awk -v d=$((ca1 - ca0)) -v t="$CLK_TCK" -v s="$secs" 'BEGIN { printf "%.4f", d / t / s }')
 	cores_b=$(awk -v d=$((cb1 - cb0)) -v t="$CLK_TCK" -v s="$secs" 'BEGIN { printf "%.4f", d / t / s }')
 	cores=$(awk -v a="$cores_a" -v b="$cores_b" 'BEGIN { printf "%.4f", a + b }')
+	TCP_LAST=$gbps
 	rec "${name}_gbps" "$gbps"
 	rec "${name}_retrans" "$retr"
 	rec "${name}_cpu_cores" "$cores"
@@ -572,6 +628,107 @@ sc_hs()
 	note "  hs: $out"
 }
 
+# json_field FILE KEY: one top-level value of the JSON object in FILE ("null" if absent or unreadable).
+json_field()
+{
+	"$PY" -c 'import json,sys
+try:
+    v = json.load(open(sys.argv[1])).get(sys.argv[2])
+except (OSError, ValueError):
+    v = None
+print("null" if v is None else v)' "$1" "$2"
+}
+
+# hsflood_phase NAME RATE CLIENT: one TCP run (sc_tcp NAME 1: iperf3 a -> b, DUR s) with a
+# ping from a every 10 ms alongside. RATE "none" = no flood; N = N initiations/s, 0 = as fast as
+# it goes, from bench/hsflood in namespace c (its own address), started 1 s before the TCP run and
+# stopping after it. CLIENT=1: the new client C also tries its first handshake with B meanwhile
+# (bench.py firstreply: an echo every 0.2 s from C until the first reply or the time limit).
+hsflood_phase()
+{
+	local name=$1 rate=$2 client=$3 flood_s=$((DUR + 3)) fpid="" ppid cpid="" st sent secs
+	if [ "$client" = 1 ] && [ "$flood_s" -lt $((HSFLOOD_CLIENT_WAIT + 3)) ]; then
+		flood_s=$((HSFLOOD_CLIENT_WAIT + 3))
+	fi
+	# Not through nsc: $! must be the process itself, which then runs under timeout.
+	if [ "$rate" != none ]; then
+		ip netns exec "$NS_C" timeout $((flood_s + 10)) "$HSFLOOD" -b "$FLOOD_SRC" -r "$rate" \
+			-t "$flood_s" "$B_FOR_C" "$PORT" "$PUB_B" >"$TMP/$name-flood.json" \
+			2>"$TMP/$name-flood.err" </dev/null &
+		fpid=$!
+		own "$fpid"
+		sleep 1
+	fi
+	if [ "$client" = 1 ]; then
+		ip netns exec "$NS_C" timeout $((HSFLOOD_CLIENT_WAIT + 10)) "$PY" "$BENCH_DIR/bench.py" \
+			firstreply --dst "$IN_B" --timeout "$HSFLOOD_CLIENT_WAIT" >"$TMP/$name-client.json" \
+			2>"$TMP/$name-client.err" </dev/null &
+		cpid=$!
+		own "$cpid"
+	fi
+	ip netns exec "$NS_A" timeout $((DUR + 10)) ping -n -i 0.01 -c $((DUR * 100)) -W 1 "$IN_B" \
+		>"$TMP/$name-ping.txt" 2>&1 </dev/null &
+	ppid=$!
+	own "$ppid"
+	sc_tcp "$name" 1
+	if [ "$rate" = none ]; then
+		HSF_BASE=$TCP_LAST
+	else
+		local kept
+		kept=$(awk -v g="$TCP_LAST" -v b="$HSF_BASE" 'BEGIN { if (g == "null" || b == "null" || b + 0 == 0) print "null"; else printf "%.1f", 100 * g / b }')
+		rec "${name}_kept_pct" "$kept"
+		printf -v "HSF_KEPT_${name#hsflood_}" '%s' "$kept"
+	fi
+	wait "$ppid" 2>/dev/null
+	st=$("$PY" "$BENCH_DIR/bench.py" pingstats <"$TMP/$name-ping.txt")
+	read -r _ p99 _ loss <<<"$st"
+	rec "${name}_ping_loss_pct" "$loss"
+	rec "${name}_ping_p99_ms" "$p99"
+	note "  $name: ping alongside: loss $loss %, p99 $p99 ms"
+	if [ -n "$cpid" ]; then
+		wait "$cpid" 2>/dev/null
+		local first
+		first=$(json_field "$TMP/$name-client.json" first_reply_s)
+		rec hsflood_client_s "$first"
+		if [ "$first" != null ] && awk -v x="$first" 'BEGIN { exit !(x <= 10) }'; then
+			rec hsflood_client_ok 1
+		else
+			rec hsflood_client_ok 0
+		fi
+		note "  $name: new client's first reply through B after ${first} s (limit $HSFLOOD_CLIENT_WAIT s; $(tr -d '\n' <"$TMP/$name-client.err" | head -c 200))"
+	fi
+	if [ -n "$fpid" ]; then
+		wait "$fpid" 2>/dev/null
+		sent=$(json_field "$TMP/$name-flood.json" sent)
+		secs=$(json_field "$TMP/$name-flood.json" seconds)
+		rec "${name}_flood_kpps" "$(fdiv "$(fdiv "$sent" "$secs")" 1000)"
+		rec "${name}_flood_replies_per_s" "$(fdiv "$(json_field "$TMP/$name-flood.json" replies)" "$secs")"
+		note "  $name: flooder $(cat "$TMP/$name-flood.json" 2>/dev/null) $(head -c 200 "$TMP/$name-flood.err" 2>/dev/null)"
+	fi
+}
+
+# Handshake flood against B: TCP goodput at baseline, under BENCH_HSFLOOD_RATE initiations/s
+# and under the flooder's full rate (each also as a share of this block's baseline), ping loss
+# alongside, B's peak RSS over the three, and whether a new client completes a handshake with B
+# within 10 s during the full-rate flood. C runs the block's implementation too.
+sc_hsflood()
+{
+	HSF_BASE=null; HSF_KEPT_paced=""; HSF_KEPT_full=""
+	nsb wg set "$IF_B" peer "$PUB_C" allowed-ips "$IN_C/32" || { note "  hsflood: wg set on B failed"; return; }
+	daemon_start c "$bin"
+	ip -n "$NS_C" link set "$IF_C" mtu 1420
+	ip -n "$NS_C" addr add "$IN_C/25" dev "$IF_C"
+	ip -n "$NS_C" link set "$IF_C" up
+	nsc wg set "$IF_C" private-key "$TMP/c.key" listen-port "$PORT" peer "$PUB_B" \
+		allowed-ips "$IN_B/32" endpoint "$B_FOR_C:$PORT" || { note "  hsflood: wg set on C failed"; return; }
+	echo 5 >"/proc/$DPID_B/clear_refs" 2>/dev/null || note "  hsflood: clear_refs not writable: B's peak RSS is its lifetime peak"
+	hsflood_phase hsflood_base none 0
+	hsflood_phase hsflood_paced "$HSFLOOD_RATE" 0
+	hsflood_phase hsflood_full 0 1
+	rec hsflood_rss_peak_b_mb "$(kb_to_mb "$(status_kb "$DPID_B" VmHWM)")"
+	note "  hsflood: TCP kept ${HSF_KEPT_paced:-?} % of the baseline at $HSFLOOD_RATE/s, ${HSF_KEPT_full:-?} % at full rate"
+}
+
 # record_daemon_stats SIDE IFNAME: uwg's non-zero stats=1 counters for the whole block (drops,
 # cookies, ...) into the JSON as stats_SIDE.NAME, and one log line. Nothing for wireguard-go.
 record_daemon_stats()
@@ -626,6 +783,7 @@ run_block()
 			;;
 		udpknee) sc_udpknee ;;
 		blastknee) sc_blastknee ;;
+		hsflood) sc_hsflood ;;
 		hs)
 			if [ "$udp_reset" != 0 ]; then
 				rec rss_peak_udp_a_mb "$(kb_to_mb "$(status_kb "$DPID_A" VmHWM)")"

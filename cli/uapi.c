@@ -477,6 +477,7 @@ struct stat_name {
 static const struct stat_name stat_names[] = {
 	STAT(rx_bad_length),    STAT(rx_bad_type),     STAT(rx_bad_mac),
 	STAT(rx_bad_handshake), STAT(rx_cookie_sent),  STAT(rx_ratelimited),
+	STAT(rx_handshake_shed), STAT(rx_cookie_ratelimited),
 	STAT(rx_no_keypair),    STAT(rx_bad_auth),     STAT(rx_replay),
 	STAT(rx_bad_inner),     STAT(rx_bad_src),      STAT(rx_keepalives),
 	STAT(tx_no_peer),       STAT(tx_no_endpoint),  STAT(tx_staged_dropped),

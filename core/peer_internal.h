@@ -104,7 +104,8 @@ struct uwg_wg {
 
 	struct uwg_noise_identity identity;
 	struct uwg_cookie_checker cookie_checker;
-	struct uwg_ratelimiter ratelimiter;
+	struct uwg_ratelimiter ratelimiter;   /* UWG_RL_HANDSHAKE: sources with a valid cookie */
+	struct uwg_ratelimiter source_budget; /* UWG_RL_INSPECT, UWG_RL_COOKIE: any source */
 	struct uwg_allowedips allowedips;
 	struct uwg_index_table index;
 	struct uwg_peer_table peer_table;
@@ -126,6 +127,9 @@ struct uwg_wg {
 	uint32_t load_window_count;
 	uint64_t under_load_until;
 	bool load_window_open;
+	/* Device-wide budgets under load (see receive.c): messages inspected, cookie replies sent. */
+	struct uwg_bucket inspect_budget;
+	struct uwg_bucket cookie_budget;
 };
 
 static inline uint64_t uwg_wg_now(const struct uwg_wg *wg)

@@ -1,14 +1,16 @@
 /*
  * core/ratelimit.c - per-source token buckets for handshake messages that
- * arrive under load with a valid cookie (§1.9 of the protocol reference,
- * kernel src/ratelimiter.c): 20 per second, burst 5, one bucket per IPv4
- * address or IPv6 /64. The table is fixed at init (open addressing, linear
+ * arrive under load (§1.9 of the protocol reference, kernel
+ * src/ratelimiter.c), one bucket per IPv4 address or IPv6 /64 and class of
+ * work (enum uwg_ratelimit_class), plus the plain bucket the device uses for
+ * its global budgets. The table is fixed at init (open addressing, linear
  * probing, keyed BLAKE2s so remote parties cannot aim at one chain) and every
  * lookup touches at most PROBE_MAX slots, so a flood of distinct sources
  * costs neither memory nor unbounded time: when a chain is full new sources
- * are refused, as the kernel refuses them past its entry limit. Idle buckets
- * are collected once a second. Time comes only from the `now` argument.
- * Loop thread only.
+ * are refused, as the kernel refuses them past its entry limit. A flood from
+ * one source looks up the same slot again and again, so the slot of the last
+ * lookup is tried first and the hash is skipped. Idle sources are collected
+ * once a second. Time comes only from the `now` argument. Loop thread only.
  */
 #include "core/ratelimit.h"
 
@@ -24,26 +26,65 @@
 enum {
 	TABLE_SIZE = 8192, /* as the kernel on hosts with > 1 GiB; a power of two */
 	PROBE_MAX = 32,    /* longest chain searched; keeps per-packet work constant */
-	PACKETS_PER_SECOND = 20,
-	PACKETS_BURSTABLE = 5,
 	HASH_KEY_LEN = 16,
 };
 
-/* Tokens are nanoseconds of credit: one packet costs 1/20 s, the bucket holds 5. */
-#define PACKET_COST (UWG_NS_PER_SEC / PACKETS_PER_SECOND)
-#define TOKEN_MAX (PACKET_COST * PACKETS_BURSTABLE)
 #define IDLE_EXPIRY UWG_NS_PER_SEC
 #define GC_INTERVAL UWG_NS_PER_SEC
+
+/*
+ * Per source and class: what one message costs (1/rate s) and the most the
+ * bucket holds (burst messages). HANDSHAKE is the kernel's 20/s, burst 5,
+ * for messages that proved their address with a cookie and cost us Noise
+ * work. INSPECT bounds how many messages of one source we even check the
+ * MACs of under load, so a flood from one address is dropped before any
+ * crypto and cannot use up the device's global inspection budget: 64/s is
+ * far above what honest initiators behind one address send (one per peer
+ * per 5 s at worst). COOKIE bounds the replies one address gets (each costs
+ * an XChaCha20-Poly1305, a BLAKE2s, random bytes and a send): a client needs
+ * one per retry.
+ */
+static const struct {
+	uint64_t cost, max;
+} class_rates[UWG_RL_CLASSES] = {
+	[UWG_RL_HANDSHAKE] = { UWG_NS_PER_SEC / 20, UWG_NS_PER_SEC / 20 * 5 },
+	[UWG_RL_INSPECT] = { UWG_NS_PER_SEC / 64, UWG_NS_PER_SEC / 64 * 32 },
+	[UWG_RL_COOKIE] = { UWG_NS_PER_SEC / 16, UWG_NS_PER_SEC / 16 * 8 },
+};
 
 enum { FAMILY_NONE, FAMILY_V4, FAMILY_V6 };
 
 struct uwg_ratelimit_entry {
 	uint64_t addr;      /* IPv4 address or the IPv6 /64 prefix, as raw bytes */
-	uint64_t last_time; /* monotonic ns of the last packet */
-	uint64_t tokens;
+	uint64_t last_time; /* monotonic ns of the last packet, any class */
+	struct uwg_bucket buckets[UWG_RL_CLASSES];
 	uint32_t home;      /* hash slot this entry belongs to */
 	uint8_t family;     /* FAMILY_NONE = empty slot */
 };
+
+bool uwg_bucket_ready(struct uwg_bucket *b, uint64_t now, uint64_t cost, uint64_t max)
+{
+	/* A clock that went backwards refills nothing. */
+	uint64_t elapsed = now > b->last ? now - b->last : 0;
+
+	b->tokens = elapsed >= max - b->tokens ? max : b->tokens + elapsed;
+	if (now > b->last)
+		b->last = now;
+	return b->tokens >= cost;
+}
+
+void uwg_bucket_take(struct uwg_bucket *b, uint64_t cost)
+{
+	b->tokens = b->tokens >= cost ? b->tokens - cost : 0;
+}
+
+bool uwg_bucket_allow(struct uwg_bucket *b, uint64_t now, uint64_t cost, uint64_t max)
+{
+	if (!uwg_bucket_ready(b, now, cost, max))
+		return false;
+	uwg_bucket_take(b, cost);
+	return true;
+}
 
 /* One allocation: the secret hash key, then the slots rl->entries points at. */
 struct rl_table {
@@ -62,6 +103,7 @@ int uwg_ratelimiter_init(struct uwg_ratelimiter *rl)
 
 	rl->entries = NULL;
 	rl->size = 0;
+	rl->last_slot = 0;
 	rl->last_gc = 0;
 	if (!t)
 		return -ENOMEM;
@@ -165,47 +207,64 @@ static void gc(struct uwg_ratelimiter *rl, uint64_t now)
 	rl->last_gc = now;
 }
 
-bool uwg_ratelimiter_allow(struct uwg_ratelimiter *rl, const struct uwg_endpoint *src, uint64_t now)
+/* The entry for a source: the memoised slot, else its chain; created if absent (NULL if full). */
+static struct uwg_ratelimit_entry *lookup(struct uwg_ratelimiter *rl, uint8_t family, uint64_t addr,
+					  uint64_t now)
 {
-	uint32_t mask, home, i;
-	uint64_t addr, tokens, elapsed;
-	uint8_t family;
+	uint32_t mask = rl->size - 1, home, i;
+	struct uwg_ratelimit_entry *e = &rl->entries[rl->last_slot & mask];
 
-	if (!rl->entries || !src || !source_key(src, &family, &addr))
-		return false;
-	if (now < rl->last_gc || now - rl->last_gc >= GC_INTERVAL)
-		gc(rl, now);
-
-	mask = rl->size - 1;
+	/* Keys are unique in the table, so a match is the entry wherever deletions moved it. */
+	if (e->family == family && e->addr == addr)
+		return e;
 	home = hash_source(table_of(rl), family, addr, mask);
 	for (uint32_t n = 0; n < PROBE_MAX; n++) {
-		struct uwg_ratelimit_entry *e;
-
 		i = (home + n) & mask;
 		e = &rl->entries[i];
 		if (e->family == FAMILY_NONE) {
-			/* New source: a full bucket, of which this packet takes one token. */
+			/* New source: every class starts with a full bucket. */
+			memset(e, 0, sizeof(*e));
 			e->family = family;
 			e->addr = addr;
 			e->home = home;
 			e->last_time = now;
-			e->tokens = TOKEN_MAX - PACKET_COST;
-			return true;
+			for (int c = 0; c < UWG_RL_CLASSES; c++) {
+				e->buckets[c].tokens = class_rates[c].max;
+				e->buckets[c].last = now;
+			}
+			rl->last_slot = i;
+			return e;
 		}
-		if (e->family != family || e->addr != addr)
-			continue;
-		/* A clock that went backwards refills nothing. */
-		elapsed = now > e->last_time ? now - e->last_time : 0;
-		tokens = elapsed >= TOKEN_MAX - e->tokens ? TOKEN_MAX : e->tokens + elapsed;
-		if (now > e->last_time)
-			e->last_time = now;
-		if (tokens < PACKET_COST) {
-			e->tokens = tokens;
-			return false;
+		if (e->family == family && e->addr == addr) {
+			rl->last_slot = i;
+			return e;
 		}
-		e->tokens = tokens - PACKET_COST;
-		return true;
 	}
 	/* The chain is full of other live sources: refuse rather than grow. */
-	return false;
+	return NULL;
+}
+
+int uwg_ratelimiter_charge(struct uwg_ratelimiter *rl, const struct uwg_endpoint *src,
+			   enum uwg_ratelimit_class cls, uint64_t now)
+{
+	struct uwg_ratelimit_entry *e;
+	uint64_t addr;
+	uint8_t family;
+
+	if (!rl->entries || !src || (unsigned)cls >= UWG_RL_CLASSES || !source_key(src, &family, &addr))
+		return -EINVAL;
+	if (now < rl->last_gc || now - rl->last_gc >= GC_INTERVAL)
+		gc(rl, now);
+	e = lookup(rl, family, addr, now);
+	if (!e)
+		return -ENOSPC;
+	if (now > e->last_time)
+		e->last_time = now;
+	return uwg_bucket_allow(&e->buckets[cls], now, class_rates[cls].cost, class_rates[cls].max);
+}
+
+bool uwg_ratelimiter_allow(struct uwg_ratelimiter *rl, const struct uwg_endpoint *src, uint64_t now)
+{
+	/* A source we cannot track is refused, as the kernel refuses it past its entry limit. */
+	return uwg_ratelimiter_charge(rl, src, UWG_RL_HANDSHAKE, now) > 0;
 }

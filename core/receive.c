@@ -39,6 +39,29 @@
  * messages cheaper than any Noise work: junk failing mac1 (about 1 us each).
  * A burst split across a window boundary may cost up to twice the limit
  * before it triggers, which only delays cookies slightly.
+ *
+ * Under load, what a handshake message may cost is bounded before any crypto
+ * is done for it, as the kernel bounds it with its handshake queue (dropped
+ * when full) and a per-source limit. Every initiation or response first
+ * meets an inspection budget: 64 a second per source address (ratelimit.c's
+ * UWG_RL_INSPECT, checked without hashing while one source repeats; a
+ * source the table has no room for meets only the device budget) and
+ * INSPECT_PER_SECOND for the whole device; a cookie reply, cheap unless it
+ * names one of our indices, only the latter. Over either it is dropped after
+ * the type and length check alone (rx_handshake_shed), and is neither timed
+ * nor MAC-checked: a flood costs the loop thread its receive and a compare
+ * per datagram. The source's budget is checked first and the device's only
+ * charged when it passes, so one address flooding at any rate gets 64
+ * looks a second and leaves the rest of the device budget to everyone
+ * else; many addresses share the device budget. What passes has its mac1
+ * and mac2 checked. With a valid mac2 it goes on to the kernel's 20/s
+ * per-source limit and Noise, whatever the cookie budgets say: a client that
+ * echoes its cookie is served before anyone who does not. Without one, a
+ * cookie reply is sent only within a second budget, 16 a second per source
+ * and COOKIES_PER_SECOND for the device (rx_cookie_ratelimited otherwise).
+ * Data messages never meet these budgets and are never dropped for them.
+ * When not under load none of this applies, so a legitimate stream of fresh
+ * handshakes (bench/'s closed loop, ~800/s from one address) is untouched.
  */
 #include <string.h>
 #include <sys/socket.h>
@@ -51,6 +74,21 @@
 #define UNDER_LOAD_BUSY_NS (UWG_NS_PER_SEC / 4)
 /* The most one message adds to that time (see above). */
 #define UNDER_LOAD_MAX_COST_NS (UWG_NS_PER_SEC / 64)
+
+/*
+ * Device-wide budgets under load (see above). An inspected message costs
+ * its MACs (three to nine BLAKE2s compressions), a source lookup and two
+ * thread-CPU clock reads, a few microseconds, so 16384 a second stays within
+ * a few per cent of the loop thread; a cookie reply adds an
+ * XChaCha20-Poly1305, random bytes and a datagram to send. The bursts (1/64 s
+ * of either) keep one recvmmsg batch from spending much more than its share.
+ */
+#define INSPECT_PER_SECOND 16384
+#define INSPECT_COST (UWG_NS_PER_SEC / INSPECT_PER_SECOND)
+#define INSPECT_MAX (INSPECT_COST * (INSPECT_PER_SECOND / 64))
+#define COOKIES_PER_SECOND 4096
+#define COOKIE_COST (UWG_NS_PER_SEC / COOKIES_PER_SECOND)
+#define COOKIE_MAX (COOKIE_COST * (COOKIES_PER_SECOND / 64))
 
 enum {
 	/* Backstop against a clock that does not advance (see above). */
@@ -66,6 +104,12 @@ static void drop(struct uwg_wg *wg, struct uwg_pkt *pkt, uint64_t *counter)
 	uwg_pool_put(wg->pool, pkt);
 }
 
+/* Whether the load state says so now, without counting a message. */
+static bool is_under_load(const struct uwg_wg *wg, uint64_t now)
+{
+	return now < wg->under_load_until;
+}
+
 /* Opens a new window if needed, counts the message and says whether we are under load. */
 static bool under_load(struct uwg_wg *wg, uint64_t now)
 {
@@ -78,7 +122,30 @@ static bool under_load(struct uwg_wg *wg, uint64_t now)
 	}
 	if (++wg->load_window_count > UNDER_LOAD_HANDSHAKES)
 		wg->under_load_until = now + UWG_NS_PER_SEC;
-	return now < wg->under_load_until;
+	return is_under_load(wg, now);
+}
+
+/*
+ * Under load: may the source of pkt have one more message of class cls
+ * (inspection or cookie reply), within both its own and the device's budget?
+ * The device bucket is only looked at first and charged after the source's
+ * passes, so a source over its own budget never uses up the device's.
+ */
+static bool budget_allow(struct uwg_wg *wg, struct uwg_bucket *global, uint64_t cost,
+			 uint64_t max, const struct uwg_pkt *pkt, enum uwg_ratelimit_class cls,
+			 uint64_t now)
+{
+	if (!uwg_bucket_ready(global, now, cost, max))
+		return false;
+	/*
+	 * A source the table has no room for (thousands of others, spoofed or
+	 * not, were seen in the last second) has only the device budget to
+	 * meet: refusing it would let a spoofed flood shut out every new source.
+	 */
+	if (uwg_ratelimiter_charge(&wg->source_budget, &pkt->ep, cls, now) == 0)
+		return false;
+	uwg_bucket_take(global, cost);
+	return true;
 }
 
 /*
@@ -236,6 +303,11 @@ static void handle_handshake(struct uwg_wg *wg, struct uwg_pkt *pkt, uint32_t ty
 	}
 	if (load) {
 		if (mac != UWG_COOKIE_VALID_MAC_WITH_COOKIE) {
+			if (!budget_allow(wg, &wg->cookie_budget, COOKIE_COST, COOKIE_MAX, pkt,
+					  UWG_RL_COOKIE, now)) {
+				drop(wg, pkt, &wg->stats.rx_cookie_ratelimited);
+				return;
+			}
 			send_cookie_reply(wg, pkt, buf, len, now);
 			return;
 		}
@@ -250,12 +322,23 @@ static void handle_handshake(struct uwg_wg *wg, struct uwg_pkt *pkt, uint32_t ty
 		receive_response(wg, pkt, buf, now);
 }
 
-/* Every handshake-sized message, whatever becomes of it, is counted and timed for the load. */
+/*
+ * Every handshake-sized message is counted for the load. Under load it must
+ * fit the inspection budgets or is shed at once (see above); what is looked
+ * at is timed for the load.
+ */
 static void receive_handshake(struct uwg_wg *wg, struct uwg_pkt *pkt, uint32_t type, uint64_t now)
 {
-	uint64_t start = cost_clock(wg, &now);
+	bool load = under_load(wg, now);
+	uint64_t start;
 
-	handle_handshake(wg, pkt, type, under_load(wg, now), now);
+	if (load && !budget_allow(wg, &wg->inspect_budget, INSPECT_COST, INSPECT_MAX, pkt,
+				  UWG_RL_INSPECT, now)) {
+		drop(wg, pkt, &wg->stats.rx_handshake_shed);
+		return;
+	}
+	start = cost_clock(wg, &now);
+	handle_handshake(wg, pkt, type, load, now);
 	load_account(wg, start, now);
 }
 
@@ -449,6 +532,15 @@ void uwg_wg_udp_input(struct uwg_wg *wg, struct uwg_pkt *pkt)
 	case UWG_MSG_HANDSHAKE_COOKIE:
 		if (pkt->len != sizeof(struct uwg_msg_cookie))
 			break;
+		/*
+		 * Cheap unless its index is one of ours, so only the device budget
+		 * applies, and such replies do not count towards the load.
+		 */
+		if (is_under_load(wg, now) &&
+		    !uwg_bucket_allow(&wg->inspect_budget, now, INSPECT_COST, INSPECT_MAX)) {
+			drop(wg, pkt, &wg->stats.rx_handshake_shed);
+			return;
+		}
 		receive_cookie(wg, pkt, now);
 		return;
 	case UWG_MSG_DATA:

@@ -34,7 +34,11 @@ struct uwg_wg *uwg_wg_new(const struct uwg_wg_ops *ops, struct uwg_pool *pool)
 		goto fail_peers;
 	if (uwg_ratelimiter_init(&wg->ratelimiter))
 		goto fail_ratelimiter;
+	if (uwg_ratelimiter_init(&wg->source_budget))
+		goto fail_source_budget;
 	return wg;
+fail_source_budget:
+	uwg_ratelimiter_free(&wg->ratelimiter);
 fail_ratelimiter:
 	uwg_peer_table_free(&wg->peer_table);
 fail_peers:
@@ -52,6 +56,7 @@ void uwg_wg_free(struct uwg_wg *wg)
 	uwg_wg_peers_clear(wg);
 	uwg_allowedips_free(&wg->allowedips);
 	uwg_ratelimiter_free(&wg->ratelimiter);
+	uwg_ratelimiter_free(&wg->source_budget);
 	uwg_peer_table_free(&wg->peer_table);
 	uwg_index_table_free(&wg->index);
 	uwg_memzero(&wg->identity, sizeof(wg->identity));

@@ -80,6 +80,10 @@ struct uwg_wg_stats {
 	uint64_t rx_bad_handshake; /* failed to decrypt/validate, replayed or flooded initiation */
 	uint64_t rx_cookie_sent;  /* under load without valid mac2: answered with a cookie reply */
 	uint64_t rx_ratelimited;  /* under load, valid mac2, but over the per-source rate */
+	uint64_t rx_handshake_shed; /* under load, over the global or the source's inspection
+				     * budget: dropped after the type/length check, before any MAC */
+	uint64_t rx_cookie_ratelimited; /* under load, no valid mac2, over the global or the
+					 * source's cookie-reply budget: dropped unanswered */
 	uint64_t rx_no_keypair;   /* data for an unknown or expired receiver index */
 	uint64_t rx_bad_auth;     /* data that failed to decrypt */
 	uint64_t rx_replay;       /* data counter replayed or too old */

@@ -1,9 +1,12 @@
 /*
  * test/unit/test_ratelimit.c - core/ratelimit.c with a fake clock: burst of
  * 5, refill at 20 per second, per-IPv4 and per-IPv6-/64 buckets, and bounded
- * work and memory under a flood of distinct sources.
+ * work and memory under a flood of distinct sources; the inspection and
+ * cookie classes (their own rates, independent buckets, -ENOSPC rather than
+ * a refusal for a source with no room) and the plain device bucket.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <string.h>
 
 #include "core/messages.h"
@@ -201,6 +204,108 @@ static void test_flood(void)
 	uwg_ratelimiter_free(&rl);
 }
 
+/* How many of n back-to-back messages of class cls at `now` are charged. */
+static unsigned burst_class(struct uwg_ratelimiter *rl, const struct uwg_endpoint *src,
+			    enum uwg_ratelimit_class cls, unsigned n, uint64_t now)
+{
+	unsigned ok = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		ok += uwg_ratelimiter_charge(rl, src, cls, now) == 1;
+	return ok;
+}
+
+static void test_classes(void)
+{
+	struct uwg_ratelimiter rl;
+	struct uwg_endpoint a = ep4("192.0.2.1", 1000), b = ep4("192.0.2.2", 1000);
+	uint64_t t = 77 * SEC;
+
+	CHECK_EQ_INT(uwg_ratelimiter_init(&rl), 0);
+	/* Inspection: burst 32, then 64 a second (one per 15.625 ms). */
+	CHECK_EQ_U64(burst_class(&rl, &a, UWG_RL_INSPECT, 100, t), 32);
+	CHECK_EQ_U64(burst_class(&rl, &a, UWG_RL_INSPECT, 100, t + 15 * MS), 0);
+	CHECK_EQ_U64(burst_class(&rl, &a, UWG_RL_INSPECT, 100, t + 16 * MS), 1);
+	CHECK_EQ_U64(burst_class(&rl, &a, UWG_RL_INSPECT, 1000, t + 1016 * MS), 32);
+	/* Cookie replies: burst 8, 16 a second; a bucket of its own. */
+	t += 1016 * MS;
+	CHECK_EQ_U64(burst_class(&rl, &a, UWG_RL_COOKIE, 100, t), 8);
+	CHECK_EQ_U64(burst_class(&rl, &a, UWG_RL_COOKIE, 100, t + 62 * MS), 0);
+	CHECK_EQ_U64(burst_class(&rl, &a, UWG_RL_COOKIE, 100, t + 63 * MS), 1);
+	CHECK_EQ_U64(burst_class(&rl, &a, UWG_RL_COOKIE, 100, t + 600 * MS), 8);
+	/* The handshake class of the same source is untouched, and so is another source. */
+	CHECK_EQ_U64(burst_class(&rl, &a, UWG_RL_HANDSHAKE, 10, t + 600 * MS), 5);
+	CHECK_EQ_U64(burst_class(&rl, &b, UWG_RL_INSPECT, 100, t + 600 * MS), 32);
+	t += 600 * MS;
+	/* Alternating sources (the memoised slot changes every time) keep separate buckets. */
+	for (int i = 0; i < 4; i++) {
+		uint64_t at = t + 5 * SEC;
+
+		CHECK_EQ_INT(uwg_ratelimiter_charge(&rl, &a, UWG_RL_COOKIE, at), i < 8);
+		CHECK_EQ_INT(uwg_ratelimiter_charge(&rl, &b, UWG_RL_COOKIE, at), i < 8);
+	}
+	CHECK_EQ_U64(burst_class(&rl, &a, UWG_RL_COOKIE, 10, t + 5 * SEC), 4);
+	CHECK_EQ_U64(burst_class(&rl, &b, UWG_RL_COOKIE, 10, t + 5 * SEC), 4);
+	CHECK_EQ_INT(uwg_ratelimiter_charge(&rl, &a, UWG_RL_CLASSES, t), -EINVAL);
+	CHECK_EQ_INT(uwg_ratelimiter_charge(&rl, NULL, UWG_RL_INSPECT, t), -EINVAL);
+	uwg_ratelimiter_free(&rl);
+}
+
+/* A full chain: the allow wrapper refuses, charge says -ENOSPC so the caller can choose. */
+static void test_no_room(void)
+{
+	struct uwg_ratelimiter rl;
+	struct uwg_endpoint late = ep4("198.51.100.9", 1);
+	uint64_t t = 9 * SEC;
+	int last = 1;
+
+	CHECK_EQ_INT(uwg_ratelimiter_init(&rl), 0);
+	for (uint32_t i = 0; i < 100000; i++) {
+		struct uwg_endpoint e = ep4_raw(0x0a000000u + i);
+
+		(void)uwg_ratelimiter_charge(&rl, &e, UWG_RL_INSPECT, t);
+	}
+	/* Some source of a fresh range must now find its chain full. */
+	for (uint32_t i = 0; i < 100000 && last != -ENOSPC; i++) {
+		struct uwg_endpoint e = ep4_raw(0x0c000000u + i);
+
+		last = uwg_ratelimiter_charge(&rl, &e, UWG_RL_INSPECT, t);
+		if (last == -ENOSPC) {
+			CHECK(!uwg_ratelimiter_allow(&rl, &e, t));
+			CHECK_EQ_INT(uwg_ratelimiter_charge(&rl, &e, UWG_RL_COOKIE, t), -ENOSPC);
+		}
+	}
+	CHECK_EQ_INT(last, -ENOSPC);
+	/* A second later the idle flood is collected and new sources are tracked again. */
+	CHECK_EQ_INT(uwg_ratelimiter_charge(&rl, &late, UWG_RL_INSPECT, t + 1 * SEC), 1);
+	uwg_ratelimiter_free(&rl);
+}
+
+static void test_device_bucket(void)
+{
+	const uint64_t cost = SEC / 1000, max = 10 * cost; /* 1000/s, burst 10 */
+	struct uwg_bucket b = { 0, 0 };
+	uint64_t t = 3 * SEC;
+	unsigned ok = 0;
+
+	/* All zero is full. */
+	for (int i = 0; i < 20; i++)
+		ok += uwg_bucket_allow(&b, t, cost, max);
+	CHECK_EQ_U64(ok, 10);
+	/* Ready looks without taking; take takes. */
+	CHECK(!uwg_bucket_ready(&b, t + cost - 1, cost, max));
+	CHECK(uwg_bucket_ready(&b, t + cost, cost, max));
+	CHECK(uwg_bucket_ready(&b, t + cost, cost, max));
+	uwg_bucket_take(&b, cost);
+	CHECK(!uwg_bucket_ready(&b, t + cost, cost, max));
+	/* A clock that went back refills nothing. */
+	CHECK(!uwg_bucket_ready(&b, t, cost, max));
+	ok = 0;
+	for (int i = 0; i < 20; i++)
+		ok += uwg_bucket_allow(&b, t + SEC, cost, max);
+	CHECK_EQ_U64(ok, 10);
+}
+
 int main(void)
 {
 	if (uwg_crypto_init() != 0) {
@@ -209,6 +314,9 @@ int main(void)
 	}
 	test_bucket();
 	test_ipv6_prefix();
+	test_classes();
+	test_no_room();
+	test_device_bucket();
 	test_flood();
 	return harness_report("test_ratelimit");
 }
