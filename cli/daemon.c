@@ -28,6 +28,7 @@
 
 #include "cli/log.h"
 #include "cli/loop.h"
+#include "cli/privsep.h"
 #include "crypto/ct.h"
 
 struct options {
@@ -180,9 +181,18 @@ static void report(int ready_fd, const char *fmt, ...)
 		return;
 }
 
+/* Without CAP_SYS_ADMIN, tun/ reaches a foreign namespace through the monitor. */
+static void use_monitor(struct uwg_privsep *ps, struct uwg_tun *tun)
+{
+	if (ps->chan < 0)
+		return;
+	tun->ns_socket = uwg_privsep_ns_socket;
+	tun->ns_socket_ctx = ps;
+}
+
 /* Builds the loop and runs it; the process exit status. */
-static int serve(const struct options *o, struct uwg_tun *tun, struct uwg_uapi_sock *sock,
-		 int ready_fd)
+static int serve(const struct options *o, const struct uwg_privsep *ps, struct uwg_tun *tun,
+		 struct uwg_uapi_sock *sock, int ready_fd)
 {
 	struct uwg_loop_config cfg = { .timer_divisor = o->timer_divisor };
 	struct uwg_loop *l;
@@ -196,6 +206,16 @@ static int serve(const struct options *o, struct uwg_tun *tun, struct uwg_uapi_s
 		uwg_loop_free(l);
 		return 1;
 	}
+	/* everything that needs root is done: the device, the sockets, the netlink state */
+	ret = uwg_privsep_drop(ps);
+	if (ret < 0) {
+		report(ready_fd, "failed to drop privileges to %s: %s", ps->user, strerror(-ret));
+		uwg_loop_free(l);
+		return 1;
+	}
+	if (ps->enabled)
+		uwg_log_info("running as %s with CAP_NET_ADMIN, CAP_NET_RAW, CAP_NET_BIND_SERVICE",
+			     ps->user);
 	if (ready_fd >= 0) {
 		/* One NUL byte: serving. The parent may exit 0 now. */
 		if (write(ready_fd, "", 1) < 0)
@@ -288,6 +308,7 @@ static int wait_ready(int fd, pid_t child, const char *prog)
 int uwg_daemon_main(int argc, char **argv)
 {
 	struct uwg_uapi_sock sock;
+	struct uwg_privsep ps;
 	struct uwg_tun tun;
 	struct options o;
 	int ret, pipefd[2];
@@ -306,6 +327,10 @@ int uwg_daemon_main(int argc, char **argv)
 		}
 	}
 	raise_fd_limit();
+	if (uwg_privsep_init(&ps, o.allow_coredump) < 0) {
+		fprintf(stderr, "%s: UWG_USER=%s: no such user\n", argv[0], getenv("UWG_USER"));
+		return 1;
+	}
 	uwg_log_set_tag(o.ifname);
 	if (o.log_file) {
 		ret = uwg_log_to_file(o.log_file);
@@ -341,8 +366,15 @@ int uwg_daemon_main(int argc, char **argv)
 		return 1;
 	}
 
-	if (o.foreground)
-		return serve(&o, &tun, &sock, -1);
+	if (o.foreground) {
+		ret = uwg_privsep_fork(&ps, &sock);
+		if (ret < 0) {
+			fprintf(stderr, "%s: fork: %s\n", argv[0], strerror(-ret));
+			return 1;
+		}
+		use_monitor(&ps, &tun);
+		return serve(&o, &ps, &tun, &sock, -1);
+	}
 
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		fprintf(stderr, "%s: pipe: %s\n", argv[0], strerror(errno));
@@ -373,5 +405,11 @@ int uwg_daemon_main(int argc, char **argv)
 	close_inherited();
 	if (!o.log_file)
 		uwg_log_to_syslog();
-	return serve(&o, &tun, &sock, pipefd[1]);
+	ret = uwg_privsep_fork(&ps, &sock);
+	if (ret < 0) {
+		report(pipefd[1], "fork: %s", strerror(-ret));
+		return 1;
+	}
+	use_monitor(&ps, &tun);
+	return serve(&o, &ps, &tun, &sock, pipefd[1]);
 }

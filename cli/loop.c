@@ -321,6 +321,13 @@ static void refresh_link(struct uwg_loop *l)
 		request_exit(l, 0);
 		return;
 	}
+	if (ret == -EPERM) {
+		/* entering the device's namespace needs CAP_SYS_ADMIN, which privsep dropped */
+		uwg_log_limited(&l->lim_link, uv_hrtime(), UWG_LOG_INFO,
+				"cannot see %s in its network namespace without CAP_SYS_ADMIN "
+				"(UWG_USER=root): keeping its last state", l->tun.name);
+		return;
+	}
 	if (ret < 0) {
 		uwg_log_limited(&l->lim_link, uv_hrtime(), UWG_LOG_DEBUG,
 				"cannot read link state of %s: %s", l->tun.name, strerror(-ret));

@@ -69,6 +69,8 @@ static int socket_in(const struct uwg_tun *tun, int nsfd, int domain, int type, 
 		fd = socket(domain, type, proto);
 		return fd < 0 ? -errno : fd;
 	}
+	if (tun->ns_socket)
+		return tun->ns_socket(tun->ns_socket_ctx, nsfd, domain, type, proto);
 	if (setns(nsfd, CLONE_NEWNET) < 0)
 		return -errno;
 	fd = socket(domain, type, proto);
@@ -146,6 +148,8 @@ int uwg_tun_open(struct uwg_tun *tun, const char *name)
 	memcpy(ifr.ifr_name, name, strlen(name));
 	tun->vnet_hdr = true;
 	tun->offload = 0;
+	tun->ns_socket = NULL;
+	tun->ns_socket_ctx = NULL;
 	ret = ioctl(tun->fd, TUNSETIFF, &ifr);
 	if (ret < 0 && errno == EINVAL) {
 		tun->vnet_hdr = false;

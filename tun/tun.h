@@ -30,6 +30,13 @@ struct uwg_tun {
 	 */
 	bool vnet_hdr;
 	unsigned offload;
+	/*
+	 * Optional: makes socket(domain, type, proto) in the namespace nsfd
+	 * and returns it (or -errno). A daemon that gave up CAP_SYS_ADMIN sets
+	 * it to ask its privileged monitor instead of calling setns(2).
+	 */
+	int (*ns_socket)(void *ctx, int nsfd, int domain, int type, int proto);
+	void *ns_socket_ctx;
 };
 
 /* TUNSETOFFLOAD bits (linux/if_tun.h; the USO ones are newer than some headers). */

@@ -210,7 +210,8 @@ if uwg_only "uwg show, descriptors, limits, core dumps"; then
 	# Dumpability has no /proc field. ptrace access (here: reading /proc/PID/exe) from
 	# the same uid without CAP_SYS_PTRACE is refused for a non-dumpable process only,
 	# and only when the caller's capabilities cover the target's, so both daemons run
-	# without CAP_SYS_PTRACE too. A soft core limit of 1 KiB is below what the kernel
+	# without CAP_SYS_PTRACE too, and as root (UWG_USER=root: a worker of another uid is
+	# out of reach whatever its dumpability; t_privsep covers that mode). A soft core limit of 1 KiB is below what the kernel
 	# ever writes, yet shows whether the daemon kept it.
 	IFC=$(ifname c)
 	IFD=$(ifname d)
@@ -222,7 +223,7 @@ if uwg_only "uwg show, descriptors, limits, core dumps"; then
 		T_IFS+=("$ifn")
 		( ulimit -Sc 1
 		  exec timeout 20 ip netns exec "$(nsname a)" setpriv --bounding-set -sys_ptrace \
-			env LOG_LEVEL=info "${env[@]}" "$UWG_BIN" --log-file "$T_TMP/daemon-$ifn.log" \
+			env LOG_LEVEL=info UWG_USER=root "${env[@]}" "$UWG_BIN" --log-file "$T_TMP/daemon-$ifn.log" \
 			"$ifn" >>"$T_TMP/daemon-$ifn.log" 2>&1 </dev/null ) ||
 			fail "starting $ifn without CAP_SYS_PTRACE (${env[*]})"
 		daemon_register a "$ifn" || fail "no process listens on $WG_RUN/$ifn.sock"
