@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <upnp/upnp.h>
@@ -349,8 +351,17 @@ static int drop_privileges(void)
 	gid_t gid = 65534;
 	struct passwd *pw;
 
-	if (geteuid() != 0)
-		return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ? -errno : 0;
+	if (geteuid() != 0) {
+		/* an unprivileged daemon hands us CAP_NET_ADMIN for the filters only */
+		struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+		struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+		memset(d, 0, sizeof(d));
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) ||
+		    syscall(SYS_capset, &h, d) || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+			return -errno;
+		return 0;
+	}
 	pw = getpwnam("nobody");
 	if (pw) {
 		uid = pw->pw_uid;
