@@ -79,7 +79,9 @@ log "ok: the tunnel stayed up meanwhile ($loss% ping loss), no map created, same
 
 o=$(upnpc_in cli -a 10.100.0.2 8043 8043 tcp)
 grep -q 'is redirected to internal 10.100.0.2:8043' <<<"$o" || fail "map: $o"
-child=$(pgrep -P "$srv_pid" | head -1)
+# the daemon's children: the SSDP child and uwg-monitor (privilege separation)
+ssdp_child() { for p in $(pgrep -P "$srv_pid"); do grep -qx uwg-monitor "/proc/$p/comm" || echo "$p"; done | head -1; }
+child=$(ssdp_child)
 [ -n "$child" ] || fail "no SSDP child under the daemon"
 [ "$(stat -c %u /proc/"$child")" != 0 ] || fail "the SSDP child runs as root"
 kill -SEGV "$child"
@@ -87,7 +89,7 @@ ping_ok cli 10.100.0.1 || fail "tunnel down after the SSDP child crashed"
 wait_log 'SSDP child exited' 10 || fail "the crash was not logged"
 alive "SSDP child crash"
 for _ in $(seq 1 50); do
-	c2=$(pgrep -P "$srv_pid" | head -1)
+	c2=$(ssdp_child)
 	[ -n "$c2" ] && [ "$c2" != "$child" ] && break
 	sleep 0.2
 done
