@@ -101,6 +101,8 @@ if ((${#missing[@]})); then
 		{ timeout 300 apt-get update -qq && timeout 600 apt-get install -y -qq \
 			--no-install-recommends "${missing[@]}" >/dev/null; } || die "apt-get install ${missing[*]} failed"
 fi
+. "$SRC_DIR/scripts/need.sh"
+need cmake ethtool ip iperf3 ping python3 ss wg
 
 need_build=0
 [ -z "$BIN_A" ] && need_build=1

@@ -11,10 +11,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
-cmake -S . -B build/demo -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build/demo -j"$(nproc)" >/dev/null
-
-UWG=$PWD/build/demo/uwg
+. scripts/need.sh
+need cmake external-ip ip iperf3 ping socat ss sysctl upnpc wg wg-quick
+# UWG_DEMO_BIN: run the demo with an installed uwg (scripts/fresh-check.sh does, after
+# installing the package) instead of building one.
+if [ -n "${UWG_DEMO_BIN:-}" ]; then
+	UWG=$UWG_DEMO_BIN
+else
+	cmake -S . -B build/demo -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build build/demo -j"$(nproc)" >/dev/null
+	UWG=$PWD/build/demo/uwg
+fi
 [ "$(id -u)" = 0 ] || { echo "demo: run as root (it creates network namespaces)" >&2; exit 1; }
 
 ID=$(printf '%04x' $(( (RANDOM ^ $$) & 0xffff )))

@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "test.sh: run as root (tests create network namespaces)" >&2; exit 1; }
 bash scripts/deps.sh
+. scripts/need.sh
+need cmake ctest gcc clang
 
 jobs=$(nproc)
 fuzz_seconds=${UWG_FUZZ_SECONDS:-20}

@@ -16,6 +16,7 @@
 # split-tunnel client's cryptokey routing would drop; it also covers the SSDP group.
 
 . "$(dirname "${BASH_SOURCE[0]}")/up_lib.sh"
+need curl external-ip python3 socat ss tc upnpc
 
 SRV_PUB=203.0.114.2
 RMT_PUB=203.0.114.50
@@ -23,9 +24,6 @@ RMT_PUB=203.0.114.50
 PY_BIN=/usr/bin/python3
 [ -x "$PY_BIN" ] || PY_BIN=$(command -v python3)
 
-for t in upnpc external-ip socat python3 tc; do
-	command -v "$t" >/dev/null || { echo "SKIP: $T_NAME: $t not installed"; exit 0; }
-done
 
 # The daemon as `uwg up` starts it, with its log kept (LOG_LEVEL=info) and stderr too.
 DAEMON_WRAP=$T_TMP/daemon.sh

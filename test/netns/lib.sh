@@ -16,6 +16,9 @@
 
 set -u -o pipefail
 
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/need.sh"
+need ip ping socat ss sysctl wg wireguard-go
+
 T_NAME=$(basename "$0" .sh)
 WG_RUN=/var/run/wireguard
 : "${UWG_BIN:?set UWG_BIN to the uwg binary (or /usr/bin/wireguard-go)}"

@@ -14,6 +14,7 @@
 # Environment: UWG_BIN (uwg under test), UWG_BUILD_DIR (for the nat_probe tool).
 
 . "$(dirname "$0")/up_lib.sh"
+need socat ss tc tcpdump
 
 PUB=203.0.114.2
 RMT=203.0.114.34

@@ -14,6 +14,7 @@
 #    same M-SEARCH from a real client does (so the capture is shown to work).
 set -u -o pipefail
 . "$(dirname "$0")/igd_lib.sh"
+need pgrep tcpdump
 
 igd_up
 URL=$(igd_url)

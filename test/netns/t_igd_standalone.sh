@@ -6,7 +6,7 @@
 # B = 10.100.0.3, X = 10.200.0.2 (outsider). External address: 203.0.114.1 (not reserved, so
 # miniupnpc 2.2.4 accepts the IGD as connected).
 #
-# Needs: root, ip, upnpc + external-ip (miniupnpc), curl, python3. Env: UWG_BUILD_DIR (for
+# Needs: root and the commands of its `need` line. Env: UWG_BUILD_DIR (for
 # test/igd_standalone). Every namespace, link and process is this run's own and is removed on
 # exit; all waits are bounded.
 
@@ -22,9 +22,8 @@ die() { printf 'FAIL: %s: %s\n' "$T_NAME" "$*"; exit 1; }
 [ "$(id -u)" = 0 ] || die "must run as root"
 TOOL=${UWG_BUILD_DIR:-}/test/igd_standalone
 [ -x "$TOOL" ] || die "igd_standalone not built (UWG_BUILD_DIR=${UWG_BUILD_DIR:-unset})"
-for t in upnpc external-ip curl python3 ip; do
-	command -v "$t" >/dev/null || { echo "SKIP: $T_NAME: $t not installed"; exit 0; }
-done
+. "$(dirname "$0")/../../scripts/need.sh"
+need curl external-ip ip pgrep python3 socat sysctl upnpc
 
 PFX=ig$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
 NS_S=${PFX}s NS_A=${PFX}a NS_B=${PFX}b NS_X=${PFX}x

@@ -16,6 +16,7 @@
 set -u -o pipefail
 SRV_EXTRA="UPnPMaxMapsPerPeer = 3"
 . "$(dirname "$0")/igd_lib.sh"
+need wg
 
 FILTERS0=0
 igd_up

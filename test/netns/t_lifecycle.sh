@@ -7,6 +7,7 @@
 # remove its socket; `IMPL IF | cat` does not hang; -f stays in the foreground; a bad name
 # fails cleanly.
 . "$(dirname "$0")/lib.sh"
+need pgrep python3
 
 ns_new a
 ns_new b

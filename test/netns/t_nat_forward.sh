@@ -6,6 +6,7 @@
 # server's own services on other ports, its ping and its own connections keep working,
 # `nat=1` lists forwards and counters, and `uwg down` removes every filter.
 . "$(dirname "$0")/nat_lib.sh"
+need wg
 
 topo_nat
 SRV_NAT="PortForward = tcp 8080 -> 10.100.0.2:80

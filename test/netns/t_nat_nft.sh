@@ -7,6 +7,7 @@
 # the UAPI with Masquerade on, the client's new connections take uwg's pool instead, and
 # forwards keep working. PostDown removes the nft table; `uwg down` removes the filters.
 . "$(dirname "$0")/nat_lib.sh"
+need nft
 
 command -v nft >/dev/null || fail "nft is not installed"
 topo_nat

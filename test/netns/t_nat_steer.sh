@@ -10,6 +10,8 @@
 # services, host ping and a foreign tc filter are untouched; placeholder sockets hold the
 # pool; kill -9 leaves stale filters that the next start removes; a clean exit removes all.
 set -euo pipefail
+. "$(dirname "$0")/../../scripts/need.sh"
+need ip ping socat tc
 
 BUILD=${UWG_BUILD_DIR:?UWG_BUILD_DIR not set}
 TOOL=$BUILD/test/nat_steer_echo

@@ -9,6 +9,7 @@
 # with the TUN's default MTU (datagrams larger than the veth) GSO is given up, losslessly;
 # and with AEAD spread over a worker thread (UWG_CRYPTO_THREADS=1) nothing changes but speed.
 . "$(dirname "$0")/lib.sh"
+need iperf3 python3
 
 require_uwg "offload counters"
 

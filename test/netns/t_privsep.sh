@@ -11,6 +11,7 @@
 # UWG_USER=root keeps root.
 set -u -o pipefail
 . "$(dirname "$0")/igd_lib.sh"
+need pgrep
 
 NEEDED=0000000000003400 # CAP_NET_ADMIN (12), CAP_NET_RAW (13), CAP_NET_BIND_SERVICE (10)
 

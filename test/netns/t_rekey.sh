@@ -4,6 +4,7 @@
 # at least two new handshakes must complete (latest handshake changes), no ping may be lost,
 # the TCP stream must finish, and no packet may be refused as replayed or keyless.
 . "$(dirname "$0")/lib.sh"
+need iperf3
 
 require_uwg "needs UWG_TEST_TIMER_DIVISOR (a -DUWG_TEST_KNOBS=ON build)"
 DAEMON_ENV=(UWG_TEST_TIMER_DIVISOR=20)

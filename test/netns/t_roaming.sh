@@ -5,6 +5,7 @@
 # server's endpoint must follow (wg show endpoints) and traffic must continue; the TCP
 # stream must finish successfully. (netns.sh scenarios 6, 7 and 17 in spirit.)
 . "$(dirname "$0")/lib.sh"
+need iperf3
 
 # uwg drops a cached source address as soon as it is gone (as the kernel does). Debian's
 # wireguard-go (2022) keeps sending from it ("network is unreachable") until a handshake

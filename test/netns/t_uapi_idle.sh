@@ -9,6 +9,7 @@
 # is 0 and it is not dumpable, seen as /proc/PID/exe being unreadable to a root without
 # CAP_SYS_PTRACE, which can read that of a daemon started with UWG_ALLOW_COREDUMP=1.
 . "$(dirname "$0")/lib.sh"
+need python3 setpriv
 
 N=1000
 SOCK_A="$WG_RUN/$IFA.sock"

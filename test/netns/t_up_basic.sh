@@ -4,6 +4,7 @@
 # route-lookup warnings of a server with a routed prefix, then `uwg down` on both and a
 # check that addresses, routes, rules, links, sockets and state files are exactly as before.
 . "$(dirname "$0")/up_lib.sh"
+need socat
 
 topo_internet
 std_confs

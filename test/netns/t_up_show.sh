@@ -4,6 +4,7 @@
 # takes wg set's syntax (including allowed-ips +/- increments), `uwg genkey | uwg pubkey`
 # agrees with `wg pubkey`, and `uwg strip` prints what `wg-quick strip` prints.
 . "$(dirname "$0")/up_lib.sh"
+need wg wg-quick
 
 command -v wg >/dev/null || fail "wg (wireguard-tools) is needed as the reference"
 topo_internet

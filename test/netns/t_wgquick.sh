@@ -6,6 +6,7 @@
 # `wg-quick up ... | cat` must not hang, traffic must flow, and `wg-quick down` (which
 # deletes the link) must make the daemon exit and remove its socket.
 . "$(dirname "$0")/lib.sh"
+need wg-quick
 
 topo_veth
 # The endpoint is reachable only through a default route, so in the full-tunnel config the

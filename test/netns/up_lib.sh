@@ -16,6 +16,9 @@
 
 set -u -o pipefail
 
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/need.sh"
+need ip ping sysctl
+
 T_NAME=$(basename "$0" .sh)
 : "${UWG_BIN:?set UWG_BIN to the uwg binary}"
 UWG=$UWG_BIN
