@@ -51,6 +51,7 @@ mirror=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' /etc/apt/sources.
 [ -n "$mirror" ] || die "no Debian mirror found in /etc/apt/sources.list*"
 
 ROOT=$(mktemp -d /var/tmp/uwg-fresh.XXXXXX)
+chmod 755 "$ROOT" # it becomes /: the daemon, once it is no longer root, must traverse it
 cleanup()
 {
 	local rc=$?
