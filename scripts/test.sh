@@ -2,7 +2,9 @@
 # The whole test suite, as CI runs it (.ci/run calls exactly this):
 #   1. optimized gcc build with -Werror, all tests (unit + netns interop);
 #   2. clang ASan+UBSan build, all tests again;
-#   3. clang libFuzzer build, every harness for a bounded time.
+#   3. clang ThreadSanitizer build of the threaded code (crypto pool unit test, a daemon with
+#      a crypto thread under traffic);
+#   4. clang libFuzzer build, every harness for a bounded time.
 # Needs root (network namespaces). Installs its own packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +30,16 @@ run_suite() {
 
 run_suite build/release -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=gcc
 run_suite build/asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DUWG_SANITIZE=address,undefined
+
+# The threaded code (the crypto pool's workers) under ThreadSanitizer: its unit test, and a
+# daemon with a crypto thread carrying real traffic (t_offload's crypto-thread case).
+echo "=== build build/tsan (clang ThreadSanitizer: the threaded code only)"
+cmake -S . -B build/tsan -DUWG_WERROR=ON -DUWG_TEST_KNOBS=ON -DCMAKE_BUILD_TYPE=Debug \
+	-DCMAKE_C_COMPILER=clang -DUWG_SANITIZE=thread >/dev/null
+cmake --build build/tsan -j"$jobs" --target test_crypt_pool uwg udp_relay udp_inject nat_probe >/dev/null
+echo "=== test build/tsan"
+(cd build/tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	ctest --output-on-failure -R 'unit.test_crypt_pool|netns.t_offload' --timeout 600)
 
 echo "=== fuzz (${fuzz_seconds}s per harness)"
 cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DUWG_FUZZ=ON \
