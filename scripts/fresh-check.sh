@@ -11,10 +11,11 @@
 # failed; exits non-zero on any failure; removes everything it created.
 #
 # Usage: bash scripts/fresh-check.sh [--demo-only | --release-only] [--no-deb] [--keep]
-#   --demo-only     the demo only (a quick check of the root itself)
+#   --demo-only     the demo, no test suite (a quick check of the root; ~2 min, ~6 with the package)
 #   --release-only  the demo, then only the optimized build's suite instead of scripts/test.sh
 #   --no-deb        skip the package step
 #   --keep          keep the root (its path is printed)
+# The package step needs debian/ in the checkout; without it the check fails and says so.
 # The minbase root is cached in /var/cache/uwg-fresh/ (delete it to start from scratch).
 # Needs root, network access to the host's Debian mirror, and ~3 GiB in /var/tmp.
 set -euo pipefail
@@ -33,25 +34,34 @@ for a in "$@"; do
 done
 
 step() { printf '\n== fresh-check: %s (%s)\n' "$*" "$(date -u +%H:%M:%S)"; }
-die() { printf '\nFRESH-CHECK FAILED: %s\n' "$*" >&2; exit 1; }
+die() { printf '\nFRESH-CHECK FAILED after %s s: %s\n' "$(( $(date +%s) - T0 ))" "$*" >&2; exit 1; }
 T0=$(date +%s)
 
-command -v debootstrap >/dev/null || {
-	step "installing debootstrap"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
-}
+# Its own needs on the host (not a test: scripts/deps.sh does not install them).
+own=()
+command -v debootstrap >/dev/null || own+=(debootstrap)
+command -v git >/dev/null || own+=(git)
+if ((${#own[@]})); then
+	step "installing ${own[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y -qq --no-install-recommends "${own[@]}" >/dev/null ||
+		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends "${own[@]}" >/dev/null; } ||
+		die "apt-get install ${own[*]}"
+fi
 . scripts/need.sh
-need debootstrap
+need debootstrap git
+[ "$deb" = 0 ] || [ -f debian/control ] ||
+	die "no debian/ in this checkout, so the package step cannot run (--no-deb skips it)"
 
 # The host's Debian mirror, from its apt sources (deb822 or one-line format).
 mirror=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null |
 	grep -v -- '-security' | head -1)
-[ -n "$mirror" ] || mirror=$(awk '$1 == "deb" && $3 ~ /^bookworm$/ { print $2; exit }' \
-	/etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null)
+# One-line format: "deb [options] URI bookworm ...".
+[ -n "$mirror" ] || mirror=$(sed -n 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]\+\)[[:space:]]\+bookworm[[:space:]].*/\2/p' \
+	/etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -1)
 [ -n "$mirror" ] || die "no Debian mirror found in /etc/apt/sources.list*"
 
 ROOT=$(mktemp -d /var/tmp/uwg-fresh.XXXXXX)
-chmod 755 "$ROOT" # it becomes /: the daemon, once it is no longer root, must traverse it
 cleanup()
 {
 	local rc=$?
@@ -69,15 +79,22 @@ trap cleanup EXIT
 CACHE=/var/cache/uwg-fresh/bookworm-minbase.tar
 if [ -s "$CACHE" ]; then
 	step "minimal Debian 12 root from the cache $CACHE"
-	tar -C "$ROOT" -xpf "$CACHE"
+	tar -C "$ROOT" -xpf "$CACHE" || die "cannot unpack $CACHE (delete it to debootstrap again)"
 else
 	step "debootstrap --variant=minbase bookworm $ROOT $mirror"
 	debootstrap --variant=minbase bookworm "$ROOT" "$mirror" >"$ROOT.debootstrap.log" 2>&1 ||
 		{ tail -20 "$ROOT.debootstrap.log"; die "debootstrap"; }
 	rm -f "$ROOT.debootstrap.log"
+	chmod 755 "$ROOT"
 	mkdir -p "$(dirname "$CACHE")"
 	tar -C "$ROOT" -cpf "$CACHE.tmp" . && mv "$CACHE.tmp" "$CACHE"
 fi
+# It becomes /: mktemp made it 0700 (and a cache written before this line carries that mode
+# on its "./"), but the daemon, once no longer root, and apt's _apt user must traverse it.
+chmod 755 "$ROOT"
+# It becomes /: the daemon, once it is no longer root, must traverse it (mktemp made it 0700,
+# and the cached tarball's "." entry keeps that mode).
+chmod 755 "$ROOT"
 # apt as the host has it (same mirror and suites), and name resolution for it
 rm -f "$ROOT/etc/apt/sources.list"
 for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list; do
@@ -111,7 +128,7 @@ release)
 	cmake --build build/release -j\$(nproc) >/dev/null
 	(cd build/release && ctest --output-on-failure -j\$(nproc) -LE fuzz --timeout 600) ;;
 esac
-if [ $deb = 1 ] && [ $mode != demo ]; then
+if [ $deb = 1 ]; then
 	echo "== inside: dpkg-buildpackage -b -us -uc"
 	dpkg-buildpackage -b -us -uc >/tmp/dpkg-buildpackage.log 2>&1 || { tail -40 /tmp/dpkg-buildpackage.log; exit 1; }
 	ls -l ../uwg_*.deb
@@ -119,7 +136,7 @@ if [ $deb = 1 ] && [ $mode != demo ]; then
 	(cd .. && apt-get install -y -qq ./uwg_*.deb >/dev/null)
 	dpkg -L uwg | grep -E 'bin/uwg|uwg@.service|uwg.target|man8|man5|completions|examples' | head -20
 	id uwg
-	echo "== inside: the demo with the installed /usr/bin/uwg"
+	echo "== inside: the demo with the installed /usr/bin/uwg (\$(/usr/bin/uwg --version 2>&1 | head -1))"
 	UWG_DEMO_BIN=/usr/bin/uwg bash scripts/demo.sh
 fi
 echo "== inside: all passed"
@@ -141,4 +158,4 @@ unshare --mount --propagation private --pid --fork /bin/bash -c '
 	exec chroot "$R" /fresh-inner.sh
 ' fresh "$ROOT" || die "the README's commands failed in the fresh root (see above)"
 
-step "passed in $(( $(date +%s) - T0 )) s"
+step "passed in $(( $(date +%s) - T0 )) s (mode $mode, package $deb)"
