@@ -102,7 +102,8 @@ if ((${#missing[@]})); then
 			--no-install-recommends "${missing[@]}" >/dev/null; } || die "apt-get install ${missing[*]} failed"
 fi
 . "$SRC_DIR/scripts/need.sh"
-need cmake ethtool ip iperf3 ping python3 ss wg
+need cc cmake ethtool ip iperf3 ping pkg-config python3 ss wg
+# optional: git (the report says git_commit "unknown" without it)
 
 need_build=0
 [ -z "$BIN_A" ] && need_build=1

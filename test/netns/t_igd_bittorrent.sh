@@ -13,8 +13,7 @@ set -u -o pipefail
 SRV_EXTRA="Masquerade = on"
 . "$(dirname "$0")/igd_lib.sh"
 
-"$PY_BIN" -c 'import libtorrent' 2>/dev/null ||
-	{ echo "SKIP: $T_NAME: python3-libtorrent not installed (scripts/deps.sh)"; exit 0; }
+need py:libtorrent
 
 igd_up
 log "IGD at $(igd_url)"
