@@ -3,12 +3,7 @@
 # bash completion and the example configs.
 include(GNUInstallDirs)
 set(UWG_SYSTEMD_UNITDIR "lib/systemd/system" CACHE STRING
-  "systemd system unit directory (relative: to the prefix; bookworm's debhelper wants /lib/systemd/system)")
-if(NOT IS_ABSOLUTE "${UWG_SYSTEMD_UNITDIR}" AND CMAKE_INSTALL_PREFIX STREQUAL "/usr")
-  set(UWG_SYSTEMD_UNITDIR_ABS "/${UWG_SYSTEMD_UNITDIR}")
-else()
-  set(UWG_SYSTEMD_UNITDIR_ABS "${UWG_SYSTEMD_UNITDIR}")
-endif()
+  "systemd system unit directory: absolute, or relative to the prefix, where the prefix /usr means / (bookworm's debhelper and lintian want /lib/systemd/system)")
 
 install(TARGETS uwg RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
@@ -24,8 +19,21 @@ foreach(page uwg.8 uwg.conf.5)
 endforeach()
 add_custom_target(uwg_man ALL DEPENDS ${uwg_man_pages})
 
-install(FILES dist/systemd/uwg@.service dist/systemd/uwg.target
-  DESTINATION ${UWG_SYSTEMD_UNITDIR_ABS})
+# Decided when installing, not when configuring, so that `cmake --install --prefix DIR`
+# puts the units under DIR too (file(INSTALL) adds DESTDIR and the install manifest).
+install(CODE "
+  set(_uwg_unitdir \"${UWG_SYSTEMD_UNITDIR}\")
+  if(NOT IS_ABSOLUTE \"\${_uwg_unitdir}\")
+    if(CMAKE_INSTALL_PREFIX STREQUAL \"/usr\")
+      set(_uwg_unitdir \"/\${_uwg_unitdir}\")
+    else()
+      set(_uwg_unitdir \"\${CMAKE_INSTALL_PREFIX}/\${_uwg_unitdir}\")
+    endif()
+  endif()
+  file(INSTALL DESTINATION \"\${_uwg_unitdir}\" TYPE FILE FILES
+    \"${CMAKE_SOURCE_DIR}/dist/systemd/uwg@.service\"
+    \"${CMAKE_SOURCE_DIR}/dist/systemd/uwg.target\")
+")
 install(FILES dist/completion/uwg DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
 install(FILES dist/examples/server.conf dist/examples/client.conf
   DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/uwg/examples)

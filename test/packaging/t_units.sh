@@ -6,7 +6,7 @@
 # misspelt setting is only a warning to systemd, and a unit silently missing its hardening.
 # Usage: t_units.sh SOURCE_DIR UWG_BINARY
 set -u -o pipefail
-src=$1 bin=$2
+src=$1 bin=$(realpath "$2")
 . "$src/scripts/need.sh"
 need systemd-analyze
 tmp=$(mktemp -d)
