@@ -10,9 +10,10 @@
 # apt-get, and runs the demo again with the installed /usr/bin/uwg. Prints each step and what
 # failed; exits non-zero on any failure; removes everything it created.
 #
-# Usage: bash scripts/fresh-check.sh [--demo-only | --release-only] [--no-deb] [--keep]
+# Usage: bash scripts/fresh-check.sh [--demo-only | --release-only] [--deb | --no-deb] [--keep]
 #   --demo-only     the demo, no test suite (a quick check of the root; ~2 min, ~6 with the package)
 #   --release-only  the demo, then only the optimized build's suite instead of scripts/test.sh
+#   --deb           the package step (the default; kept for scripts that ask for it)
 #   --no-deb        skip the package step
 #   --keep          keep the root (its path is printed)
 # The package step needs debian/ in the checkout; without it the check fails and says so.
@@ -27,9 +28,10 @@ for a in "$@"; do
 	case $a in
 	--demo-only) mode=demo ;;
 	--release-only) mode=release ;;
+	--deb) deb=1 ;;
 	--no-deb) deb=0 ;;
 	--keep) keep=1 ;;
-	*) echo "usage: $0 [--demo-only|--release-only] [--no-deb] [--keep]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--demo-only|--release-only] [--deb|--no-deb] [--keep]" >&2; exit 2 ;;
 	esac
 done
 
@@ -91,9 +93,6 @@ else
 fi
 # It becomes /: mktemp made it 0700 (and a cache written before this line carries that mode
 # on its "./"), but the daemon, once no longer root, and apt's _apt user must traverse it.
-chmod 755 "$ROOT"
-# It becomes /: the daemon, once it is no longer root, must traverse it (mktemp made it 0700,
-# and the cached tarball's "." entry keeps that mode).
 chmod 755 "$ROOT"
 # apt as the host has it (same mirror and suites), and name resolution for it
 rm -f "$ROOT/etc/apt/sources.list"
