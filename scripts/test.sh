@@ -38,8 +38,18 @@ cmake -S . -B build/tsan -DUWG_WERROR=ON -DUWG_TEST_KNOBS=ON -DCMAKE_BUILD_TYPE=
 	-DCMAKE_C_COMPILER=clang -DUWG_SANITIZE=thread >/dev/null
 cmake --build build/tsan -j"$jobs" --target test_crypt_pool uwg udp_relay udp_inject nat_probe >/dev/null
 echo "=== test build/tsan"
-(cd build/tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-	ctest --output-on-failure -R 'unit.test_crypt_pool|netns.t_offload' --timeout 600)
+# Reports go to files, not stderr: a daemon's stderr is not the test's, so any report from
+# any process fails the stage here, even one the test itself would not notice.
+rm -rf build/tsan/reports && mkdir -p build/tsan/reports
+tsan_rc=0
+(cd build/tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:log_path=$PWD/reports/tsan \
+	ctest --output-on-failure -R 'unit.test_crypt_pool|netns.t_offload' --timeout 600) || tsan_rc=$?
+if [ -n "$(ls build/tsan/reports)" ]; then
+	cat build/tsan/reports/*
+	echo "=== ThreadSanitizer reports (build/tsan/reports/)" >&2
+	exit 1
+fi
+[ $tsan_rc = 0 ] || exit $tsan_rc
 
 echo "=== fuzz (${fuzz_seconds}s per harness)"
 cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DUWG_FUZZ=ON \

@@ -10,6 +10,15 @@
  * take it as the message. Bit 1: mac2 is checked (under load). Bit 2: the
  * peer already saw the genuine timestamp (every initiation must be refused
  * as a replay). Bit 3: the previous initiation was consumed 10 ms ago (flood).
+ *
+ * Speed: the keys, the genuine initiation and its MACs are made once. An
+ * accepted initiation leaves the responder in one state whatever the input
+ * (the covered bytes are the genuine ones; only the remote index may vary),
+ * and finishing the handshake from that state (a response, its consumption,
+ * two sessions: ~40 BLAKE2s compressions, uninstrumented in production but
+ * not here) gives the same keys every time. So the first accepted input
+ * finishes it and checks the keys; a later one whose responder state is
+ * that same state is done, any other is finished and checked in full.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,6 +42,8 @@ static struct uwg_cookie_checker checker;
 static struct uwg_msg_initiation genuine;
 static uint8_t genuine_ts[UWG_NOISE_TIMESTAMP_LEN];
 static const uint64_t now = UINT64_C(1000) * UWG_NS_PER_SEC;
+static struct uwg_noise_handshake finished; /* a consumed state the handshake was finished from */
+static bool have_finished;
 
 static void rng(void *ctx, uint8_t *out, size_t len)
 {
@@ -45,6 +56,25 @@ static struct uwg_noise_handshake *lookup(void *ctx, const uint8_t pub[32])
 {
 	(void)ctx;
 	return memcmp(pub, resp_hs.remote_static, 32) == 0 ? &resp_hs : NULL;
+}
+
+/* The same responder state as the one a handshake was finished from (remote index aside). */
+static bool already_finished(const struct uwg_noise_handshake *hs)
+{
+	const struct uwg_noise_handshake *f = &finished;
+
+	return have_finished && hs->state == f->state && hs->identity == f->identity &&
+	       !memcmp(hs->remote_static, f->remote_static, sizeof(f->remote_static)) &&
+	       !memcmp(hs->precomputed_static_static, f->precomputed_static_static,
+		       sizeof(f->precomputed_static_static)) &&
+	       !memcmp(hs->preshared_key, f->preshared_key, sizeof(f->preshared_key)) &&
+	       !memcmp(hs->ephemeral_private, f->ephemeral_private, sizeof(f->ephemeral_private)) &&
+	       !memcmp(hs->remote_ephemeral, f->remote_ephemeral, sizeof(f->remote_ephemeral)) &&
+	       !memcmp(hs->hash, f->hash, sizeof(f->hash)) &&
+	       !memcmp(hs->chaining_key, f->chaining_key, sizeof(f->chaining_key)) &&
+	       !memcmp(hs->latest_timestamp, f->latest_timestamp, sizeof(f->latest_timestamp)) &&
+	       hs->last_initiation_consumption == f->last_initiation_consumption &&
+	       hs->local_index == f->local_index;
 }
 
 static void fill(uint8_t *p, size_t n, uint8_t first)
@@ -139,6 +169,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	REQUIRE(hs->last_initiation_consumption == now);
 
 	/* Finish the handshake: both ends must derive the same keys. */
+	if (already_finished(hs))
+		return 0;
+	if (!have_finished) {
+		finished = *hs;
+		have_finished = true;
+	}
 	fill(e, 32, 5);
 	REQUIRE(uwg_noise_create_response(&r, hs, 0x0a0b0c0d, e));
 	ini_hs = ini_template;

@@ -3,7 +3,10 @@
 binary script rather than a protocol message captured elsewhere: fuzz_allowedips (insert /
 remove / remove-by-owner / lookup operations, see its header) and fuzz_udp_input (a mode
 byte, then a datagram or an inner packet, see its header). Run from the repo root; the
-output is committed, so the fuzzers start from inputs that reach deep code at once."""
+output is committed, so the fuzzers start from inputs that reach deep code at once.
+The genuine-* seeds of fuzz_udp_input (handshake and data messages that only the devices
+can make) come from the harness itself:
+    UWG_FUZZ_WRITE_SEEDS=test/fuzz/corpus/fuzz_udp_input build/fuzz/test/fuzz_udp_input"""
 import os
 import struct
 
