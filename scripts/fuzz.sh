@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # scripts/fuzz.sh - the long fuzzing run (CI gives each harness only ~20 s).
 #   Usage: bash scripts/fuzz.sh [SECONDS_PER_HARNESS] [HARNESS...]     (default 3600, all)
+#   UWG_FUZZ_RUNS=N stops each harness after N executions (libFuzzer's -runs) or SECONDS,
+#   whichever comes first: `UWG_FUZZ_RUNS=10000000 bash scripts/fuzz.sh 14400` is the
+#   "10 M executions per harness" run.
 # Builds every libFuzzer harness of test/fuzz/ (clang, ASan+UBSan) in build/fuzz-long and
 # runs each for SECONDS from the repository's seeds (test/fuzz/corpus/NAME, read only) plus a
 # working corpus kept between runs in build/fuzz-long/corpus-NAME (new inputs go there).
@@ -28,6 +31,8 @@ secs=${1:-3600}
 shift || true
 [[ "$secs" =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [SECONDS_PER_HARNESS] [HARNESS...]" >&2; exit 2; }
 par=${UWG_FUZZ_PARALLEL:-$(nproc)}
+runs=${UWG_FUZZ_RUNS:--1}
+[[ "$runs" =~ ^(-1|[1-9][0-9]*)$ ]] || { echo "fuzz.sh: UWG_FUZZ_RUNS must be a positive count" >&2; exit 2; }
 B=build/fuzz-long
 
 cmake -S . -B $B -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_COMPILER=clang -DCMAKE_C_FLAGS=-O1 \
@@ -61,7 +66,7 @@ run_one()
 	local h=$1 rc=0 seeds=()
 	mkdir -p "$B/corpus-$h"
 	[ -d "test/fuzz/corpus/$h" ] && seeds=("test/fuzz/corpus/$h")
-	timeout -s INT -k 60 $((secs + 300)) "$B/test/$h" -max_total_time="$secs" -timeout=10 \
+	timeout -s INT -k 60 $((secs + 300)) "$B/test/$h" -max_total_time="$secs" -runs="$runs" -timeout=10 \
 		-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$B/crashes/$h-" \
 		"$B/corpus-$h" "${seeds[@]}" >"$B/logs/$h.log" 2>&1 || rc=$?
 	echo $rc >"$B/logs/$h.rc"
