@@ -313,6 +313,8 @@ METRICS = [
     ("hsflood_full_flood_kpps", "hsflood: full-rate flood, initiations sent", "kpps", ""),
     ("hsflood_paced_flood_replies_per_s", "hsflood: cookie replies to the flooder, paced", "1/s", "lo"),
     ("hsflood_full_flood_replies_per_s", "hsflood: cookie replies to the flooder, full", "1/s", "lo"),
+    ("hsflood_paced_flood_cpu_cores", "hsflood: the flooder's own CPU, paced", "cores", ""),
+    ("hsflood_full_flood_cpu_cores", "hsflood: the flooder's own CPU, full rate", "cores", ""),
     ("hsflood_base_ping_loss_pct", "hsflood: ping loss alongside TCP, no flood", "%", "lo"),
     ("hsflood_paced_ping_loss_pct", "hsflood: ping loss, paced flood", "%", "lo"),
     ("hsflood_full_ping_loss_pct", "hsflood: ping loss, full-rate flood", "%", "lo"),

@@ -11,7 +11,9 @@
  * -r 0 (the default) is full rate. It stops after SECONDS (default 10, at
  * most 600) or COUNT messages, whichever comes first, and prints one JSON
  * line: messages sent, seconds, achieved rate, cookie replies received,
- * send errors. 4096 distinct messages are made once (sender index and body
+ * send errors, and its own CPU time (user + system: the veth delivery to
+ * the responder's socket runs in the sender's system time), which shows how
+ * much of a 2-core machine the load generator itself takes. 4096 distinct messages are made once (sender index and body
  * differ, so no two in a row are the same bytes) and sent round robin with
  * sendmmsg in batches of 64; replies are drained with recvmmsg between
  * batches. IPv4 only. Built by bench/run.sh against build-bench's
@@ -28,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -121,6 +124,8 @@ int main(int argc, char **argv)
 	struct sockaddr_in dst = { .sin_family = AF_INET }, src = { .sin_family = AF_INET };
 	double seconds = 10, rate = 0;
 	uint64_t count = UINT64_MAX, sent = 0, replies = 0, other = 0, errors = 0, start, end, t;
+	struct rusage ru;
+	double cpu = 0;
 	struct mmsghdr mm[BATCH];
 	struct iovec iov[BATCH];
 	const char *bind_addr = NULL;
@@ -214,11 +219,14 @@ int main(int argc, char **argv)
 	}
 	t = now_ns();
 	drain(fd, &replies, &other);
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+		      (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 	printf("{\"sent\":%llu,\"seconds\":%.3f,\"rate\":%.0f,\"replies\":%llu,\"other_rx\":%llu,"
-	       "\"errors\":%llu}\n",
+	       "\"errors\":%llu,\"cpu_s\":%.3f}\n",
 	       (unsigned long long)sent, (double)(t - start) / 1e9,
 	       (double)sent / ((double)(t - start) / 1e9), (unsigned long long)replies,
-	       (unsigned long long)other, (unsigned long long)errors);
+	       (unsigned long long)other, (unsigned long long)errors, cpu);
 	close(fd);
 	return 0;
 }

@@ -706,6 +706,8 @@ hsflood_phase()
 		secs=$(json_field "$TMP/$name-flood.json" seconds)
 		rec "${name}_flood_kpps" "$(fdiv "$(fdiv "$sent" "$secs")" 1000)"
 		rec "${name}_flood_replies_per_s" "$(fdiv "$(json_field "$TMP/$name-flood.json" replies)" "$secs")"
+		# The flooder's own CPU share: on 2 cores, what is left for iperf3 and both daemons.
+		rec "${name}_flood_cpu_cores" "$(fdiv "$(json_field "$TMP/$name-flood.json" cpu_s)" "$secs")"
 		note "  $name: flooder $(cat "$TMP/$name-flood.json" 2>/dev/null) $(head -c 200 "$TMP/$name-flood.err" 2>/dev/null)"
 	fi
 }

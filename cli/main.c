@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/daemon.h"
+#include "cli/seccomp.h"
 #include "igd/ssdp.h"
 
 static void help(const char *prog)
@@ -24,6 +25,7 @@ static void help(const char *prog)
 	       "  WG_PROCESS_FOREGROUND=1                     same as --foreground\n"
 	       "  UWG_USER=NAME                               user after setup (default uwg, else nobody; root keeps root)\n"
 	       "  UWG_ALLOW_COREDUMP=1                        allow core dumps (they hold the keys)\n"
+	       "  UWG_SECCOMP=0                               no system-call allow-list\n"
 	       "  UWG_AEAD=libsodium                          data-path AEAD on libsodium, not OpenSSL's assembly\n"
 	       "  UWG_CRYPTO_THREADS=N                        N crypto worker threads (default 0)\n"
 	       "  UWG_NO_OFFLOAD=1                            no TUN/UDP segmentation offloads\n"
@@ -81,8 +83,11 @@ int main(int argc, char **argv)
 
 	if (argc > 1) {
 		/* the IGD's discovery process (igd/ssdp.h): never typed by a user */
-		if (!strcmp(argv[1], UWG_IGD_SSDP_ARG))
+		if (!strcmp(argv[1], UWG_IGD_SSDP_ARG)) {
+			/* it inherited the daemon's allow-list; refusals go back on its fd 3 */
+			uwg_seccomp_report_to(3);
 			return uwg_igd_ssdp_main(argc, argv);
+		}
 		if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-v")) {
 			printf("uwg %s\n", UWG_VERSION);
 			return 0;

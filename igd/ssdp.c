@@ -48,6 +48,7 @@ struct uwg_igd_ssdp {
 	size_t line_len;
 	unsigned backoff_s;
 	int last_err;
+	unsigned said_other;   /* other lines of the child logged (at most 16) */
 	struct uwg_igd_ssdp_stats st;
 };
 
@@ -148,6 +149,14 @@ static void on_exit_cb(uv_process_t *proc, int64_t status, int signo)
 	schedule_restart(s);
 }
 
+static bool printable(const char *p)
+{
+	for (; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return false;
+	return true;
+}
+
 static void on_line(struct uwg_igd_ssdp *s, const char *line)
 {
 	int n;
@@ -161,6 +170,10 @@ static void on_line(struct uwg_igd_ssdp *s, const char *line)
 		/* once per distinct error: it retries with backoff */
 		s->last_err = n;
 		say(s, "igd: SSDP child could not start: %s (retrying)", strerror(n));
+	} else if (!strncmp(line, "uwg: ", 5) && s->said_other < 16 && printable(line)) {
+		/* the child's own diagnostics (a refused system call, say), bounded per daemon */
+		s->said_other++;
+		say(s, "igd: SSDP child: %.120s", line + 5);
 	}
 }
 
