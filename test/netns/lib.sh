@@ -647,10 +647,15 @@ bg_stop()
 # t_teardown: stop what we started and delete what we created (safe to call repeatedly).
 t_teardown()
 {
-	local i
+	local i p
 	bg_stop
 	daemons_stop
+	# Whatever still runs inside our namespaces is ours (a daemon that hung after `uwg down`,
+	# say): deleting a namespace's name would not stop it, so stop it by PID first.
 	for ((i = ${#T_NETNS[@]} - 1; i >= 0; i--)); do
+		for p in $(ip netns pids "${T_NETNS[$i]}" 2>/dev/null); do
+			kill -KILL "$p" 2>/dev/null
+		done
 		ip netns del "${T_NETNS[$i]}" 2>/dev/null
 	done
 	T_NETNS=()
