@@ -17,6 +17,7 @@
 
 #include "crypto/aead.h"
 #include "crypto/blake2s.h"
+#include "crypto/crypto.h"
 #include "crypto/ct.h"
 #include "crypto/x25519.h"
 

@@ -17,6 +17,7 @@
 
 #include "core/cookie.h"
 #include "core/noise.h"
+#include "crypto/crypto.h"
 #include "crypto/ct.h"
 #include "crypto/x25519.h"
 

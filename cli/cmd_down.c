@@ -16,6 +16,7 @@
 
 #include "cli/cmd_quick.h"
 #include "cli/uapi_client.h"
+#include "crypto/crypto.h"
 #include "crypto/ct.h"
 #include "tun/steer.h"
 
@@ -121,7 +122,7 @@ int uwg_cmd_down_main(int argc, char **argv)
 		/* A daemon that exited removed its NAT steering; one that was killed could not. */
 		char wan[UWG_NAT_IFNAME_MAX + 1];
 
-		if (!exists && !uwg_nat_conf_flush_stale(&q.conf.nat, wan))
+		if (!exists && !uwg_quick_nat_flush_stale(&q.conf.nat, wan))
 			uwg_quick_trace("tc filter del dev %s ingress pref %u-%u   # NAT steering "
 					"of the crashed daemon", wan, UWG_STEER_PRIO_BASE,
 					UWG_STEER_PRIO_BASE + UWG_STEER_PRIO_COUNT - 1);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crypto/crypto.h"
 #include "crypto/ct.h"
 #include "crypto/encoding.h"
 #include "crypto/x25519.h"

@@ -29,6 +29,14 @@ void uwg_cmd_show_pretty(FILE *f, const char *ifname, struct uwg_conf *dev, bool
 /* `wg show IF PARAM` (with_ifname: the `all` form); false if param is unknown. */
 bool uwg_cmd_show_field(FILE *f, const char *ifname, const struct uwg_conf *dev, const char *param,
 			bool with_ifname);
+/*
+ * `uwg show`'s blocks after the peers, from a daemon's "nat=1" reply: the NAT
+ * (cli/nat_show.c; nothing unless NAT runs) and the UPnP port maps
+ * (cli/igd_show.c; one line each: owner peer, protocol, ports, lease left,
+ * description; nothing when there are none).
+ */
+void uwg_nat_conf_show(FILE *f, const char *reply, bool color);
+void uwg_igd_conf_show(FILE *f, const char *reply, bool color);
 /* `wg showconf IF` output; the "[Interface]\n" line is left out when skip_header. */
 void uwg_cmd_showconf_write(FILE *f, const struct uwg_conf *dev, bool skip_header);
 

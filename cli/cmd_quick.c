@@ -21,6 +21,8 @@
 
 #include "cli/cmd_main.h"
 #include "cli/uapi_client.h"
+#include "tun/steer.h"
+#include "tun/wan.h"
 
 void uwg_quick_trace(const char *fmt, ...)
 {
@@ -706,5 +708,31 @@ int uwg_quick_save_config(const struct uwg_quick *q, struct uwg_netlink *nl)
 		unlink(tmp);
 		return -1;
 	}
+	return 0;
+}
+
+int uwg_quick_nat_flush_stale(const struct uwg_nat_settings *s, char out_ifname[IF_NAMESIZE])
+{
+	struct uwg_steer_config cfg = { .tun_ifname = "lo" };
+	struct uwg_steer *st = NULL;
+	char ifname[IF_NAMESIZE];
+	uint32_t addr = 0;
+	int err;
+
+	if (!s->enable)
+		return 0;
+	err = uwg_tun_wan_find(s->ext_if, s->ext_addr, ifname, &addr);
+	if (err == -EADDRNOTAVAIL || (!err && !addr))
+		addr = 1; /* only the filters' keys use it, and none is added */
+	else if (err)
+		return err;
+	cfg.wan_ifname = ifname;
+	cfg.public_ip = addr;
+	/* Opening removes everything in uwg's block, and closing leaves it empty. */
+	err = uwg_steer_open(&st, &cfg);
+	if (err)
+		return err;
+	uwg_steer_close(st);
+	snprintf(out_ifname, IF_NAMESIZE, "%s", ifname);
 	return 0;
 }

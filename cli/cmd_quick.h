@@ -10,6 +10,7 @@
 #define UWG_CLI_CMD_QUICK_H
 
 #include <limits.h>
+#include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -97,6 +98,14 @@ int uwg_quick_dns_unset(const char *name);
 int uwg_quick_save_config(const struct uwg_quick *q, struct uwg_netlink *nl);
 
 /* Describes a rule or route as the equivalent `ip` command (for traces). */
+/*
+ * After a crash: removes every tc filter uwg's priority block holds on the
+ * external interface s names (auto: the default route's), as the daemon
+ * would on exit, and names that interface in out_ifname. 0 (also when NAT
+ * is off) or -errno.
+ */
+int uwg_quick_nat_flush_stale(const struct uwg_nat_settings *s, char out_ifname[IF_NAMESIZE]);
+
 void uwg_quick_describe_rule(const struct uwg_nl_rule *r, bool add, char *buf, size_t len);
 void uwg_quick_describe_route(const struct uwg_nl_route *r, const char *ifname, bool add, char *buf,
 			      size_t len);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli/uapi_client.h"
+#include "crypto/crypto.h"
 #include "crypto/ct.h"
 
 static void usage(const char *cmd)

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/igd_conf.h"
+#include "cli/uapi/igd_conf.h"
 #include "cli/uapi_client.h"
 #include "crypto/encoding.h"
 
@@ -370,12 +370,15 @@ static bool use_color(void)
 static void show_uwg_blocks(const char *ifname)
 {
 	char *reply;
+	size_t len;
 
-	if (uwg_nat_conf_query(ifname, &reply))
-		return; /* wireguard-go, or an older uwg: nothing to add */
-	uwg_nat_conf_show(stdout, reply, use_color());
-	uwg_igd_conf_show(stdout, reply, use_color());
-	free(reply);
+	/* wireguard-go (it closes the connection on "nat=1") or an older uwg: nothing to add */
+	if (uwg_uapi_client_transact(ifname, "nat=1\n\n", 7, &reply, &len) == 0 &&
+	    uwg_uapi_client_reply_errno(reply) == 0) {
+		uwg_nat_conf_show(stdout, reply, use_color());
+		uwg_igd_conf_show(stdout, reply, use_color());
+	}
+	uwg_uapi_client_free(reply, len);
 }
 
 static bool field_known(const char *param)

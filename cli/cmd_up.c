@@ -18,6 +18,7 @@
 
 #include "cli/cmd_quick.h"
 #include "cli/uapi_client.h"
+#include "crypto/crypto.h"
 #include "crypto/ct.h"
 #include "tun/steer.h"
 
@@ -96,10 +97,24 @@ static int apply_device(struct up *u)
 	return 0;
 }
 
-/* uwg's NAT (cli/nat_conf.h): its nat_* keys, once the MTU it clamps to is set. */
+/* A set request of uwg's own keys (NULL: it could not be made); frees it. */
+static int send_set(const char *ifname, char *req, size_t len)
+{
+	int err;
+
+	if (!req)
+		return -ENOMEM;
+	err = uwg_uapi_client_set_text(ifname, req, len);
+	free(req);
+	return err;
+}
+
+/* uwg's NAT (cli/uapi/nat_conf.h): its nat_* keys, once the MTU it clamps to is set. */
 static int apply_nat(struct up *u)
 {
 	const struct uwg_nat_settings *s = &u->q.conf.nat;
+	size_t len = 0;
+	char *req;
 	int err;
 
 	if (!s->enable)
@@ -107,7 +122,8 @@ static int apply_nat(struct up *u)
 	uwg_quick_trace("uwg nat %s: Masquerade %s, %zu PortForward%s   # nat_* keys over the "
 			"UAPI socket", u->q.ifname, s->masquerade ? "on" : "off", s->n_fwd,
 			s->n_fwd == 1 ? "" : "s");
-	err = uwg_nat_conf_send(u->q.ifname, s);
+	req = uwg_nat_conf_format_set(s, &len);
+	err = send_set(u->q.ifname, req, len);
 	if (err) {
 		fprintf(stderr, "uwg up: the daemon refused the NAT configuration of %s: %s (its "
 			"log names the cause)\n", u->q.ifname, strerror(-err));
@@ -140,10 +156,12 @@ static int check_nat(struct up *u)
 	return 0;
 }
 
-/* The UPnP IGD (cli/igd_conf.h): its upnp* keys, after the NAT it maps ports in. */
+/* The UPnP IGD (cli/uapi/igd_conf.h): its upnp* keys, after the NAT it maps ports in. */
 static int apply_upnp(struct up *u)
 {
 	const struct uwg_igd_settings *s = &u->q.conf.igd;
+	size_t len = 0;
+	char *req;
 	int err;
 
 	if (!s->enable)
@@ -152,7 +170,8 @@ static int apply_upnp(struct up *u)
 			"UAPI socket", u->q.ifname,
 			s->max_per_peer ? s->max_per_peer : UWG_IGD_DEFAULT_PER_CLIENT, s->n_rules,
 			s->n_rules == 1 ? "" : "s");
-	err = uwg_igd_conf_send(u->q.ifname, s);
+	req = uwg_igd_conf_format_set(s, &len);
+	err = send_set(u->q.ifname, req, len);
 	if (err) {
 		fprintf(stderr, "uwg up: the daemon refused the UPnP configuration of %s: %s\n",
 			u->q.ifname, strerror(-err));
@@ -566,7 +585,7 @@ int uwg_cmd_up_main(int argc, char **argv)
 		if (u.q.conf.nat.enable) {
 			char wan[UWG_NAT_IFNAME_MAX + 1];
 
-			if (!uwg_nat_conf_flush_stale(&u.q.conf.nat, wan))
+			if (!uwg_quick_nat_flush_stale(&u.q.conf.nat, wan))
 				uwg_quick_trace("tc filter del dev %s ingress pref %u-%u   # NAT "
 						"steering of the crashed daemon", wan,
 						UWG_STEER_PRIO_BASE,

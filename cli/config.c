@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/uapi/text.h"
 #include "crypto/ct.h"
 #include "crypto/encoding.h"
 
@@ -140,17 +141,6 @@ static const char *quote(const char *s, char *buf, size_t len)
 	return buf;
 }
 
-static bool why(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool why(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	return false;
-}
-
 bool uwg_conf_valid_ifname(const char *name)
 {
 	size_t n = strlen(name);
@@ -174,18 +164,11 @@ bool uwg_conf_parse_key(uint8_t key[UWG_CONF_KEY_LEN], const char *value)
 /* Decimal digits only, value <= max. */
 static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
-	unsigned long v = 0;
+	uint64_t v;
 
-	if (!*s || strlen(s) > 10)
+	if (!uwg_text_decimal(s, strlen(s), max, &v))
 		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		v = v * 10 + (unsigned long)(*s - '0');
-	}
-	if (v > max)
-		return false;
-	*out = v;
+	*out = (unsigned long)v;
 	return true;
 }
 
@@ -195,7 +178,7 @@ bool uwg_conf_parse_port(uint16_t *port, const char *value, char *w, size_t len)
 	char q[80];
 
 	if (!parse_uint(value, 65535, &v))
-		return why(w, len, "%s is not a port number (expected 0-65535)",
+		return uwg_text_why(w, len, "%s is not a port number (expected 0-65535)",
 			   quote(value, q, sizeof(q)));
 	*port = (uint16_t)v;
 	return true;
@@ -218,7 +201,7 @@ bool uwg_conf_parse_fwmark(uint32_t *mark, const char *value, char *w, size_t le
 	v = strtoull(value, &end, base);
 	if (!isdigit((unsigned char)value[0]) || *end || errno || v > 0xffffffffULL ||
 	    strlen(value) > 12)
-		return why(w, len, "%s is not a mark (expected off, or a number 0-4294967295, "
+		return uwg_text_why(w, len, "%s is not a mark (expected off, or a number 0-4294967295, "
 			   "decimal or 0x hex)", quote(value, q, sizeof(q)));
 	*mark = (uint32_t)v;
 	return true;
@@ -234,7 +217,7 @@ bool uwg_conf_parse_keepalive(uint16_t *secs, const char *value, char *w, size_t
 		return true;
 	}
 	if (!parse_uint(value, 65535, &v))
-		return why(w, len, "%s is not an interval (expected off, or seconds 0-65535)",
+		return uwg_text_why(w, len, "%s is not an interval (expected off, or seconds 0-65535)",
 			   quote(value, q, sizeof(q)));
 	*secs = (uint16_t)v;
 	return true;
@@ -262,19 +245,19 @@ bool uwg_conf_parse_endpoint(struct uwg_conf_peer *peer, const char *value, char
 	if (host_end == host || !*port)
 		goto bad;
 	if (!parse_uint(port, 65535, &v) || v == 0)
-		return why(w, len, "%s has a bad port (expected HOST:PORT with PORT 1-65535)",
+		return uwg_text_why(w, len, "%s has a bad port (expected HOST:PORT with PORT 1-65535)",
 			   quote(value, q, sizeof(q)));
 	free(peer->endpoint_host);
 	free(peer->endpoint_port);
 	peer->endpoint_host = strndup(host, (size_t)(host_end - host));
 	peer->endpoint_port = strdup(port);
 	if (!peer->endpoint_host || !peer->endpoint_port)
-		return why(w, len, "out of memory");
+		return uwg_text_why(w, len, "out of memory");
 	memset(&peer->endpoint, 0, sizeof(peer->endpoint));
 	peer->flags |= UWG_PEER_HAS_ENDPOINT;
 	return true;
 bad:
-	return why(w, len, "%s is not HOST:PORT (e.g. 203.0.113.1:51820, [2001:db8::1]:51820 "
+	return uwg_text_why(w, len, "%s is not HOST:PORT (e.g. 203.0.113.1:51820, [2001:db8::1]:51820 "
 		   "or vpn.example.com:51820)", quote(value, q, sizeof(q)));
 }
 
@@ -304,16 +287,16 @@ bool uwg_conf_parse_allowed_ips(struct uwg_conf_peer *peer, const char *value, b
 			replace = true;
 		}
 		if (!n)
-			return why(w, len, "empty entry in %s (expected a comma-separated list of "
+			return uwg_text_why(w, len, "empty entry in %s (expected a comma-separated list of "
 				   "IP/CIDR)", quote(value, q, sizeof(q)));
 		if (!uwg_ip_prefix_parse(&p, t, true))
-			return why(w, len, "%s is not an IP prefix (expected e.g. 10.0.0.2/32 or "
+			return uwg_text_why(w, len, "%s is not an IP prefix (expected e.g. 10.0.0.2/32 or "
 				   "fd00::2/128)", quote(tok, q, sizeof(q)));
 		if (!uwg_conf_add_aip(peer, &p, remove))
-			return why(w, len, "out of memory");
+			return uwg_text_why(w, len, "out of memory");
 		s += comma ? (size_t)(comma - s) + 1 : strlen(s);
 		if (comma && !*s)
-			return why(w, len, "empty entry in %s (expected a comma-separated list of "
+			return uwg_text_why(w, len, "empty entry in %s (expected a comma-separated list of "
 				   "IP/CIDR)", quote(value, q, sizeof(q)));
 	}
 	if (!incremental || replace)
@@ -395,7 +378,7 @@ bool uwg_conf_parse_table(struct uwg_conf *conf, const char *value, char *w, siz
 	char *copy = strdup(value);
 
 	if (!copy)
-		return why(w, len, "out of memory");
+		return uwg_text_why(w, len, "out of memory");
 	free(conf->table_str);
 	conf->table_str = copy;
 	if (!strcasecmp(value, "auto")) {
@@ -417,7 +400,7 @@ bool uwg_conf_parse_table(struct uwg_conf *conf, const char *value, char *w, siz
 	} else if (table_by_name(value, &conf->table_id)) {
 		return true;
 	}
-	return why(w, len, "%s is not a routing table (expected auto, off, a number "
+	return uwg_text_why(w, len, "%s is not a routing table (expected auto, off, a number "
 		   "1-4294967295 or a name from /etc/iproute2/rt_tables)", quote(value, q, sizeof(q)));
 }
 
@@ -427,7 +410,7 @@ static bool parse_mtu(uint32_t *mtu, const char *value, char *w, size_t len)
 	char q[80];
 
 	if (!parse_uint(value, 65535, &v) || v < 68)
-		return why(w, len, "%s is not an MTU (expected 68-65535, or no MTU line for "
+		return uwg_text_why(w, len, "%s is not an MTU (expected 68-65535, or no MTU line for "
 			   "automatic)", quote(value, q, sizeof(q)));
 	*mtu = (uint32_t)v;
 	return true;
@@ -442,7 +425,7 @@ static bool parse_bool(bool *out, const char *value, char *w, size_t len)
 	else if (!strcasecmp(value, "false"))
 		*out = false;
 	else
-		return why(w, len, "%s is neither true nor false", quote(value, q, sizeof(q)));
+		return uwg_text_why(w, len, "%s is neither true nor false", quote(value, q, sizeof(q)));
 	return true;
 }
 
@@ -480,11 +463,11 @@ static bool add_address(void *arg, const char *word, char *w, size_t len)
 	char q[80];
 
 	if (!uwg_ip_prefix_parse(&p, word, true))
-		return why(w, len, "%s is not an IP address with optional prefix length "
+		return uwg_text_why(w, len, "%s is not an IP address with optional prefix length "
 			   "(expected e.g. 10.0.0.1/24 or fd00::1/64)", quote(word, q, sizeof(q)));
 	v = grow(conf->addrs, &conf->n_addrs, sizeof(*v), &slot);
 	if (!v)
-		return why(w, len, "out of memory");
+		return uwg_text_why(w, len, "out of memory");
 	conf->addrs = v;
 	*(struct uwg_ip_prefix *)slot = p;
 	return true;
@@ -499,19 +482,19 @@ static bool add_dns(void *arg, const char *word, char *w, size_t len)
 	/* wg-quick's rule: all digits and dots, or any colon, means a server address. */
 	if (strspn(word, "0123456789.") == strlen(word) || strchr(word, ':')) {
 		if (!uwg_ip_addr_parse(&p, word))
-			return why(w, len, "%s is not an IP address (a DNS server must be an "
+			return uwg_text_why(w, len, "%s is not an IP address (a DNS server must be an "
 				   "address; names are search domains)", quote(word, q, sizeof(q)));
 		if (!add_str(&conf->dns, &conf->n_dns, word, strlen(word)))
-			return why(w, len, "out of memory");
+			return uwg_text_why(w, len, "out of memory");
 		return true;
 	}
 	if (strlen(word) > 253 ||
 	    strspn(word, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") !=
 		    strlen(word))
-		return why(w, len, "%s is neither an IP address nor a search domain",
+		return uwg_text_why(w, len, "%s is neither an IP address nor a search domain",
 			   quote(word, q, sizeof(q)));
 	if (!add_str(&conf->dns_search, &conf->n_dns_search, word, strlen(word)))
-		return why(w, len, "out of memory");
+		return uwg_text_why(w, len, "out of memory");
 	return true;
 }
 

@@ -15,8 +15,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "cli/igd_conf.h"
-#include "cli/nat_conf.h"
+#include "cli/uapi/igd_conf.h"
+#include "cli/uapi/nat_conf.h"
 #include "tun/ipprefix.h"
 
 enum {
@@ -96,8 +96,8 @@ struct uwg_conf {
 	char **hooks[UWG_HOOK_COUNT];
 	size_t n_hooks[UWG_HOOK_COUNT];
 	bool save_config;
-	struct uwg_nat_settings nat; /* uwg's own NAT keys (cli/nat_conf.h) */
-	struct uwg_igd_settings igd; /* uwg's UPnP IGD keys (cli/igd_conf.h) */
+	struct uwg_nat_settings nat; /* uwg's own NAT keys (cli/uapi/nat_conf.h) */
+	struct uwg_igd_settings igd; /* uwg's UPnP IGD keys (cli/uapi/igd_conf.h) */
 };
 
 struct uwg_conf_parser {

@@ -1,9 +1,9 @@
 /*
- * cli/igd_show.c - the UPnP block of `uwg show` (see uwg_igd_conf_show in
- * cli/igd_conf.h): the daemon's "upnp_map=" lines from a "nat=1" request,
+ * cli/igd_show.c - the UPnP block of `uwg show` (declared in cli/cmd_main.h): the daemon's "upnp_map=" lines from a "nat=1" request,
  * printed after the peers. Main thread only.
  */
-#include "cli/igd_conf.h"
+#include "cli/uapi/igd_conf.h"
+#include "cli/cmd_main.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -10,8 +10,8 @@
 #include <strings.h>
 
 #include "cli/commands.h"
-#include "cli/daemon.h"
-#include "cli/seccomp.h"
+#include "cli/daemon/daemon.h"
+#include "cli/daemon/seccomp.h"
 #include "igd/ssdp.h"
 
 static void help(const char *prog)

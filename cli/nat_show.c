@@ -1,6 +1,6 @@
 /*
  * cli/nat_show.c - the NAT part of `uwg show`: the daemon's "nat=1" state
- * (cli/nat_conf.h) as a short block after wg's own output, only while NAT
+ * (cli/uapi/nat_conf.h; declared in cli/cmd_main.h) as a short block after wg's own output, only while NAT
  * runs. Main thread only.
  */
 #include <arpa/inet.h>
@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/nat_conf.h"
+#include "cli/uapi/nat_conf.h"
+#include "cli/cmd_main.h"
 
 void uwg_nat_conf_show(FILE *f, const char *reply, bool color)
 {

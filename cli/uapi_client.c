@@ -8,7 +8,6 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cli/uapi/text.h"
 #include "crypto/ct.h"
 #include "crypto/encoding.h"
 #include "crypto/x25519.h"
@@ -130,19 +130,7 @@ nomem:
 
 static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
-	uint64_t v = 0;
-
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	if (v > max)
-		return false;
-	*out = v;
-	return true;
+	return uwg_text_decimal(s, strlen(s), max, out);
 }
 
 int uwg_uapi_client_parse_get(struct uwg_conf *out, const char *text, size_t len)
@@ -255,160 +243,131 @@ int uwg_uapi_client_parse_get(struct uwg_conf *out, const char *text, size_t len
 	return 0;
 }
 
-struct strbuf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void sb_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct strbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = true;
-			return;
-		}
-		if (b->p && (size_t)n < b->cap - b->len) {
-			b->len += (size_t)n;
-			return;
-		}
-		{
-			size_t ncap = (b->cap ? b->cap * 2 : 1024) + (size_t)n;
-			char *np = malloc(ncap);
-
-			if (!np) {
-				b->oom = true;
-				return;
-			}
-			if (b->p) {
-				memcpy(np, b->p, b->len);
-				uwg_memzero(b->p, b->cap);
-				free(b->p);
-			}
-			b->p = np;
-			b->cap = ncap;
-		}
-	}
-}
-
 char *uwg_uapi_client_format_set(const struct uwg_conf *conf, size_t *len)
 {
-	struct strbuf b = { 0 };
+	struct uwg_text b = { 0 };
 	char hex[UWG_KEY_HEX_LEN];
 
-	sb_printf(&b, "set=1\n");
+	uwg_text_printf(&b, "set=1\n");
 	if (conf->flags & UWG_DEV_HAS_PRIVATE_KEY) {
 		uwg_key_to_hex(hex, conf->private_key);
-		sb_printf(&b, "private_key=%s\n", hex);
+		uwg_text_printf(&b, "private_key=%s\n", hex);
 	}
 	if (conf->flags & UWG_DEV_HAS_LISTEN_PORT)
-		sb_printf(&b, "listen_port=%u\n", conf->listen_port);
+		uwg_text_printf(&b, "listen_port=%u\n", conf->listen_port);
 	if (conf->flags & UWG_DEV_HAS_FWMARK)
-		sb_printf(&b, "fwmark=%u\n", conf->fwmark);
+		uwg_text_printf(&b, "fwmark=%u\n", conf->fwmark);
 	if (conf->flags & UWG_DEV_REPLACE_PEERS)
-		sb_printf(&b, "replace_peers=true\n");
+		uwg_text_printf(&b, "replace_peers=true\n");
 	for (size_t i = 0; i < conf->n_peers; i++) {
 		const struct uwg_conf_peer *peer = &conf->peers[i];
 
 		uwg_key_to_hex(hex, peer->public_key);
-		sb_printf(&b, "public_key=%s\n", hex);
+		uwg_text_printf(&b, "public_key=%s\n", hex);
 		if (peer->flags & UWG_PEER_REMOVE) {
-			sb_printf(&b, "remove=true\n");
+			uwg_text_printf(&b, "remove=true\n");
 			continue;
 		}
 		if (peer->flags & UWG_PEER_UPDATE_ONLY)
-			sb_printf(&b, "update_only=true\n");
+			uwg_text_printf(&b, "update_only=true\n");
 		if (peer->flags & UWG_PEER_HAS_PRESHARED_KEY) {
 			uwg_key_to_hex(hex, peer->preshared_key);
-			sb_printf(&b, "preshared_key=%s\n", hex);
+			uwg_text_printf(&b, "preshared_key=%s\n", hex);
 		}
 		if ((peer->flags & UWG_PEER_HAS_ENDPOINT) && peer->endpoint.ss_family) {
 			char ep[128];
 
 			uwg_conf_format_endpoint(&peer->endpoint, ep, sizeof(ep));
-			sb_printf(&b, "endpoint=%s\n", ep);
+			uwg_text_printf(&b, "endpoint=%s\n", ep);
 		}
 		if (peer->flags & UWG_PEER_HAS_KEEPALIVE)
-			sb_printf(&b, "persistent_keepalive_interval=%u\n", peer->keepalive);
+			uwg_text_printf(&b, "persistent_keepalive_interval=%u\n", peer->keepalive);
 		if (peer->flags & UWG_PEER_REPLACE_ALLOWED_IPS)
-			sb_printf(&b, "replace_allowed_ips=true\n");
+			uwg_text_printf(&b, "replace_allowed_ips=true\n");
 		for (size_t j = 0; j < peer->n_aips; j++) {
 			char pfx[UWG_IP_PREFIX_STRLEN];
 
 			uwg_ip_prefix_format(&peer->aips[j].prefix, pfx, sizeof(pfx));
-			sb_printf(&b, "allowed_ip=%s%s\n", peer->aips[j].remove ? "-" : "", pfx);
+			uwg_text_printf(&b, "allowed_ip=%s%s\n", peer->aips[j].remove ? "-" : "", pfx);
 		}
 	}
-	sb_printf(&b, "\n");
+	uwg_text_printf(&b, "\n");
 	uwg_memzero(hex, sizeof(hex));
-	if (b.oom) {
-		if (b.p) {
-			uwg_memzero(b.p, b.cap);
-			free(b.p);
-		}
-		return NULL;
-	}
-	*len = b.len;
-	return b.p;
+	return uwg_text_take(&b, len);
+}
+
+/* A reply's buffers may carry keys (get): wiped before they are freed. */
+void uwg_uapi_client_free(char *reply, size_t len)
+{
+	if (!reply)
+		return;
+	uwg_memzero(reply, len);
+	free(reply);
+}
+
+int uwg_uapi_client_transact(const char *ifname, const char *req, size_t len, char **reply,
+			     size_t *rlen)
+{
+	int fd = uwg_uapi_client_open(ifname), ret;
+
+	*reply = NULL;
+	*rlen = 0;
+	if (fd < 0)
+		return fd;
+	ret = write_all(fd, req, len);
+	if (!ret)
+		ret = read_reply(fd, reply, rlen);
+	close(fd);
+	return ret;
+}
+
+int uwg_uapi_client_reply_errno(const char *reply)
+{
+	const char *e = strstr(reply, "errno=");
+	long long num;
+
+	/* wireguard-go closes the connection on a key it does not know: no errno line */
+	if (!e || (e != reply && e[-1] != '\n') || sscanf(e, "errno=%lld\n", &num) != 1)
+		return -EPROTO;
+	return num < 0 ? (int)num : -(int)num;
+}
+
+int uwg_uapi_client_set_text(const char *ifname, const char *req, size_t len)
+{
+	size_t rlen;
+	char *reply;
+	int ret = uwg_uapi_client_transact(ifname, req, len, &reply, &rlen);
+
+	if (!ret)
+		ret = uwg_uapi_client_reply_errno(reply);
+	uwg_uapi_client_free(reply, rlen);
+	return ret;
 }
 
 int uwg_uapi_client_get(const char *ifname, struct uwg_conf *out)
 {
-	char *reply = NULL;
-	size_t len = 0;
-	int fd = uwg_uapi_client_open(ifname), ret;
+	char *reply;
+	size_t len;
+	int ret = uwg_uapi_client_transact(ifname, "get=1\n\n", 7, &reply, &len);
 
-	if (fd < 0)
-		return fd;
-	ret = write_all(fd, "get=1\n\n", 7);
-	if (!ret)
-		ret = read_reply(fd, &reply, &len);
-	close(fd);
 	if (ret)
 		return ret;
 	ret = uwg_uapi_client_parse_get(out, reply, len);
-	uwg_memzero(reply, len);
-	free(reply);
+	uwg_uapi_client_free(reply, len);
 	return ret;
 }
 
 int uwg_uapi_client_set(const char *ifname, const struct uwg_conf *conf)
 {
-	size_t len = 0, rlen = 0;
-	char *req = uwg_uapi_client_format_set(conf, &len), *reply = NULL;
-	int fd, ret;
-	long long num;
+	size_t len = 0;
+	char *req = uwg_uapi_client_format_set(conf, &len);
+	int ret;
 
 	if (!req)
 		return -ENOMEM;
-	fd = uwg_uapi_client_open(ifname);
-	if (fd < 0) {
-		uwg_memzero(req, len);
-		free(req);
-		return fd;
-	}
-	ret = write_all(fd, req, len);
+	ret = uwg_uapi_client_set_text(ifname, req, len);
 	uwg_memzero(req, len);
 	free(req);
-	if (!ret)
-		ret = read_reply(fd, &reply, &rlen);
-	close(fd);
-	if (ret)
-		return ret;
-	if (sscanf(reply, "errno=%lld\n", &num) != 1)
-		ret = -EPROTO;
-	else
-		ret = num < 0 ? (int)num : -(int)num;
-	free(reply);
 	return ret;
 }
 

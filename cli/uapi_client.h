@@ -22,6 +22,19 @@ bool uwg_uapi_client_exists(const char *ifname);
 int uwg_uapi_client_get(const char *ifname, struct uwg_conf *out);
 /* Sends "set=1" built from conf; 0, or the daemon's errno negated, or -errno. */
 int uwg_uapi_client_set(const char *ifname, const struct uwg_conf *conf);
+/*
+ * One request (text ending in its blank line) and the reply up to its blank
+ * line, malloc'd and NUL-terminated: free it with uwg_uapi_client_free.
+ * 0 or -errno (-ENODEV: no daemon; -ENOMEM past 256 MiB).
+ */
+int uwg_uapi_client_transact(const char *ifname, const char *req, size_t len, char **reply,
+			     size_t *rlen);
+/* Wipes (a get reply holds keys) and frees a reply; NULL is fine. */
+void uwg_uapi_client_free(char *reply, size_t len);
+/* A reply's errno line negated (0: success); -EPROTO if it has none. */
+int uwg_uapi_client_reply_errno(const char *reply);
+/* A set request given as text (nat_* and upnp* keys too): 0, the daemon's errno negated, or -errno. */
+int uwg_uapi_client_set_text(const char *ifname, const char *req, size_t len);
 /* Names of the interfaces whose socket answers, in directory order; free with the count. */
 int uwg_uapi_client_list(char ***names, size_t *n);
 void uwg_uapi_client_list_free(char **names, size_t n);

@@ -1,7 +1,6 @@
 /*
- * core/cookie.c - mac1/mac2 and cookie replies (§1.3 of the protocol
- * reference, kernel src/cookie.c). The checker (one per device) verifies the
- * MACs of incoming handshake messages and, under load, proves a sender owns
+ * core/cookie.c - mac1/mac2 and cookie replies (as the kernel's src/cookie.c). The
+ * checker (one per device) verifies the MACs of incoming handshake messages and, under load, proves a sender owns
  * its source address by making it echo a cookie; the maker (one per peer)
  * stamps outgoing handshake messages and keeps the latest cookie. Keys are
  * derived once when the static keys are set, never per packet. Randomness

@@ -1,6 +1,5 @@
 /*
- * core/cookie.h - mac1/mac2 and cookie replies (§1.3 of the protocol
- * reference): the checker side (device) verifies MACs and makes cookie
+ * core/cookie.h - mac1/mac2 and cookie replies: the checker side (device) verifies MACs and makes cookie
  * replies; the maker side (per peer) adds MACs to outgoing handshake messages
  * and consumes cookie replies. Randomness and time are passed in. Loop thread
  * only.

@@ -81,7 +81,7 @@ enum uwg_message_sizes {
 	UWG_MSG_PADDING_MULTIPLE = 16,
 };
 
-/* Times in seconds (§1.7 of the protocol reference). */
+/* Times in seconds. */
 enum uwg_protocol_seconds {
 	UWG_REKEY_AFTER_TIME_S = 120,
 	UWG_REJECT_AFTER_TIME_S = 180,

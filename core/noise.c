@@ -1,8 +1,8 @@
 /*
  * core/noise.c - Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s handshake messages,
  * transport-key derivation and the next/current/previous keypair slots, byte
- * for byte as WireGuard (kernel src/noise.c, wireguard-go noise-protocol.go;
- * §1.2, §1.4, §1.5 of the protocol reference). Owns no I/O: ephemeral keys,
+ * for byte as WireGuard (kernel src/noise.c,
+ * wireguard-go noise-protocol.go). Owns no I/O: ephemeral keys,
  * timestamps and the clock come in as arguments, index bookkeeping goes out
  * through uwg_noise_index_ops. MACs belong to core/cookie.c. Every function
  * works on locals and commits into the handshake only on full success, so a

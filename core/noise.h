@@ -1,7 +1,7 @@
 /*
  * core/noise.h - Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s as WireGuard uses it:
  * initiation and response create/consume, session derivation and the three
- * keypair slots with key confirmation (§1.2, §1.5 of the protocol reference).
+ * keypair slots with key confirmation.
  * Deterministic: ephemeral keys, timestamps and the clock are passed in. MACs
  * are not touched here (core/cookie.h adds and checks them). Loop thread only.
  *
@@ -99,7 +99,7 @@ void uwg_noise_handshake_clear(struct uwg_noise_handshake *hs);
 /* Wipes everything (peer removal). */
 void uwg_noise_handshake_wipe(struct uwg_noise_handshake *hs);
 
-/* TAI64N with the nanoseconds whitened to a multiple of 2^24 (§1.4). */
+/* TAI64N with the nanoseconds whitened to a multiple of 2^24. */
 void uwg_noise_tai64n(uint8_t out[UWG_NOISE_TIMESTAMP_LEN], const struct timespec *wall);
 
 /*
@@ -142,7 +142,7 @@ bool uwg_noise_consume_response(const struct uwg_msg_response *src, struct uwg_n
 void uwg_noise_keypairs_init(struct uwg_noise_keypairs *kps);
 /*
  * Derives the transport keys from hs (CREATED_RESPONSE or CONSUMED_RESPONSE),
- * installs the keypair as §1.5 says (initiator: current at once; responder:
+ * installs the keypair as the kernel's noise.c does (initiator: current at once; responder:
  * next), releases displaced keypairs through iops, and clears hs. Returns
  * the new keypair, or NULL if hs was in the wrong state.
  */

@@ -24,7 +24,7 @@
 
 /*
  * Receiver-index table: our random 32-bit local index -> the handshake or
- * keypair of a peer that owns it. Entries are embedded in the peer (H9), the
+ * keypair of a peer that owns it. Entries are embedded in the peer, the
  * chains are intrusive, so neither lookup nor insert allocates.
  */
 enum uwg_index_kind {
@@ -58,7 +58,7 @@ struct uwg_peer_table {
 	uint32_t mask;
 };
 
-/* The five per-peer timers of §1.8, stored as monotonic deadlines. */
+/* The five per-peer timers (the kernel's timers.c), stored as monotonic deadlines. */
 enum uwg_timer_id {
 	UWG_TIMER_RETRANSMIT_HANDSHAKE,
 	UWG_TIMER_SEND_KEEPALIVE,
@@ -184,7 +184,7 @@ void uwg_peer_keypairs_clear(struct uwg_peer *peer);
 /* Returns every staged packet to the pool, counting them as dropped. */
 void uwg_peer_purge_staged(struct uwg_peer *peer);
 
-/* timers.c: the §1.8 hooks, named by protocol event (H12). */
+/* timers.c: the protocol-event hooks, named after the kernel's timers.c. */
 void uwg_timer_mod(struct uwg_peer *peer, enum uwg_timer_id id, uint64_t deadline);
 void uwg_timer_del(struct uwg_peer *peer, enum uwg_timer_id id);
 bool uwg_timer_pending(const struct uwg_peer *peer, enum uwg_timer_id id);

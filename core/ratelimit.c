@@ -1,6 +1,6 @@
 /*
  * core/ratelimit.c - per-source token buckets for handshake messages that
- * arrive under load (§1.9 of the protocol reference, kernel
+ * arrive under load (as the kernel's
  * src/ratelimiter.c), one bucket per IPv4 address or IPv6 /64 and class of
  * work (enum uwg_ratelimit_class), plus the plain bucket the device uses for
  * its global budgets. The table is fixed at init (open addressing, linear

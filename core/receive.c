@@ -1,10 +1,10 @@
 /*
  * core/receive.c - the receive side of the device engine: classifies UDP
  * datagrams by type and exact size, applies the under-load cookie and rate
- * limit policy (§1.9) to handshake messages, consumes initiations, responses
+ * limit policy to handshake messages, consumes initiations, responses
  * and cookie replies, and decrypts data messages in place (replay check,
- * roaming, key confirmation, inner-packet and crypto-routing checks, §1.10,
- * §1.11). Every packet is consumed; every drop is counted. Loop thread only.
+ * roaming, key confirmation, inner-packet and crypto-routing checks).
+ * Every packet is consumed; every drop is counted. Loop thread only.
  *
  * "Under load": there is no queue whose backlog could be measured in a
  * synchronous core, so the load is what handshake messages cost the loop
@@ -342,7 +342,7 @@ static void receive_handshake(struct uwg_wg *wg, struct uwg_pkt *pkt, uint32_t t
 	load_account(wg, start, now);
 }
 
-/* §1.8 keep_key_fresh, receive side: the initiator rekeys once, 165 s into a session. */
+/* keep_key_fresh, receive side: the initiator rekeys once, 165 s into a session. */
 static void keep_key_fresh_receive(struct uwg_peer *peer, uint64_t now)
 {
 	const struct uwg_noise_keypair *kp = peer->keypairs.current;
@@ -456,7 +456,7 @@ static void open_finish(struct uwg_wg *wg, struct uwg_pkt *pkt, struct uwg_noise
 		drop(wg, pkt, &wg->stats.rx_replay);
 		return;
 	}
-	/* Authentic and fresh: roam, even if the inner packet is dropped below (§1.11). */
+	/* Authentic and fresh: roam, even if the inner packet is dropped below. */
 	peer->endpoint = pkt->ep;
 	peer->rx_bytes += pkt->len;
 	plain_len = pkt->len - UWG_MSG_DATA_MIN_LEN;

@@ -5,7 +5,7 @@
  * packet in place, hand them to ops->udp_send). uwg_wg_tun_input_batch fills
  * the queues of a whole TUN batch first, so each peer drains once. Also
  * builds handshake initiations and responses and applies keep_key_fresh on
- * the send side (§1.8). Loop thread only.
+ * the send side. Loop thread only.
  */
 #include <string.h>
 #include <sys/socket.h>
@@ -76,7 +76,7 @@ void uwg_send_handshake_initiation(struct uwg_peer *peer, uint64_t now, bool is_
 	ok = uwg_noise_create_initiation(&msg, &peer->hs, e->index, ephemeral, timestamp);
 	uwg_memzero(ephemeral, sizeof(ephemeral));
 	if (!ok) {
-		/* No identity, or a low-order peer key: never send anything (§1.14). */
+		/* No identity, or a low-order peer key: never send anything. */
 		uwg_peer_index_free(peer, e);
 		uwg_noise_handshake_clear(&peer->hs);
 		uwg_pool_put(wg->pool, pkt);
@@ -136,7 +136,7 @@ fail:
 	uwg_pool_put(wg->pool, pkt);
 }
 
-/* §1.10: pad to 16 but never beyond the MTU (a packet over the MTU pads its last unit). */
+/* Pad to 16 but never beyond the MTU (a packet over the MTU pads its last unit). */
 static uint32_t padded_length(uint32_t len, uint32_t mtu)
 {
 	uint32_t last = len, padded;
@@ -181,7 +181,7 @@ static void seal_finish(struct uwg_pkt *pkt, const struct uwg_crypt_job *job,
 	pkt->len = (uint32_t)(UWG_MSG_DATA_HEADER_LEN + job->len + UWG_NOISE_AUTHTAG_LEN);
 }
 
-/* §1.8 keep_key_fresh, send side: rekey after REKEY_AFTER_MESSAGES, or at 120 s if we initiated. */
+/* keep_key_fresh, send side: rekey after REKEY_AFTER_MESSAGES, or at 120 s if we initiated. */
 static void keep_key_fresh_send(struct uwg_peer *peer, uint64_t now)
 {
 	const struct uwg_noise_keypair *kp = peer->keypairs.current;

@@ -1,5 +1,5 @@
 /*
- * core/timers.c - the five per-peer timers of §1.8 (retransmit_handshake,
+ * core/timers.c - the five per-peer timers of the kernel's timers.c (retransmit_handshake,
  * send_keepalive, new_handshake, zero_key_material, persistent_keepalive) as
  * stored deadlines, the protocol-event hooks that set them, and
  * uwg_wg_timers_run. The packet path only writes deadlines: ops->timer_arm is

@@ -234,7 +234,7 @@ void uwg_wg_set_private_key(struct uwg_wg *wg, const uint8_t key[32])
 		uwg_memzero(clamped, sizeof(clamped));
 	}
 	if (wg->identity.has_identity) {
-		/* A peer with our own public key cannot exist (§1.14). */
+		/* A peer with our own public key cannot exist. */
 		self = uwg_peer_table_lookup(&wg->peer_table, wg->identity.static_public);
 		if (self)
 			uwg_wg_peer_remove(wg, self);

@@ -2,8 +2,9 @@
  * core/wg.h - the sans-I/O WireGuard device: identity, peers, handshakes,
  * cookies, keypairs, timers and the data-path decisions. It performs no I/O
  * and reads no clock or RNG of its own: everything goes through
- * struct uwg_wg_ops, so a whole device runs in memory in unit tests. This is
- * the only core header cli/ needs. Loop thread only.
+ * struct uwg_wg_ops, so a whole device runs in memory in unit tests. With
+ * core/pkt.h (which it includes), the daemon's whole view of core/. Loop
+ * thread only.
  */
 #ifndef UWG_CORE_WG_H
 #define UWG_CORE_WG_H

@@ -11,7 +11,12 @@
 #include <errno.h>
 #include <sodium.h>
 
-#include "crypto/aead_impl.h"
+#include "crypto/aead_openssl.h"
+
+_Static_assert((int)UWG_AEAD_OSSL_KEY_LEN == (int)UWG_AEAD_KEY_LEN &&
+		       (int)UWG_AEAD_OSSL_NONCE_LEN == (int)UWG_AEAD_NONCE_LEN &&
+		       (int)UWG_AEAD_OSSL_TAG_LEN == (int)UWG_AEAD_TAG_LEN,
+	       "crypto/aead_openssl.h sizes");
 
 static bool have_openssl, set_up;
 static enum uwg_aead_impl selected = UWG_AEAD_IMPL_SODIUM;

@@ -25,6 +25,8 @@ enum uwg_aead_impl {
 	UWG_AEAD_IMPL_OPENSSL,
 };
 
+/* uwg_crypto_init's part (crypto/crypto.c): the fastest built-in implementation becomes the default. */
+void uwg_aead_setup(void);
 /*
  * Chooses the ChaCha20-Poly1305 implementation for the whole process. Call it
  * before any other thread encrypts. -ENOTSUP: not built in (or unusable).

@@ -9,7 +9,7 @@
  * so CMake only enables this file after linking a probe against them.
  * Any thread: all state is on the stack and wiped before returning.
  */
-#include "crypto/aead_impl.h"
+#include "crypto/aead_openssl.h"
 
 #ifdef UWG_HAVE_OPENSSL
 #include <string.h>
@@ -64,8 +64,8 @@ bool uwg_aead_ossl_setup(void)
 }
 
 /* Key and nonce in, Poly1305 keyed from block 0, the counter left at block 1. */
-static void aead_start(struct aead *a, const uint8_t key[UWG_AEAD_KEY_LEN],
-		       const uint8_t nonce[UWG_AEAD_NONCE_LEN])
+static void aead_start(struct aead *a, const uint8_t key[UWG_AEAD_OSSL_KEY_LEN],
+		       const uint8_t nonce[UWG_AEAD_OSSL_NONCE_LEN])
 {
 	struct poly_fns fn = { NULL, NULL };
 
@@ -98,7 +98,7 @@ static void mac_padded(struct aead *a, const uint8_t *p, size_t len)
 	}
 }
 
-static void mac_finish(struct aead *a, size_t adlen, size_t len, uint8_t tag[UWG_AEAD_TAG_LEN])
+static void mac_finish(struct aead *a, size_t adlen, size_t len, uint8_t tag[UWG_AEAD_OSSL_TAG_LEN])
 {
 	for (unsigned i = 0; i < 8; i++) {
 		a->block[i] = (uint8_t)((uint64_t)adlen >> (8 * i));
@@ -132,8 +132,8 @@ static bool counter_fits(size_t len)
 }
 
 bool uwg_aead_ossl_seal(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad,
-			size_t adlen, const uint8_t nonce[UWG_AEAD_NONCE_LEN],
-			const uint8_t key[UWG_AEAD_KEY_LEN])
+			size_t adlen, const uint8_t nonce[UWG_AEAD_OSSL_NONCE_LEN],
+			const uint8_t key[UWG_AEAD_OSSL_KEY_LEN])
 {
 	struct aead a;
 
@@ -149,10 +149,10 @@ bool uwg_aead_ossl_seal(uint8_t *dst, const uint8_t *src, size_t len, const uint
 }
 
 int uwg_aead_ossl_open(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t *ad,
-		       size_t adlen, const uint8_t nonce[UWG_AEAD_NONCE_LEN],
-		       const uint8_t key[UWG_AEAD_KEY_LEN])
+		       size_t adlen, const uint8_t nonce[UWG_AEAD_OSSL_NONCE_LEN],
+		       const uint8_t key[UWG_AEAD_OSSL_KEY_LEN])
 {
-	uint8_t tag[UWG_AEAD_TAG_LEN];
+	uint8_t tag[UWG_AEAD_OSSL_TAG_LEN];
 	struct aead a;
 	bool ok;
 
@@ -163,7 +163,7 @@ int uwg_aead_ossl_open(uint8_t *dst, const uint8_t *src, size_t len, const uint8
 	mac_padded(&a, ad, adlen);
 	mac_padded(&a, src, len);
 	mac_finish(&a, adlen, len, tag);
-	ok = uwg_memeq(tag, src + len, UWG_AEAD_TAG_LEN);
+	ok = uwg_memeq(tag, src + len, UWG_AEAD_OSSL_TAG_LEN);
 	if (ok)
 		xor_stream(&a, dst, src, len);
 	else

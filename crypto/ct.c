@@ -1,23 +1,11 @@
 /*
- * crypto/ct.c - library start-up, constant-time comparison and wiping, and
- * randomness, all delegated to libsodium so no compiler can optimise them into
- * early exits or dead stores. Any thread once uwg_crypto_init has returned 0.
+ * crypto/ct.c - constant-time comparison and wiping, and randomness, all
+ * delegated to libsodium so no compiler can optimise them into early exits
+ * or dead stores. Any thread once uwg_crypto_init (crypto.h) has returned 0.
  */
 #include "crypto/ct.h"
 
-#include <errno.h>
 #include <sodium.h>
-
-#include "crypto/aead_impl.h"
-
-int uwg_crypto_init(void)
-{
-	/* 1 means another caller already initialised the library: still success. */
-	if (sodium_init() < 0)
-		return -EIO;
-	uwg_aead_setup();
-	return 0;
-}
 
 void uwg_memzero(void *p, size_t len)
 {

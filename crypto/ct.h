@@ -9,8 +9,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Must be called once before any crypto (wraps sodium_init); 0 or -errno. */
-int uwg_crypto_init(void);
 void uwg_memzero(void *p, size_t len);
 /* Constant-time equality. */
 bool uwg_memeq(const void *a, const void *b, size_t len);

@@ -12,7 +12,8 @@
 #include <stdint.h>
 
 #include "igd/desc.h"
-#include "igd/igd.h"
+#include "igd/ops.h"
+#include "igd/policy.h"
 #include "igd/soap.h"
 
 enum uwg_igd_action_limits {

@@ -1,9 +1,10 @@
 /*
- * igd/igd.h - uwg's embedded UPnP Internet Gateway Device. The only igd
- * header cli/ needs (plus ssdp.h's UWG_IGD_SSDP_ARG for main()).
+ * igd/igd.h - uwg's embedded UPnP Internet Gateway Device, as the daemon
+ * starts and stops it (ssdp.h adds UWG_IGD_SSDP_ARG for main()).
  *
  * The IGD never touches the NAT table itself: every request is answered
- * through struct uwg_igd_ops, which cli/ implements on top of core/nat.h.
+ * through struct uwg_igd_ops (igd/ops.h), which the daemon
+ * (cli/daemon/igd_glue.c) implements on top of core/ip/nat.h.
  * Descriptions and SOAP are served by igd/'s own HTTP server on the loop
  * thread; discovery (SSDP) is pupnp 1.8.4 in a supervised, unprivileged
  * child process (see docs/igd.md, "Processes").
@@ -21,67 +22,9 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "igd/ops.h"
 #include "igd/policy.h"
 #include "igd/soap.h"
-
-/* One port map as the IGD sees it. */
-struct uwg_igd_map {
-	uint8_t proto;             /* IPPROTO_TCP or IPPROTO_UDP */
-	uint16_t ext_port;         /* on the external address; never 0 */
-	struct in_addr int_client; /* tunnel client; always == the requester for adds */
-	uint16_t int_port;         /* never 0 */
-	/*
-	 * add_map: the granted lease in seconds, 0 = permanent (already
-	 * clamped by the policy). get_map/get_map_by_index: the REMAINING
-	 * lease, 0 = permanent (report an expired map as absent instead).
-	 */
-	uint32_t lease_s;
-	char desc[UWG_IGD_DESC_MAX]; /* sanitized printable ASCII, NUL-terminated */
-};
-
-/* WAN-side totals for WANCommonInterfaceConfig (sent = toward the internet). */
-struct uwg_igd_counters {
-	uint64_t bytes_sent, bytes_received;
-	uint64_t packets_sent, packets_received;
-};
-
-/*
- * What the IGD needs from its owner. Results are UPnP error codes: 0 = ok,
- * or the code the client should get (soap.h enum uwg_igd_upnp_error). The
- * IGD has already applied the policy (secure mode, rules, privileged ports,
- * lease clamp, per-client cap) and checked ownership with get_map before it
- * calls add_map/del_map; the table still has the last word.
- */
-struct uwg_igd_ops {
-	void *ctx;
-	/*
-	 * Add, or update in place when (proto, ext_port) already belongs to
-	 * the same internal client (IGD overwrite rule: port, lease and
-	 * description change). requester is the client's tunnel IPv4 (equal
-	 * to map->int_client); the implementer must check it belongs to the
-	 * AllowedIPs of the peer it came from and use that peer as owner.
-	 * Returns 0; 718 held by another client; 729 the port is taken by
-	 * something else (the server's own ports, the masquerade pool: the IGD
-	 * then tries another port for AddAnyPortMapping); 728 the table is
-	 * full; 606 not allowed; 501 anything else.
-	 */
-	int (*add_map)(void *ctx, const struct uwg_igd_map *map, struct in_addr requester);
-	/* Returns 0; 714 no such map; 606 it belongs to someone else. */
-	int (*del_map)(void *ctx, uint8_t proto, uint16_t ext_port, struct in_addr requester);
-	/* Returns 0 and fills out, or 714 when there is no live map. */
-	int (*get_map)(void *ctx, uint8_t proto, uint16_t ext_port, struct uwg_igd_map *out);
-	/*
-	 * The index-th live map in any stable order (0-based), or 713 past the
-	 * end. The order may change only when maps are added or removed.
-	 */
-	int (*get_map_by_index)(void *ctx, uint32_t index, struct uwg_igd_map *out);
-	/* Returns 0 with the external IPv4, or 501 when it is unknown (reported "Disconnected"). */
-	int (*external_ip)(void *ctx, struct in_addr *out);
-	/* May be NULL (totals read 0). */
-	void (*counters)(void *ctx, struct uwg_igd_counters *out);
-	/* May be NULL. Short messages about rejected or failed requests; never per packet. */
-	void (*log)(void *ctx, const char *msg);
-};
 
 struct uwg_igd_config {
 	struct uwg_igd_policy policy; /* see policy.h; allow_mask_h 0 = the interface's own prefix */

@@ -3,6 +3,7 @@
  * tun/nl_*.c call goes through. Errors come back as the kernel's own errno
  * (libnl folds them into coarser NLE_* codes). Main thread only.
  */
+#include "tun/netlink.h"
 #include "tun/nl_priv.h"
 
 #include <errno.h>

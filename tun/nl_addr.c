@@ -2,6 +2,7 @@
  * tun/nl_addr.c - interface addresses over libnl (`ip address add`, and the
  * listing SaveConfig writes back). Main thread only.
  */
+#include "tun/netlink.h"
 #include "tun/nl_priv.h"
 
 #include <errno.h>

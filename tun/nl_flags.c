@@ -8,21 +8,13 @@
 #include <net/if.h>
 #include <netlink/route/link.h>
 
+#include "tun/netlink.h"
 #include "tun/nl_priv.h"
-
-static int get_link(struct uwg_netlink *nl, int ifindex, struct rtnl_link **link)
-{
-	int err = rtnl_link_get_kernel(nl->sk, ifindex, NULL, link);
-
-	if (err < 0)
-		return err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV ? -ENODEV : uwg_nl_errno(err);
-	return 0;
-}
 
 int uwg_netlink_link_flags(struct uwg_netlink *nl, int ifindex, unsigned *flags)
 {
 	struct rtnl_link *link;
-	int err = get_link(nl, ifindex, &link);
+	int err = uwg_nl_get_link(nl, ifindex, &link);
 
 	if (err)
 		return err;
@@ -35,7 +27,7 @@ int uwg_netlink_link_set_flags(struct uwg_netlink *nl, int ifindex, unsigned fla
 {
 	struct rtnl_link *orig, *chg;
 	struct nl_msg *msg = NULL;
-	int err = get_link(nl, ifindex, &orig);
+	int err = uwg_nl_get_link(nl, ifindex, &orig);
 
 	if (err)
 		return err;

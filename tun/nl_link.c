@@ -2,6 +2,7 @@
  * tun/nl_link.c - interface lookup, MTU, up and deletion over libnl
  * (`ip link ...`). Main thread only.
  */
+#include "tun/netlink.h"
 #include "tun/nl_priv.h"
 
 #include <errno.h>
@@ -21,19 +22,10 @@ int uwg_netlink_link_index(struct uwg_netlink *nl, const char *name)
 	return idx > 0 ? idx : -ENODEV;
 }
 
-static int get_link(struct uwg_netlink *nl, int ifindex, struct rtnl_link **link)
-{
-	int err = rtnl_link_get_kernel(nl->sk, ifindex, NULL, link);
-
-	if (err < 0)
-		return err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV ? -ENODEV : uwg_nl_errno(err);
-	return 0;
-}
-
 int uwg_netlink_link_mtu(struct uwg_netlink *nl, int ifindex, uint32_t *mtu)
 {
 	struct rtnl_link *link;
-	int err = get_link(nl, ifindex, &link);
+	int err = uwg_nl_get_link(nl, ifindex, &link);
 
 	if (err)
 		return err;
@@ -46,7 +38,7 @@ int uwg_netlink_link_set_mtu_up(struct uwg_netlink *nl, int ifindex, uint32_t mt
 {
 	struct rtnl_link *orig, *chg;
 	struct nl_msg *msg = NULL;
-	int err = get_link(nl, ifindex, &orig);
+	int err = uwg_nl_get_link(nl, ifindex, &orig);
 
 	if (err)
 		return err;
@@ -79,4 +71,13 @@ int uwg_netlink_link_delete(struct uwg_netlink *nl, int ifindex)
 	if (err < 0)
 		return uwg_nl_errno(err);
 	return uwg_nl_request(nl, msg, NULL, NULL);
+}
+
+int uwg_nl_get_link(struct uwg_netlink *nl, int ifindex, struct rtnl_link **link)
+{
+	int err = rtnl_link_get_kernel(nl->sk, ifindex, NULL, link);
+
+	if (err < 0)
+		return err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV ? -ENODEV : uwg_nl_errno(err);
+	return 0;
 }

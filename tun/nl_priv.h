@@ -9,8 +9,7 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 
-#include "tun/netlink.h"
-
+/* the handle tun/netlink.h keeps opaque */
 struct uwg_netlink {
 	struct nl_sock *sk;
 };
@@ -26,6 +25,9 @@ int uwg_nl_request(struct uwg_netlink *nl, struct nl_msg *msg, uwg_nl_msg_cb cb,
  */
 int uwg_nl_dump(struct uwg_netlink *nl, int type, int family, size_t hdrlen, uwg_nl_msg_cb cb,
 		void *arg);
+/* The link ifindex in *link (rtnl_link_put it); -ENODEV when there is none. */
+struct rtnl_link;
+int uwg_nl_get_link(struct uwg_netlink *nl, int ifindex, struct rtnl_link **link);
 /* libnl's -NLE_* to -errno (for libnl calls that hide the kernel's errno). */
 int uwg_nl_errno(int nle);
 

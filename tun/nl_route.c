@@ -4,6 +4,7 @@
  * match P`, `ip route show table T`) and single route lookups
  * (`ip route get ADDR`, RTM_GETROUTE). Main thread only.
  */
+#include "tun/netlink.h"
 #include "tun/nl_priv.h"
 
 #include <errno.h>

@@ -4,6 +4,7 @@
  * and no suppress_prefixlength, both of which the wg-quick default-route
  * policy needs. Main thread only.
  */
+#include "tun/netlink.h"
 #include "tun/nl_priv.h"
 
 #include <errno.h>

@@ -1,6 +1,6 @@
 /*
- * tun/steer.h - kernel side of the userspace NAT (docs: nat-steering.md,
- * design "tc ingress u32 + mirred redirect, replies through a raw socket"):
+ * tun/steer.h - kernel side of the userspace NAT (tc ingress u32 + mirred
+ * redirect, replies through a raw socket):
  * tc ingress filters on the external interface that redirect packets for the
  * public address into the uwg TUN, the raw IPv4 socket that sends translated
  * packets out, placeholder sockets that keep the host stack off the pool
@@ -129,7 +129,7 @@ int uwg_steer_raw_send(int fd, const uint8_t *pkt, size_t len);
 /*
  * Placeholder sockets: a bound, never-listening TCP socket and a bound UDP
  * socket per port, so host programs cannot bind the ports and the kernel
- * never picks them as ephemeral (measured in nat-steering.md section C).
+ * never picks them as ephemeral.
  * Raises RLIMIT_NOFILE toward the hard limit if needed.
  */
 struct uwg_steer_reserve {

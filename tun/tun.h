@@ -25,7 +25,7 @@ struct uwg_tun {
 	int nl;         /* NETLINK_ROUTE socket subscribed to RTMGRP_LINK */
 	/*
 	 * IFF_VNET_HDR: every read and write starts with a 10-byte
-	 * virtio_net_hdr (see core/offload.h). Set by uwg_tun_open when the
+	 * virtio_net_hdr (see core/ip/offload.h). Set by uwg_tun_open when the
 	 * kernel takes it; offload is what uwg_tun_set_offload got accepted.
 	 */
 	bool vnet_hdr;

@@ -13,6 +13,7 @@
 #include "cli/cmd_main.h"
 #include "cli/config.h"
 #include "cli/uapi_client.h"
+#include "crypto/crypto.h"
 #include "crypto/ct.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -16,6 +16,7 @@
 
 #include "core/cookie.h"
 #include "crypto/blake2s.h"
+#include "crypto/crypto.h"
 #include "crypto/ct.h"
 
 #define REQUIRE(c)                     \

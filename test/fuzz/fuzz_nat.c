@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/checksum.h"
-#include "core/nat.h"
+#include "core/ip/checksum.h"
+#include "core/ip/nat.h"
 
 #define PUB 0xcb007201u
 #define CLI_M 0x0a640002u

@@ -15,6 +15,7 @@
 
 #include "core/cookie.h"
 #include "core/noise.h"
+#include "crypto/crypto.h"
 #include "crypto/ct.h"
 
 #define REQUIRE(c)                     \

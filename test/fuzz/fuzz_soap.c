@@ -1,7 +1,7 @@
 /*
  * test/fuzz/fuzz_soap.c - arbitrary bytes through the IGD's pure request
  * path: igd/soap.c's parser, every argument check, and igd/actions.c run
- * against the in-memory map table (igd/maptable.c) seeded with a few maps.
+ * against the in-memory map table (test/doubles/maptable.c) seeded with a few maps.
  * Nothing may crash or leak, and:
  *  - a parse that fails leaves no arguments; one that succeeds yields
  *    NUL-terminated names and values within their limits;
@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "igd/actions.h"
-#include "igd/maptable.h"
+#include "test/doubles/maptable.h"
 
 #define REQUIRE(c)                     \
 	do {                           \

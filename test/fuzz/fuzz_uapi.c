@@ -1,6 +1,6 @@
 /*
  * test/fuzz/fuzz_uapi.c - arbitrary bytes as a UAPI byte stream into a fresh
- * in-memory device: cli/uapi.c must never crash or leak, every reply must be
+ * in-memory device: cli/daemon/uapi.c must never crash or leak, every reply must be
  * well formed (key=value lines ending in "errno=N\n\n"), and the resulting
  * configuration must survive a round trip: its get reply, replayed as a set
  * into a second fresh device, yields the identical get reply.
@@ -25,9 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/uapi.h"
+#include "cli/daemon/uapi.h"
 #include "core/peer_internal.h"
 #include "core/wg.h"
+#include "crypto/crypto.h"
 #include "crypto/ct.h"
 
 #define REQUIRE(c)                     \

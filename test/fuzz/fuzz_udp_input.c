@@ -1,6 +1,6 @@
 /*
  * test/fuzz/fuzz_udp_input.c - libFuzzer harness for uwg_wg_udp_input: device
- * B of an in-memory pair (test/unit/wg_testnet.h) that has completed a real
+ * B of an in-memory pair (test/unit/core/wg_testnet.h) that has completed a real
  * handshake with A, so the data path is reachable. The first input byte picks
  * how the rest is delivered:
  *   mode 0: raw datagram from A's address;
@@ -32,7 +32,7 @@
 
 #include "core/peer_internal.h"
 #include "crypto/aead.h"
-#include "test/unit/wg_testnet.h"
+#include "test/unit/core/wg_testnet.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

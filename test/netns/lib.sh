@@ -677,7 +677,7 @@ t_on_exit()
 		done
 	fi
 	t_teardown
-	# The daemon's system-call allow-list (cli/seccomp.h) must cover everything a test does,
+	# The daemon's system-call allow-list (cli/daemon/seccomp.h) must cover everything a test does,
 	# its exit included: a refusal is logged, never silent, so any such line fails the test.
 	if grep -H 'seccomp refused' "$T_TMP"/daemon-*.log 2>/dev/null; then
 		printf 'FAIL: %s: the daemon made a system call outside its allow-list\n' "$T_NAME"

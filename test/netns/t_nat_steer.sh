@@ -1,6 +1,6 @@
 #!/bin/bash
 # test/netns/t_nat_steer.sh - tc ingress steering of the userspace NAT (tun/steer.c +
-# core/nat.c) in two private namespaces:
+# core/ip/nat.c) in two private namespaces:
 #
 #   remote  rmt0 203.0.114.2/24 <--veth--> wan0 203.0.114.1/24  server (+ TUN, nat_steer_echo)
 #

@@ -8,7 +8,7 @@
 # still does everything (tunnel, a UPnP map carrying a remote host's connection); the
 # monitor is root with no descriptor beyond stdio; the SSDP child has no capability at all;
 # the worker and the SSDP child run under the system-call allow-list (seccomp filter mode,
-# cli/seccomp.h) and the whole exchange below makes no call outside it (lib.sh fails any test
+# cli/daemon/seccomp.h) and the whole exchange below makes no call outside it (lib.sh fails any test
 # whose daemon log says "seccomp refused"); the monitor runs without it;
 # kill -9 of the worker: the monitor (its child) removes the socket and exits;
 # UWG_USER=root keeps root; UWG_SECCOMP=0 turns the filter off.

@@ -1,6 +1,6 @@
 /*
  * test/tools/igd_standalone.c - runs uwg's IGD (igd/) on one interface with
- * a libuv loop and the in-memory map table (igd/maptable.c) standing in for
+ * a libuv loop and the in-memory map table (test/doubles/maptable.c) standing in for
  * uwg's NAT table, so real UPnP clients (upnpc, external-ip, BitTorrent
  * clients) can be tested against it without a WireGuard tunnel. Prints
  * "READY <description url>" once serving, one "MAP <event> ..." line per
@@ -12,7 +12,7 @@
  * igd/ssdp.h), so READY is printed once that child is announcing.
  */
 #include "igd/igd.h"
-#include "igd/maptable.h"
+#include "test/doubles/maptable.h"
 #include "igd/ssdp.h"
 
 #include <arpa/inet.h>

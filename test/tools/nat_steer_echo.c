@@ -2,7 +2,7 @@
  * test/tools/nat_steer_echo.c - proves tc steering end to end for
  * test/netns/t_nat_steer.sh: opens a TUN, installs uwg's ingress filters
  * (tun/steer.c) for some port maps and a masquerade pool, and plays one
- * tunnel client (10.100.0.2) behind the NAT (core/nat.c). Packets redirected
+ * tunnel client (10.100.0.2) behind the NAT (core/ip/nat.c). Packets redirected
  * into the TUN are translated inbound; the simulated client answers (UDP
  * echo, RST to TCP SYNs) and its answers go out translated through the raw
  * socket. It also originates masqueraded probes (UDP, ping) whose replies
@@ -31,8 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/checksum.h"
-#include "core/nat.h"
+#include "core/ip/checksum.h"
+#include "core/ip/nat.h"
 #include "tun/steer.h"
 
 #define CLIENT 0x0a640002u /* 10.100.0.2 */

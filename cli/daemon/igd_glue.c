@@ -1,0 +1,854 @@
+/*
+ * cli/daemon/igd_glue.c - the daemon's UPnP IGD (see igd_glue.h): starts and stops
+ * the IGD (igd/igd.h) from a one-second tick, implements struct uwg_igd_ops on
+ * the NAT table (maps owned by the requesting peer, each with its tc filters
+ * and placeholder sockets), sweeps maps whose lease ran out or whose peer no
+ * longer holds the address, and chains the UAPI ext_* hooks in front of the
+ * NAT's. Loop thread only (the IGD calls its ops there too).
+ */
+#include "cli/daemon/igd_glue.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cli/uapi/igd_conf.h"
+#include "cli/uapi/text.h"
+#include "cli/daemon/log.h"
+#include "cli/daemon/nat_glue.h"
+#include "core/ip/nat.h"
+#include "core/wg.h"
+#include "crypto/blake2s.h"
+#include "crypto/ct.h"
+#include "crypto/encoding.h"
+#include "igd/igd.h"
+#include "tun/link_flags.h"
+#include "tun/netlink.h"
+#include "tun/steer.h"
+#include "tun/tun.h"
+
+enum {
+	MAX_MAPS = UWG_NAT_DEFAULT_MAX_MAPS,
+};
+
+/* The high bit of the shared "nat=1" reply cursor: our part of the reply. */
+#define CURSOR_OURS ((size_t)1 << (sizeof(size_t) * 8 - 1))
+
+/* One map the IGD put into the NAT table, with what makes it reachable. */
+struct igd_map {
+	uint8_t proto;
+	uint16_t ext_port;
+	uint64_t owner;
+	uint16_t prio_l4, prio_err; /* 0 = none */
+	int fd;                     /* placeholder socket, -1 = none */
+};
+
+struct uwg_igdd {
+	struct uwg_igdd_env env;
+	uv_timer_t tick;
+
+	/* The NAT's UAPI hooks, which ours wrap. */
+	struct uwg_uapi_io nat_io;
+
+	/* Staged by one set request's upnp* lines, applied at its end. */
+	struct uwg_igd_settings staged;
+	bool staging;
+	struct uwg_igd_settings active;
+
+	struct uwg_igd *igd;
+	struct in_addr igd_addr; /* the tunnel address it listens on */
+	char url[128];
+	int last_err;            /* the last start failure logged (so it is said once) */
+
+	/* A copy of the NAT's view taken at each op (the table may be rebuilt between). */
+	struct uwg_natd_view nat;
+	struct igd_map maps[MAX_MAPS];
+	size_t n_maps;
+	struct uwg_log_limit lim;
+};
+
+/* ---- owners ---- */
+
+/* A peer's identity as the NAT's owner tag: its public key's first 8 bytes, never 0. */
+static uint64_t owner_of(const struct uwg_peer *peer)
+{
+	struct uwg_peer_info info;
+	uint64_t o = 0;
+
+	uwg_peer_get_info(peer, &info);
+	for (int i = 0; i < 8; i++)
+		o |= (uint64_t)info.public_key[i] << (8 * i);
+	uwg_memzero(&info, sizeof(info));
+	return o ? o : 1;
+}
+
+static struct uwg_peer *peer_of(struct uwg_igdd *g, uint32_t addr_h)
+{
+	uint8_t a[4] = { (uint8_t)(addr_h >> 24), (uint8_t)(addr_h >> 16), (uint8_t)(addr_h >> 8),
+			 (uint8_t)addr_h };
+
+	return uwg_wg_peer_for_addr(g->env.wg, AF_INET, a);
+}
+
+/* The owner tag of the peer holding addr, 0 if none does. */
+static uint64_t owner_for_addr(struct uwg_igdd *g, uint32_t addr_h)
+{
+	struct uwg_peer *p = peer_of(g, addr_h);
+
+	return p ? owner_of(p) : 0;
+}
+
+/* The base64 public key of the peer with this owner tag, "" if there is none. */
+static void owner_key(struct uwg_igdd *g, uint64_t owner, char out[UWG_KEY_B64_LEN])
+{
+	struct uwg_peer_info info;
+
+	out[0] = '\0';
+	for (struct uwg_peer *p = uwg_wg_peer_first(g->env.wg); p;
+	     p = uwg_wg_peer_next(g->env.wg, p)) {
+		if (owner_of(p) != owner)
+			continue;
+		uwg_peer_get_info(p, &info);
+		uwg_key_to_base64(out, info.public_key);
+		uwg_memzero(&info, sizeof(info));
+		return;
+	}
+}
+
+/* ---- our maps ---- */
+
+static bool nat_live(struct uwg_igdd *g)
+{
+	return g->env.natd && uwg_natd_get_view(g->env.natd, &g->nat) && g->nat.nat;
+}
+
+static struct igd_map *find_map(struct uwg_igdd *g, uint8_t proto, uint16_t port)
+{
+	for (size_t i = 0; i < g->n_maps; i++)
+		if (g->maps[i].proto == proto && g->maps[i].ext_port == port)
+			return &g->maps[i];
+	return NULL;
+}
+
+/* Removes filters and socket of m (not the table entry) and forgets it. */
+static void forget_map(struct uwg_igdd *g, struct igd_map *m)
+{
+	if (g->nat.steer && m->prio_l4)
+		uwg_steer_del(g->nat.steer, m->prio_l4);
+	if (g->nat.steer && m->prio_err)
+		uwg_steer_del(g->nat.steer, m->prio_err);
+	if (m->fd >= 0)
+		close(m->fd);
+	*m = g->maps[--g->n_maps];
+}
+
+/* The NAT was rebuilt or stopped: its table and filters went with it. */
+static void forget_all(struct uwg_igdd *g)
+{
+	for (size_t i = 0; i < g->n_maps; i++)
+		if (g->maps[i].fd >= 0)
+			close(g->maps[i].fd);
+	g->n_maps = 0;
+}
+
+/* Table entry and everything else of m. */
+static void drop_map(struct uwg_igdd *g, struct igd_map *m, const char *why)
+{
+	uwg_log_info("UPnP: %s map %u removed (%s)", m->proto == IPPROTO_TCP ? "TCP" : "UDP",
+		     m->ext_port, why);
+	uwg_nat_map_del(g->nat.nat, m->proto, m->ext_port, m->owner);
+	forget_map(g, m);
+}
+
+/*
+ * Every tick and after every set request: maps whose lease ran out (the
+ * NAT's timer removes the entry, we remove what made it reachable), and
+ * maps whose address is no longer its owner's (peer removed, key changed,
+ * AllowedIPs moved).
+ */
+static void sweep(struct uwg_igdd *g)
+{
+	uint64_t now = uv_hrtime();
+
+	if (!nat_live(g)) {
+		forget_all(g);
+		return;
+	}
+	for (size_t i = 0; i < g->n_maps;) {
+		struct igd_map *m = &g->maps[i];
+		const struct uwg_nat_map *nm = uwg_nat_map_find(g->nat.nat, m->proto, m->ext_port,
+								now);
+
+		if (!nm || nm->owner != m->owner) {
+			uwg_log_info("UPnP: %s map %u expired", m->proto == IPPROTO_TCP ? "TCP" :
+				     "UDP", m->ext_port);
+			if (nm == NULL)
+				uwg_nat_map_del(g->nat.nat, m->proto, m->ext_port, m->owner);
+			forget_map(g, m);
+			continue;
+		}
+		if (owner_for_addr(g, nm->int_addr) != m->owner) {
+			drop_map(g, m, "its peer no longer holds the address");
+			continue;
+		}
+		i++;
+	}
+}
+
+/* ---- the IGD's ops ---- */
+
+static uint32_t h32(struct in_addr a)
+{
+	return ntohl(a.s_addr);
+}
+
+static int nat_err_to_upnp(int err)
+{
+	switch (err) {
+	case 0:
+		return 0;
+	case -EEXIST:
+	case -EADDRINUSE:
+		return UWG_IGD_E_CONFLICT;
+	case -ERANGE:
+		return UWG_IGD_E_CONFLICT_OTHER_MECHANISM;
+	case -EINVAL:
+		return UWG_IGD_E_NOT_AUTHORIZED;
+	case -ENOSPC:
+		return UWG_IGD_E_NO_PORT_MAPS_AVAILABLE;
+	default:
+		return UWG_IGD_E_ACTION_FAILED;
+	}
+}
+
+static unsigned cap_per_peer(const struct uwg_igdd *g)
+{
+	return g->active.max_per_peer ? g->active.max_per_peer : UWG_IGD_DEFAULT_PER_CLIENT;
+}
+
+static int op_add_map(void *ctx, const struct uwg_igd_map *map, struct in_addr requester)
+{
+	struct uwg_igdd *g = ctx;
+	struct uwg_peer *peer;
+	struct igd_map *m;
+	struct uwg_nat_map nm = { 0 };
+	uint64_t owner, now = uv_hrtime();
+	unsigned held = 0;
+	int err, fd = -1;
+
+	if (!nat_live(g))
+		return UWG_IGD_E_ACTION_FAILED;
+	/* Cryptokey routing vouches for the source: the peer holding it sent the request. */
+	peer = peer_of(g, h32(requester));
+	if (!peer || peer_of(g, h32(map->int_client)) != peer ||
+	    map->int_client.s_addr != requester.s_addr)
+		return UWG_IGD_E_NOT_AUTHORIZED;
+	owner = owner_of(peer);
+	if (map->proto == IPPROTO_UDP && map->ext_port == g->env.listen_port(g->env.ctx))
+		return UWG_IGD_E_CONFLICT_OTHER_MECHANISM;
+	m = find_map(g, map->proto, map->ext_port);
+	if (m && m->owner != owner)
+		return UWG_IGD_E_CONFLICT;
+	if (!m) {
+		for (size_t i = 0; i < g->n_maps; i++)
+			held += g->maps[i].owner == owner;
+		if (held >= cap_per_peer(g))
+			return UWG_IGD_E_NO_PORT_MAPS_AVAILABLE;
+		if (g->n_maps >= MAX_MAPS)
+			return UWG_IGD_E_NO_PORT_MAPS_AVAILABLE;
+		/* Someone else's entry (a PortForward): the table answers 718 below. */
+		if (!uwg_nat_map_find(g->nat.nat, map->proto, map->ext_port, now)) {
+			/* A host program on the port would lose its traffic to the client. */
+			if (uwg_steer_port_in_use(map->proto, 0, map->ext_port) != 0)
+				return UWG_IGD_E_CONFLICT_OTHER_MECHANISM;
+			fd = uwg_steer_placeholder(map->proto, map->ext_port);
+			if (fd < 0)
+				return UWG_IGD_E_CONFLICT_OTHER_MECHANISM;
+		}
+	}
+	nm.proto = map->proto;
+	nm.ext_port = map->ext_port;
+	nm.int_addr = h32(map->int_client);
+	nm.int_port = map->int_port;
+	nm.owner = owner;
+	nm.expires_ns = map->lease_s ? now + (uint64_t)map->lease_s * 1000000000u : 0;
+	snprintf(nm.desc, sizeof(nm.desc), "%s", map->desc);
+	err = uwg_nat_map_add(g->nat.nat, &nm, now);
+	if (err) {
+		if (fd >= 0)
+			close(fd);
+		return nat_err_to_upnp(err);
+	}
+	if (m)
+		return 0; /* an update: filters and socket stay */
+
+	m = &g->maps[g->n_maps++];
+	*m = (struct igd_map){ .proto = map->proto, .ext_port = map->ext_port, .owner = owner,
+			       .fd = fd };
+	{
+		struct uwg_steer_match l4 = { UWG_STEER_L4, map->proto, map->ext_port, 0xffff };
+		struct uwg_steer_match er = { UWG_STEER_ICMP_ERROR, map->proto, map->ext_port,
+					      0xffff };
+
+		err = uwg_steer_add(g->nat.steer, &l4, &m->prio_l4);
+		if (!err)
+			err = uwg_steer_add(g->nat.steer, &er, &m->prio_err);
+	}
+	if (err) {
+		uwg_log_limited(&g->lim, uv_hrtime(), UWG_LOG_ERROR,
+				"UPnP: cannot steer %s port %u: %s",
+				map->proto == IPPROTO_TCP ? "TCP" : "UDP", map->ext_port,
+				strerror(-err));
+		uwg_nat_map_del(g->nat.nat, map->proto, map->ext_port, owner);
+		forget_map(g, m);
+		return err == -ENOSPC ? UWG_IGD_E_NO_PORT_MAPS_AVAILABLE : UWG_IGD_E_ACTION_FAILED;
+	}
+	uwg_log_info("UPnP: %s %u -> %s:%u mapped for %us \"%s\"",
+		     map->proto == IPPROTO_TCP ? "TCP" : "UDP", map->ext_port,
+		     inet_ntoa(map->int_client), map->int_port, map->lease_s, map->desc);
+	return 0;
+}
+
+static int op_del_map(void *ctx, uint8_t proto, uint16_t ext_port, struct in_addr requester)
+{
+	struct uwg_igdd *g = ctx;
+	struct igd_map *m;
+	uint64_t owner;
+	int err;
+
+	if (!nat_live(g))
+		return UWG_IGD_E_ACTION_FAILED;
+	owner = owner_for_addr(g, h32(requester));
+	if (!owner)
+		return UWG_IGD_E_NOT_AUTHORIZED;
+	err = uwg_nat_map_del(g->nat.nat, proto, ext_port, owner);
+	if (err == -ENOENT)
+		return UWG_IGD_E_NO_SUCH_ENTRY;
+	if (err)
+		return UWG_IGD_E_NOT_AUTHORIZED;
+	m = find_map(g, proto, ext_port);
+	if (m)
+		forget_map(g, m);
+	uwg_log_info("UPnP: %s map %u deleted by %s", proto == IPPROTO_TCP ? "TCP" : "UDP",
+		     ext_port, inet_ntoa(requester));
+	return 0;
+}
+
+static void fill(struct uwg_igd_map *out, const struct uwg_nat_map *m, uint64_t now)
+{
+	memset(out, 0, sizeof(*out));
+	out->proto = m->proto;
+	out->ext_port = m->ext_port;
+	out->int_client.s_addr = htonl(m->int_addr);
+	out->int_port = m->int_port;
+	out->lease_s = m->expires_ns ?
+			       (uint32_t)((m->expires_ns - now + 999999999u) / 1000000000u) : 0;
+	if (m->expires_ns && !out->lease_s)
+		out->lease_s = 1;
+	snprintf(out->desc, sizeof(out->desc), "%.*s", (int)sizeof(out->desc) - 1, m->desc);
+}
+
+static int op_get_map(void *ctx, uint8_t proto, uint16_t ext_port, struct uwg_igd_map *out)
+{
+	struct uwg_igdd *g = ctx;
+	uint64_t now = uv_hrtime();
+	const struct uwg_nat_map *m;
+
+	if (!nat_live(g))
+		return UWG_IGD_E_NO_SUCH_ENTRY;
+	m = uwg_nat_map_find(g->nat.nat, proto, ext_port, now);
+	if (!m)
+		return UWG_IGD_E_NO_SUCH_ENTRY;
+	fill(out, m, now);
+	return 0;
+}
+
+static int op_get_map_by_index(void *ctx, uint32_t index, struct uwg_igd_map *out)
+{
+	struct uwg_igdd *g = ctx;
+	uint64_t now = uv_hrtime();
+	const struct uwg_nat_map *m = NULL;
+	uint32_t i = 0;
+
+	if (!nat_live(g))
+		return UWG_IGD_E_ARRAY_INDEX_INVALID;
+	while ((m = uwg_nat_map_next(g->nat.nat, m))) {
+		if (m->expires_ns && m->expires_ns <= now)
+			continue;
+		if (i++ == index) {
+			fill(out, m, now);
+			return 0;
+		}
+	}
+	return UWG_IGD_E_ARRAY_INDEX_INVALID;
+}
+
+static int op_external_ip(void *ctx, struct in_addr *out)
+{
+	struct uwg_igdd *g = ctx;
+
+	if (g->active.ext_addr) {
+		out->s_addr = htonl(g->active.ext_addr);
+		return 0;
+	}
+	if (!nat_live(g) || !g->nat.public_ip)
+		return UWG_IGD_E_ACTION_FAILED;
+	out->s_addr = htonl(g->nat.public_ip);
+	return 0;
+}
+
+static uint64_t read_stat(const char *ifname, const char *name)
+{
+	char path[96], buf[32];
+	uint64_t v = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", ifname, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		v = strtoull(buf, NULL, 10);
+	}
+	return v;
+}
+
+/* The external interface's own counters: sent = toward the internet. */
+static void op_counters(void *ctx, struct uwg_igd_counters *out)
+{
+	struct uwg_igdd *g = ctx;
+
+	memset(out, 0, sizeof(*out));
+	if (!nat_live(g) || !g->nat.wan || !g->nat.wan[0])
+		return;
+	out->bytes_sent = read_stat(g->nat.wan, "tx_bytes");
+	out->bytes_received = read_stat(g->nat.wan, "rx_bytes");
+	out->packets_sent = read_stat(g->nat.wan, "tx_packets");
+	out->packets_received = read_stat(g->nat.wan, "rx_packets");
+}
+
+static void op_log(void *ctx, const char *msg)
+{
+	(void)ctx;
+	uwg_log_info("UPnP: %s", msg);
+}
+
+/* ---- starting and stopping ---- */
+
+/* A UUID that stays the same for this device key, so clients' caches stay valid. */
+static void make_uuid(struct uwg_igdd *g, char out[37])
+{
+	uint8_t pub[32], h[16];
+	struct uwg_blake2s s;
+
+	if (!uwg_wg_get_public_key(g->env.wg, pub))
+		memset(pub, 0, sizeof(pub));
+	uwg_blake2s_init(&s, sizeof(h));
+	uwg_blake2s_update(&s, (const uint8_t *)"uwg igd uuid", 12);
+	uwg_blake2s_update(&s, pub, sizeof(pub));
+	uwg_blake2s_final(&s, h);
+	h[6] = (uint8_t)((h[6] & 0x0f) | 0x50); /* name-based */
+	h[8] = (uint8_t)((h[8] & 0x3f) | 0x80);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12],
+		 h[13], h[14], h[15]);
+}
+
+/* Loopback up (0), or -errno. pupnp binds its stop socket to 127.0.0.1 and stops through it. */
+static int lo_up(struct uwg_netlink *nl)
+{
+	unsigned flags = 0;
+	int lo = uwg_netlink_link_index(nl, "lo"), err;
+
+	if (lo < 0)
+		return lo;
+	err = uwg_netlink_link_flags(nl, lo, &flags);
+	if (err || (flags & IFF_UP))
+		return err;
+	err = uwg_netlink_link_set_flags(nl, lo, IFF_UP);
+	if (!err)
+		uwg_log_info("UPnP: brought loopback up (pupnp needs 127.0.0.1)");
+	return err;
+}
+
+/* With a netlink socket of its own (0 or -errno). */
+static int lo_up_now(void)
+{
+	struct uwg_netlink *nl = NULL;
+	int err = uwg_netlink_open(&nl);
+
+	if (err)
+		return err;
+	err = lo_up(nl);
+	uwg_netlink_close(nl);
+	return err;
+}
+
+static void stop_igd(struct uwg_igdd *g, const char *why)
+{
+	if (!g->igd)
+		return;
+	uwg_log_info("UPnP IGD stopped (%s)", why);
+	/* pupnp's shutdown resends its stop datagram to 127.0.0.1 until it arrives: forever with lo down. */
+	lo_up_now();
+	uwg_igd_stop(g->igd);
+	g->igd = NULL;
+	g->url[0] = '\0';
+}
+
+/* Says a start failure once, not every tick. */
+static void start_failed(struct uwg_igdd *g, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void start_failed(struct uwg_igdd *g, int err, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (err == g->last_err)
+		return;
+	g->last_err = err;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	uwg_log_error("UPnP IGD not started: %s", msg);
+}
+
+/*
+ * The TUN's state in our namespace: UP, and its first IPv4 address (which
+ * pupnp binds). Makes sure of loopback up and MULTICAST on the TUN. 0, or
+ * -ENETDOWN (not up yet), -EADDRNOTAVAIL (no IPv4 yet), other -errno.
+ */
+static int tun_ready(struct uwg_igdd *g, struct in_addr *addr)
+{
+	struct uwg_netlink *nl = NULL;
+	struct uwg_nl_addr *addrs = NULL;
+	unsigned flags = 0;
+	size_t n = 0;
+	int err, idx;
+
+	err = uwg_netlink_open(&nl);
+	if (err)
+		return err;
+	idx = uwg_netlink_link_index(nl, g->env.tun->name);
+	err = idx < 0 ? idx : uwg_netlink_link_flags(nl, idx, &flags);
+	if (!err && !(flags & IFF_UP))
+		err = -ENETDOWN;
+	if (!err) {
+		err = uwg_netlink_addr_list(nl, idx, &addrs, &n);
+		if (!err) {
+			err = -EADDRNOTAVAIL;
+			for (size_t i = 0; i < n; i++) {
+				if (addrs[i].local.family != AF_INET)
+					continue;
+				memcpy(&addr->s_addr, addrs[i].local.addr, 4);
+				err = 0;
+				break;
+			}
+		}
+		free(addrs);
+	}
+	if (!err && !(flags & IFF_MULTICAST)) {
+		err = uwg_netlink_link_set_flags(nl, idx, IFF_MULTICAST);
+		if (!err)
+			uwg_log_info("UPnP: turned on MULTICAST on %s (pupnp needs it)",
+				     g->env.tun->name);
+	}
+	if (!err)
+		err = lo_up(nl);
+	uwg_netlink_close(nl);
+	return err;
+}
+
+static void try_start(struct uwg_igdd *g)
+{
+	struct uwg_igd_config cfg;
+	struct uwg_igd_ops ops = {
+		.ctx = g,
+		.add_map = op_add_map,
+		.del_map = op_del_map,
+		.get_map = op_get_map,
+		.get_map_by_index = op_get_map_by_index,
+		.external_ip = op_external_ip,
+		.counters = op_counters,
+		.log = op_log,
+	};
+	char uuid[37], name[64];
+	struct in_addr addr;
+	int err;
+
+	if (!nat_live(g)) {
+		start_failed(g, -ENOPROTOOPT, "waiting for the NAT (UPnP needs it to map ports)");
+		return;
+	}
+	if (uwg_tun_monitor_fd(g->env.tun) < 0) {
+		start_failed(g, -EXDEV, "%s is in another network namespace than the daemon",
+			     g->env.tun->name);
+		return;
+	}
+	err = tun_ready(g, &addr);
+	if (err == -ENETDOWN || err == -EADDRNOTAVAIL)
+		return; /* `uwg up` is still setting it up */
+	if (err) {
+		start_failed(g, err, "cannot read %s: %s", g->env.tun->name, strerror(-err));
+		return;
+	}
+	uwg_igd_config_init(&cfg);
+	cfg.policy.max_per_client = cap_per_peer(g);
+	for (size_t i = 0; i < g->active.n_rules; i++)
+		uwg_igd_policy_add_rule(&cfg.policy, &g->active.rules[i]);
+	make_uuid(g, uuid);
+	cfg.uuid = uuid;
+	snprintf(name, sizeof(name), "uwg Internet Gateway (%s)", g->env.tun->name);
+	cfg.friendly_name = name;
+	err = uwg_igd_start(&g->igd, g->env.uv, g->env.tun->name, addr, 0, &cfg, &ops);
+	if (err) {
+		g->igd = NULL;
+		if (err != -EAGAIN)
+			start_failed(g, err, "pupnp on %s (%s): %s", g->env.tun->name,
+				     inet_ntoa(addr), strerror(-err));
+		return;
+	}
+	g->igd_addr = addr;
+	g->last_err = 0;
+	snprintf(g->url, sizeof(g->url), "%s", uwg_igd_desc_url(g->igd));
+	uwg_log_info("UPnP IGD on %s: %s (%u maps per peer, %zu rules)", g->env.tun->name,
+		     g->url, cap_per_peer(g), g->active.n_rules);
+}
+
+/* Is the running IGD still where it should be? */
+static bool still_valid(struct uwg_igdd *g, const char **why)
+{
+	struct in_addr addr;
+	int err;
+
+	if (!nat_live(g)) {
+		*why = "the NAT is off";
+		return false;
+	}
+	if (uwg_tun_monitor_fd(g->env.tun) < 0) {
+		*why = "the interface left the daemon's namespace";
+		return false;
+	}
+	err = tun_ready(g, &addr);
+	if (err == -ENETDOWN) {
+		*why = "the interface is down";
+		return false;
+	}
+	if (err == -EADDRNOTAVAIL || (!err && addr.s_addr != g->igd_addr.s_addr)) {
+		*why = "the tunnel address changed";
+		return false;
+	}
+	return true;
+}
+
+static void tick(uv_timer_t *t)
+{
+	struct uwg_igdd *g = t->data;
+	const char *why;
+
+	sweep(g);
+	if (!g->active.enable)
+		return;
+	if (g->igd && !still_valid(g, &why))
+		stop_igd(g, why);
+	if (!g->igd)
+		try_start(g);
+}
+
+/* ---- configuration ---- */
+
+static void apply(struct uwg_igdd *g, const struct uwg_igd_settings *want)
+{
+	g->active = *want;
+	g->last_err = 0;
+	/* A running IGD keeps the policy it started with: restart it with the new one. */
+	stop_igd(g, want->enable ? "reconfigured" : "UPnP off");
+	if (!want->enable) {
+		if (nat_live(g))
+			while (g->n_maps)
+				drop_map(g, &g->maps[0], "UPnP off");
+		forget_all(g);
+		uv_timer_stop(&g->tick);
+		uwg_log_info("UPnP off");
+		return;
+	}
+	uv_timer_start(&g->tick, tick, 0, UWG_IGDD_TICK_MS);
+}
+
+/* The NAT tore its table and filters down (and maybe built new ones). */
+static void nat_replaced(void *ctx)
+{
+	forget_all(ctx);
+}
+
+static void ext_begin(void *ctx)
+{
+	struct uwg_igdd *g = ctx;
+
+	memset(&g->staged, 0, sizeof(g->staged));
+	g->staging = false;
+	if (g->nat_io.ext_begin)
+		g->nat_io.ext_begin(g->nat_io.ext_ctx);
+}
+
+static int ext_set(void *ctx, const char *key, const char *value)
+{
+	struct uwg_igdd *g = ctx;
+
+	if (!strncmp(key, "upnp", 4) && (key[4] == '\0' || key[4] == '_')) {
+		if (!g->staging) {
+			/* A request that names UPnP states all of it. */
+			memset(&g->staged, 0, sizeof(g->staged));
+			g->staging = true;
+		}
+		return uwg_igd_conf_uapi_key(&g->staged, key, value) ? -EINVAL : 0;
+	}
+	if (!g->nat_io.ext_set)
+		return -EINVAL;
+	return g->nat_io.ext_set(g->nat_io.ext_ctx, key, value);
+}
+
+static int ext_end(void *ctx, int err)
+{
+	struct uwg_igdd *g = ctx;
+
+	/* a NAT replaced here calls nat_replaced first: the maps go with its table */
+	if (g->nat_io.ext_end)
+		err = g->nat_io.ext_end(g->nat_io.ext_ctx, err);
+	if (g->staging && !err)
+		apply(g, &g->staged);
+	g->staging = false;
+	/* Peers may have gone or lost addresses in this request. */
+	sweep(g);
+	return err;
+}
+
+/*
+ * After the NAT's lines: "upnp=", where the IGD listens, the address it
+ * reports, then one "upnp_map=" per map the IGD made (cursor = CURSOR_OURS
+ * + the next line's number).
+ */
+static bool emit_ours(struct uwg_igdd *g, size_t *cursor, char *buf, size_t cap, size_t *used)
+{
+	size_t idx = *cursor & ~CURSOR_OURS;
+	uint64_t now = uv_hrtime();
+	bool live = nat_live(g);
+
+	if (idx == 0) {
+		struct in_addr ext;
+		char ip[INET_ADDRSTRLEN] = "";
+
+		if (!op_external_ip(g, &ext))
+			inet_ntop(AF_INET, &ext, ip, sizeof(ip));
+		if (!uwg_text_line(buf, cap, used, "upnp=%s\nupnp_running=%s\nupnp_url=%s\n"
+			      "upnp_external_address=%s\nupnp_max_maps_per_peer=%u\n",
+			      g->active.enable ? "true" : "false", g->igd ? "true" : "false",
+			      g->url, ip, cap_per_peer(g)))
+			return false;
+		*cursor = CURSOR_OURS | ++idx;
+	}
+	for (size_t i = idx - 1; live && i < g->n_maps; i++) {
+		const struct uwg_nat_map *nm = uwg_nat_map_find(g->nat.nat, g->maps[i].proto,
+								g->maps[i].ext_port, now);
+		struct uwg_igd_map_line ml = { 0 };
+		struct uwg_igd_map im;
+		char text[256];
+
+		if (nm) {
+			fill(&im, nm, now);
+			ml.proto = nm->proto;
+			ml.ext_port = nm->ext_port;
+			ml.int_addr = nm->int_addr;
+			ml.int_port = nm->int_port;
+			ml.lease_left_s = im.lease_s;
+			owner_key(g, g->maps[i].owner, ml.owner);
+			snprintf(ml.desc, sizeof(ml.desc), "%s", im.desc);
+			uwg_igd_conf_format_map(&ml, text, sizeof(text));
+			if (!uwg_text_line(buf, cap, used, "upnp_map=%s\n", text))
+				return false;
+		}
+		*cursor = CURSOR_OURS | (i + 2);
+	}
+	return true;
+}
+
+static bool ext_emit(void *ctx, size_t *cursor, char *buf, size_t cap, size_t *used)
+{
+	struct uwg_igdd *g = ctx;
+	size_t more = 0;
+
+	*used = 0;
+	if (!(*cursor & CURSOR_OURS)) {
+		if (g->nat_io.ext_emit && !g->nat_io.ext_emit(g->nat_io.ext_ctx, cursor, buf, cap,
+							      used))
+			return false;
+		*cursor = CURSOR_OURS;
+	}
+	if (!emit_ours(g, cursor, buf + *used, cap - *used, &more)) {
+		*used += more;
+		return false;
+	}
+	*used += more;
+	return true;
+}
+
+void uwg_igdd_uapi_hooks(struct uwg_igdd *g, struct uwg_uapi_io *io)
+{
+	g->nat_io = *io;
+	io->ext_ctx = g;
+	io->ext_begin = ext_begin;
+	io->ext_set = ext_set;
+	io->ext_end = ext_end;
+	io->ext_emit = ext_emit;
+}
+
+/* ---- lifecycle ---- */
+
+int uwg_igdd_new(struct uwg_igdd **out, const struct uwg_igdd_env *env)
+{
+	struct uwg_igdd *g = calloc(1, sizeof(*g));
+
+	*out = NULL;
+	if (!g)
+		return -ENOMEM;
+	g->env = *env;
+	g->lim.burst = 5;
+	g->lim.interval_ns = 10ull * 1000000000u;
+	uv_timer_init(env->uv, &g->tick);
+	g->tick.data = g;
+	if (env->natd)
+		uwg_natd_on_replaced(env->natd, nat_replaced, g);
+	*out = g;
+	return 0;
+}
+
+static void tick_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+void uwg_igdd_free(struct uwg_igdd *g)
+{
+	if (!g)
+		return;
+	if (g->env.natd)
+		uwg_natd_on_replaced(g->env.natd, NULL, NULL);
+	stop_igd(g, "shutting down");
+	/* The NAT removes every filter of its block when it goes; sockets are ours. */
+	forget_all(g);
+	uv_close((uv_handle_t *)&g->tick, tick_closed);
+}

@@ -1,0 +1,1163 @@
+/*
+ * cli/daemon/loop.c - the running device (see cli/daemon/loop.h): the core's ops on libuv.
+ *
+ * Every fd is a uv_poll_t, not uv_udp_t, because the data path needs
+ * recvmmsg/sendmmsg with pktinfo cmsgs. Packets come from one fixed pool.
+ * Datagrams the core sends are queued (cli/daemon/udp.c) and flushed at the end of
+ * each callback that entered the core, so one wakeup's worth of output leaves
+ * in sendmmsg batches. Nothing here calls back into the core from inside a
+ * core op: work the ops discover (a failed sticky source, a vanished TUN) is
+ * deferred to after_core(). Loop thread only.
+ */
+#include "cli/daemon/loop.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/daemon/crypt_pool.h"
+#include "cli/daemon/igd_glue.h"
+#include "cli/daemon/log.h"
+#include "cli/daemon/nat_glue.h"
+#include "cli/daemon/udp.h"
+#include "core/ip/offload.h"
+#include "core/wg.h"
+#include "crypto/aead.h"
+#include "crypto/ct.h"
+
+enum {
+	MAX_DEFERRED_SRC = 16,
+	TUN_MAX_PACKET = 65535,
+	/*
+	 * A TUN read lands in a pool packet up to this many bytes (its first
+	 * page), the rest of a super-packet in the scratch buffer: ordinary
+	 * packets need no copy, and 64 KiB reads never touch pool pages.
+	 */
+	TUN_DIRECT = 4096 - UWG_PKT_HEADROOM,
+	/* A TSO super-packet is at most 64 KiB (the TUN's gso_max_size), one more than an IP length. */
+	TUN_MAX_READ = 65536,
+	TUN_SCRATCH = UWG_VNET_HDR_LEN + TUN_MAX_READ + 64,
+	/* virtio header, head packet, up to UWG_GRO_MAX_SEGS - 1 payloads */
+	TUN_WRITE_IOV = UWG_GRO_MAX_SEGS + 1,
+	/* Decrypted packets collected before a grouped TUN write (one full GRO group) */
+	TUN_OUT_FLUSH = UWG_GRO_MAX_SEGS,
+	/* TUN packets handed to the core at once (uwg_wg_tun_input_batch) */
+	TUN_IN_BATCH = 128,
+};
+
+/* A poll handle whose fd can be replaced (UDP rebind, netns move): freed in its close callback. */
+struct fdpoll {
+	uv_poll_t h;
+	struct uwg_loop *l;
+	enum uwg_udp_family fam;
+	int events;
+};
+
+struct loop_stats {
+	uint64_t tun_read_errors;
+	uint64_t tun_write_errors;
+	uint64_t tun_write_dropped;
+	uint64_t tun_pool_empty;
+	uint64_t tun_bad_offload;   /* super-packet the split refused */
+	uint64_t tun_gso_reads;     /* super-packets split */
+	uint64_t tun_gro_writes;    /* TUN writes that carried more than one packet */
+	uint64_t tun_gro_refused;   /* a coalesced write the kernel refused: GRO turned off */
+};
+
+/* Decrypted packets waiting for one grouped TUN write (see core/ip/offload.h). */
+struct tun_out {
+	struct uwg_gro gro;
+	struct uwg_pkt *pkts[UWG_GRO_MAX_PKTS];
+	struct iovec iov[TUN_WRITE_IOV];
+	unsigned n;
+};
+
+struct uwg_loop {
+	uv_loop_t uv;
+	struct uwg_pool pool;
+	bool pool_ready;
+	struct uwg_wg *wg;
+	struct uwg_tun tun;
+	struct uwg_udp udp;
+	bool udp_ready;
+	struct uwg_uapi_sock sock;
+	struct uwg_uapi_server *uapi;
+	struct uwg_uapi_io io;
+	struct uwg_natd *nat;   /* userspace NAT (cli/daemon/nat_glue.h); idle until configured */
+	struct uwg_crypt_pool *cpool; /* AEAD helpers (cli/daemon/crypt_pool.h); NULL: all on this thread */
+	struct uwg_igdd *igdd;  /* UPnP IGD (cli/daemon/igd_glue.h); idle until configured */
+
+	uv_poll_t tun_poll;
+	struct fdpoll *udp_poll[UWG_UDP_NFAMILIES];
+	struct fdpoll *nl_poll;
+	uv_timer_t wg_timer;
+	uv_timer_t link_timer;
+	uv_check_t flush_check;
+	uv_signal_t sig_term, sig_int, sig_hup;
+
+	uint64_t deadline;      /* the core's earliest timer, UINT64_MAX = none */
+	uint32_t mtu;
+	bool closing;           /* tearing down: ops only return packets */
+	bool stopping;          /* uv_run must not be re-entered */
+	bool tun_gone;          /* a TUN write saw EBADFD: check after the core returns */
+	int exit_status;
+
+	struct uwg_endpoint deferred_src[MAX_DEFERRED_SRC];
+	unsigned ndeferred_src;
+
+	struct loop_stats stats;
+	struct uwg_log_limit lim_tun, lim_udp, lim_link;
+	uint8_t *discard;       /* TUN read scratch: super-packet tails, drops when the pool is empty */
+	struct tun_out *tout;   /* NULL: every packet is written on its own */
+	struct uwg_pkt *tin[TUN_IN_BATCH]; /* read from the TUN, not yet given to the core */
+	unsigned ntin;
+	bool gro_tcp, gro_udp;  /* coalesce TCP / UDP on TUN writes */
+};
+
+static void request_exit(struct uwg_loop *l, int status)
+{
+	if (l->stopping)
+		return;
+	l->stopping = true;
+	l->exit_status = status;
+	uv_stop(&l->uv);
+}
+
+/* ---- UDP polls ---- */
+
+static void udp_poll_cb(uv_poll_t *h, int status, int events);
+static void after_core(struct uwg_loop *l);
+static void flush_tun(struct uwg_loop *l);
+
+static void fdpoll_closed_cb(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void fdpoll_close(struct fdpoll **fpp)
+{
+	if (*fpp) {
+		uv_close((uv_handle_t *)&(*fpp)->h, fdpoll_closed_cb);
+		*fpp = NULL;
+	}
+}
+
+static struct fdpoll *fdpoll_open(struct uwg_loop *l, int fd, uv_poll_cb cb,
+				  enum uwg_udp_family fam)
+{
+	struct fdpoll *fp = calloc(1, sizeof(*fp));
+
+	if (!fp)
+		return NULL;
+	if (uv_poll_init(&l->uv, &fp->h, fd) < 0) {
+		free(fp);
+		return NULL;
+	}
+	fp->h.data = fp;
+	fp->l = l;
+	fp->fam = fam;
+	fp->events = UV_READABLE;
+	uv_poll_start(&fp->h, fp->events, cb);
+	return fp;
+}
+
+static void udp_set_events(struct uwg_loop *l, enum uwg_udp_family fam, int events)
+{
+	struct fdpoll *fp = l->udp_poll[fam];
+
+	if (fp && fp->events != events) {
+		fp->events = events;
+		uv_poll_start(&fp->h, events, udp_poll_cb);
+	}
+}
+
+static void flush_udp(struct uwg_loop *l)
+{
+	unsigned blocked = uwg_udp_flush(&l->udp);
+
+	for (int f = 0; f < UWG_UDP_NFAMILIES; f++)
+		udp_set_events(l, (enum uwg_udp_family)f,
+			       UV_READABLE | (blocked & (1u << f) ? UV_WRITABLE : 0));
+}
+
+static void udp_polls_stop(struct uwg_loop *l)
+{
+	for (int f = 0; f < UWG_UDP_NFAMILIES; f++)
+		fdpoll_close(&l->udp_poll[f]);
+}
+
+static int udp_polls_start(struct uwg_loop *l)
+{
+	for (int f = 0; f < UWG_UDP_NFAMILIES; f++) {
+		int fd = l->udp.socks.fd[f];
+
+		if (fd < 0)
+			continue;
+		l->udp_poll[f] = fdpoll_open(l, fd, udp_poll_cb, (enum uwg_udp_family)f);
+		if (!l->udp_poll[f])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void udp_poll_cb(uv_poll_t *h, int status, int events)
+{
+	struct fdpoll *fp = h->data;
+	struct uwg_loop *l = fp->l;
+	struct uwg_pkt *pkts[UWG_UDP_BATCH];
+
+	if (status < 0) {
+		/* libuv stopped the handle on POLLERR: clear the socket error and go on. */
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		getsockopt(l->udp.socks.fd[fp->fam], SOL_SOCKET, SO_ERROR, &err, &len);
+		uv_poll_start(&fp->h, fp->events, udp_poll_cb);
+		events = UV_READABLE;
+	}
+	if (events & UV_WRITABLE)
+		flush_udp(l);
+	if (events & UV_READABLE) {
+		/* The budget counts socket reads; datagrams already read are always handed on. */
+		for (int b = 0; !l->stopping;) {
+			bool fresh = !uwg_udp_rx_buffered(&l->udp, fp->fam);
+			int n;
+
+			if (fresh && b++ >= UWG_LOOP_UDP_BUDGET)
+				break;
+			n = uwg_udp_recv(&l->udp, fp->fam, pkts, UWG_UDP_BATCH);
+			if (n < 0) {
+				uwg_log_limited(&l->lim_udp, uv_hrtime(), UWG_LOG_ERROR,
+						"udp receive failed: %s", strerror(-n));
+				break;
+			}
+			uwg_wg_udp_input_batch(l->wg, pkts, (size_t)n);
+			/* A short batch leaves nothing buffered (udp.c hands on all it has first). */
+			if (n < UWG_UDP_BATCH)
+				break;
+		}
+	}
+	after_core(l);
+}
+
+/* ---- sticky source failures ---- */
+
+/* udp.c callback, possibly from inside a core op: only remember it. */
+static void on_src_failed(void *ctx, const struct uwg_endpoint *ep)
+{
+	struct uwg_loop *l = ctx;
+
+	for (unsigned i = 0; i < l->ndeferred_src; i++)
+		if (uwg_endpoint_same(&l->deferred_src[i], ep))
+			return;
+	if (l->ndeferred_src < MAX_DEFERRED_SRC)
+		l->deferred_src[l->ndeferred_src++] = *ep;
+}
+
+/* The address is gone or unroutable: peers using it as source fall back to routing's choice. */
+static void clear_failed_sources(struct uwg_loop *l)
+{
+	struct uwg_peer_info info;
+
+	if (!l->ndeferred_src || !l->wg)
+		return;
+	for (struct uwg_peer *p = uwg_wg_peer_first(l->wg); p; p = uwg_wg_peer_next(l->wg, p)) {
+		uwg_peer_get_info(p, &info);
+		for (unsigned i = 0; i < l->ndeferred_src; i++) {
+			if (uwg_endpoint_same(&info.endpoint, &l->deferred_src[i])) {
+				struct uwg_endpoint ep = info.endpoint;
+
+				ep.has_src = false;
+				memset(&ep.src, 0, sizeof(ep.src));
+				ep.src_ifindex = 0;
+				uwg_peer_set_endpoint(p, &ep);
+				break;
+			}
+		}
+	}
+	uwg_memzero(&info, sizeof(info));
+	l->ndeferred_src = 0;
+}
+
+/* ---- link state ---- */
+
+static void nl_poll_cb(uv_poll_t *h, int status, int events);
+
+static void nl_poll_start(struct uwg_loop *l)
+{
+	int fd = uwg_tun_monitor_fd(&l->tun);
+
+	if (fd >= 0)
+		l->nl_poll = fdpoll_open(l, fd, nl_poll_cb, UWG_UDP_V4);
+}
+
+static void refresh_link(struct uwg_loop *l)
+{
+	struct uwg_tun_link link;
+	int ret;
+
+	if (l->stopping)
+		return;
+	ret = uwg_tun_link_get(&l->tun, &link);
+	if (ret == -EXDEV) {
+		/* Moved, not deleted: the fd still works; watch the new namespace. */
+		fdpoll_close(&l->nl_poll);
+		ret = uwg_tun_follow(&l->tun);
+		if (ret < 0 && ret != -EBADFD)
+			uwg_log_error("cannot follow interface %s into its new network namespace: %s",
+				      l->tun.name, strerror(-ret));
+		if (ret != -EBADFD) {
+			nl_poll_start(l);
+			uwg_log_info("interface %s moved to another network namespace",
+				     l->tun.name);
+			ret = uwg_tun_link_get(&l->tun, &link);
+		}
+	}
+	if (ret == -EBADFD) {
+		uwg_log_info("interface %s is gone, shutting down", l->tun.name);
+		request_exit(l, 0);
+		return;
+	}
+	if (ret == -EPERM) {
+		/* entering the device's namespace needs CAP_SYS_ADMIN, which privsep dropped */
+		uwg_log_limited(&l->lim_link, uv_hrtime(), UWG_LOG_INFO,
+				"cannot see %s in its network namespace without CAP_SYS_ADMIN "
+				"(UWG_USER=root): keeping its last state", l->tun.name);
+		return;
+	}
+	if (ret < 0) {
+		uwg_log_limited(&l->lim_link, uv_hrtime(), UWG_LOG_DEBUG,
+				"cannot read link state of %s: %s", l->tun.name, strerror(-ret));
+		return;
+	}
+	if (link.mtu && link.mtu != l->mtu) {
+		l->mtu = link.mtu;
+		uwg_wg_set_mtu(l->wg, link.mtu);
+		uwg_log_debug("MTU of %s is %u", l->tun.name, link.mtu);
+	}
+	if (link.up != uwg_wg_is_up(l->wg)) {
+		uwg_log_info("interface %s is %s", l->tun.name, link.up ? "up" : "down");
+		if (link.up)
+			uwg_wg_up(l->wg);
+		else
+			uwg_wg_down(l->wg);
+	}
+}
+
+static void nl_poll_cb(uv_poll_t *h, int status, int events)
+{
+	struct fdpoll *fp = h->data;
+	struct uwg_loop *l = fp->l;
+
+	(void)events;
+	if (status < 0)
+		uv_poll_start(&fp->h, UV_READABLE, nl_poll_cb);
+	if (uwg_tun_monitor_drain(&l->tun) || status < 0)
+		refresh_link(l);
+	after_core(l);
+}
+
+static void link_timer_cb(uv_timer_t *t)
+{
+	struct uwg_loop *l = t->data;
+
+	refresh_link(l);
+	after_core(l);
+}
+
+/* Work deferred out of core ops, then the batched sends. */
+static void after_core(struct uwg_loop *l)
+{
+	if (l->closing)
+		return;
+	clear_failed_sources(l);
+	flush_tun(l);
+	if (l->tun_gone) {
+		l->tun_gone = false;
+		refresh_link(l);
+	}
+	if (l->nat)
+		uwg_natd_flush(l->nat);
+	flush_udp(l);
+}
+
+static void flush_check_cb(uv_check_t *c)
+{
+	after_core(c->data);
+}
+
+/* ---- TUN ---- */
+
+/* Gives the core what the TUN reads of this callback produced, as one batch. */
+static void flush_tun_input(struct uwg_loop *l)
+{
+	unsigned n = l->ntin;
+
+	l->ntin = 0;
+	uwg_wg_tun_input_batch(l->wg, l->tin, n);
+}
+
+/* Hands one packet read from the TUN on towards the core. */
+static void tun_deliver(struct uwg_loop *l, struct uwg_pkt *p)
+{
+	if (l->nat && uwg_natd_from_tun(l->nat, p))
+		return;
+	l->tin[l->ntin++] = p;
+	if (l->ntin == TUN_IN_BATCH)
+		flush_tun_input(l);
+}
+
+/*
+ * A packet with a virtio header, n bytes in all: the first TUN_DIRECT bytes
+ * after the header are in p, any rest in l->discard after the same offset.
+ * Splits a super-packet into p and further pool packets.
+ */
+static void tun_input_vnet(struct uwg_loop *l, struct uwg_pkt *p, size_t n)
+{
+	uint8_t *scratch = l->discard + UWG_VNET_HDR_LEN;
+	size_t len = n - UWG_VNET_HDR_LEN;
+	struct uwg_gso_split s;
+	struct uwg_vnet_hdr h;
+	uint32_t count;
+
+	uwg_vnet_hdr_decode(&h, l->discard);
+	if (h.gso_type == UWG_VNET_GSO_NONE && len <= TUN_DIRECT) {
+		/* The common case: one packet, already in place. */
+		if (uwg_offload_csum_finish(&h, uwg_pkt_data(p), len) < 0)
+			goto bad;
+		p->len = (uint32_t)len;
+		tun_deliver(l, p);
+		return;
+	}
+	/* Make the packet contiguous in the scratch buffer; segments go to pool packets. */
+	memcpy(scratch, uwg_pkt_data(p), len < TUN_DIRECT ? len : TUN_DIRECT);
+	if (uwg_gso_split_init(&s, &h, scratch, len) < 0 ||
+	    uwg_gso_split_max_segment(&s) > TUN_MAX_PACKET)
+		goto bad;
+	count = uwg_gso_split_count(&s);
+	if (count > 1)
+		l->stats.tun_gso_reads++;
+	if (l->pool.avail + 1 < count) {
+		l->stats.tun_pool_empty++;
+		uwg_pool_put(&l->pool, p);
+		return;
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		size_t m;
+
+		if (i > 0)
+			p = uwg_pool_get(&l->pool);
+		m = uwg_gso_split_next(&s, uwg_pkt_data(p), TUN_MAX_PACKET);
+		if (!m) {
+			uwg_pool_put(&l->pool, p);
+			break;
+		}
+		p->len = (uint32_t)m;
+		tun_deliver(l, p);
+	}
+	return;
+bad:
+	l->stats.tun_bad_offload++;
+	uwg_pool_put(&l->pool, p);
+}
+
+/* Reads one packet into p; false when the read loop should stop. */
+static bool tun_read_one(struct uwg_loop *l, struct uwg_pkt *p)
+{
+	struct iovec iov[3];
+	ssize_t n;
+
+	if (l->tun.vnet_hdr) {
+		iov[0] = (struct iovec){ l->discard, UWG_VNET_HDR_LEN };
+		iov[1] = (struct iovec){ uwg_pkt_data(p), TUN_DIRECT };
+		iov[2] = (struct iovec){ l->discard + UWG_VNET_HDR_LEN + TUN_DIRECT,
+					 TUN_SCRATCH - UWG_VNET_HDR_LEN - TUN_DIRECT };
+		n = uwg_tun_readv(&l->tun, iov, 3);
+	} else {
+		n = uwg_tun_read(&l->tun, uwg_pkt_data(p), TUN_MAX_PACKET);
+	}
+	if (n < 0) {
+		uwg_pool_put(&l->pool, p);
+		if (n == -EINTR)
+			return true;
+		if (n == -EAGAIN)
+			return false;
+		if (n == -EBADFD) {
+			refresh_link(l);
+			return false;
+		}
+		l->stats.tun_read_errors++;
+		uwg_log_limited(&l->lim_tun, uv_hrtime(), UWG_LOG_ERROR, "TUN read failed: %s",
+				strerror((int)-n));
+		return false;
+	}
+	if (!l->tun.vnet_hdr) {
+		p->len = (uint32_t)n;
+		tun_deliver(l, p);
+	} else if (n < UWG_VNET_HDR_LEN) {
+		l->stats.tun_bad_offload++;
+		uwg_pool_put(&l->pool, p);
+	} else {
+		tun_input_vnet(l, p, (size_t)n);
+	}
+	return true;
+}
+
+static void tun_poll_cb(uv_poll_t *h, int status, int events)
+{
+	struct uwg_loop *l = h->data;
+
+	(void)events;
+	if (status < 0) {
+		/* POLLERR: the interface was deleted, or something transient. */
+		refresh_link(l);
+		if (l->stopping)
+			return;
+		uv_poll_start(&l->tun_poll, UV_READABLE, tun_poll_cb);
+	}
+	/* A packet can beat the netlink event that says the link came up. */
+	if (!uwg_wg_is_up(l->wg))
+		refresh_link(l);
+	for (int i = 0; i < UWG_LOOP_TUN_BUDGET && !l->stopping; i++) {
+		struct uwg_pkt *p = uwg_pool_get(&l->pool);
+
+		if (!p) {
+			/* Back-pressure: drop one so the level-triggered poll does not spin. */
+			if (uwg_tun_read(&l->tun, l->discard, TUN_SCRATCH) >= 0)
+				l->stats.tun_pool_empty++;
+			break;
+		}
+		if (!tun_read_one(l, p))
+			break;
+	}
+	flush_tun_input(l);
+	after_core(l);
+}
+
+/* ---- core ops ---- */
+
+static uint64_t op_now(void *ctx)
+{
+	(void)ctx;
+	return uv_hrtime();
+}
+
+static uint64_t op_cpu_now(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	/* 0: no cost is seen, and the message-count backstop still applies. */
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void op_wall(void *ctx, struct timespec *ts)
+{
+	(void)ctx;
+	clock_gettime(CLOCK_REALTIME, ts);
+}
+
+static void op_random(void *ctx, uint8_t *out, size_t len)
+{
+	(void)ctx;
+	uwg_random_bytes(out, len);
+}
+
+static void op_udp_send(void *ctx, struct uwg_pkt *pkt)
+{
+	struct uwg_loop *l = ctx;
+	enum uwg_udp_family fam;
+
+	if (l->closing) {
+		uwg_pool_put(&l->pool, pkt);
+		return;
+	}
+	fam = pkt->ep.addr.sa.sa_family == AF_INET6 ? UWG_UDP_V6 : UWG_UDP_V4;
+	uwg_udp_queue(&l->udp, pkt);
+	/* Keep queues short during long callbacks (a quarter of the pool); the rest goes in after_core. */
+	if (uwg_udp_pending(&l->udp, fam) >= UWG_LOOP_POOL_PACKETS / 4)
+		flush_udp(l);
+}
+
+/* Counts the outcome of one TUN write that carried pkts packets. */
+static void tun_write_result(struct uwg_loop *l, ssize_t n, unsigned pkts)
+{
+	if (n == -EAGAIN || n == -ENOBUFS) {
+		l->stats.tun_write_dropped += pkts;
+	} else if (n == -EBADFD) {
+		l->tun_gone = true;
+	} else if (n < 0) {
+		l->stats.tun_write_errors += pkts;
+		uwg_log_limited(&l->lim_tun, uv_hrtime(), UWG_LOG_DEBUG, "TUN write failed: %s",
+				strerror((int)-n));
+	}
+}
+
+/* Returns the collected packets to the pool. */
+static void tun_out_drop(struct uwg_loop *l)
+{
+	for (unsigned i = 0; i < l->tout->n; i++)
+		uwg_pool_put(&l->pool, l->tout->pkts[i]);
+	l->tout->n = 0;
+}
+
+/* Writes what op_tun_write collected: same-flow runs as one super-packet each. */
+static void flush_tun(struct uwg_loop *l)
+{
+	struct tun_out *t = l->tout;
+	struct uwg_gro *g;
+
+	if (!t || !t->n)
+		return;
+	g = &t->gro;
+	uwg_gro_init(g, l->gro_udp);
+	for (unsigned i = 0; i < t->n; i++) {
+		struct uwg_pkt *p = t->pkts[i];
+
+		uwg_gro_add(g, uwg_pkt_data(p), p->len);
+	}
+	uwg_gro_finish(g);
+	for (uint16_t k = 0; k < g->ngroups && !l->closing; k++) {
+		struct uwg_gro_group *grp = &g->groups[k];
+		int niov = 0;
+		ssize_t n;
+
+		t->iov[niov++] = (struct iovec){ grp->vnet, UWG_VNET_HDR_LEN };
+		for (uint16_t i = grp->first; i != UWG_GRO_NONE; i = g->next[i]) {
+			size_t skip = i == grp->first ? 0 : g->skip[i];
+
+			t->iov[niov++] = (struct iovec){ g->data[i] + skip, g->len[i] - skip };
+		}
+		n = uwg_tun_writev(&l->tun, t->iov, niov);
+		if (n == -EINVAL && grp->count > 1) {
+			/* The kernel does not take our super-packets: write singly from now on. */
+			l->stats.tun_gro_refused++;
+			if (l->gro_tcp || l->gro_udp)
+				uwg_log_info("TUN refused a coalesced write; TUN GRO disabled");
+			l->gro_tcp = l->gro_udp = false;
+		}
+		tun_write_result(l, n, grp->count);
+		if (grp->count > 1 && n >= 0)
+			l->stats.tun_gro_writes++;
+	}
+	tun_out_drop(l);
+}
+
+static void op_tun_write(void *ctx, struct uwg_pkt *pkt)
+{
+	struct uwg_loop *l = ctx;
+	ssize_t n;
+
+	/* NAT traffic leaves through the raw socket or back into the tunnel. */
+	if (!l->closing && l->nat && uwg_natd_to_tun(l->nat, pkt))
+		return;
+	if (l->closing) {
+		uwg_pool_put(&l->pool, pkt);
+		return;
+	}
+	if (l->gro_tcp) { /* implies l->tout (setup_offload) */
+		/*
+		 * Collected until the end of this callback (after_core) or one
+		 * group's worth: the receiving application gets at most that many
+		 * packets at once, then reads on while we decrypt the next ones (a
+		 * default 208 KiB socket buffer holds only ~90 datagrams).
+		 */
+		l->tout->pkts[l->tout->n++] = pkt;
+		if (l->tout->n >= TUN_OUT_FLUSH)
+			flush_tun(l);
+		return;
+	}
+	if (l->tun.vnet_hdr) {
+		uint8_t vnet[UWG_VNET_HDR_LEN] = { 0 };
+		struct iovec iov[2] = { { vnet, sizeof(vnet) }, { uwg_pkt_data(pkt), pkt->len } };
+
+		n = uwg_tun_writev(&l->tun, iov, 2);
+	} else {
+		n = uwg_tun_write(&l->tun, uwg_pkt_data(pkt), pkt->len);
+	}
+	tun_write_result(l, n, 1);
+	uwg_pool_put(&l->pool, pkt);
+}
+
+static void wg_timer_cb(uv_timer_t *t);
+
+static void arm_timer(struct uwg_loop *l)
+{
+	uint64_t now, ms;
+
+	if (l->deadline == UINT64_MAX) {
+		uv_timer_stop(&l->wg_timer);
+		return;
+	}
+	now = uv_hrtime();
+	ms = l->deadline > now ? (l->deadline - now + 999999) / 1000000 : 0;
+	/* libuv counts from its cached loop time; refresh it so we do not fire early. */
+	uv_update_time(&l->uv);
+	uv_timer_start(&l->wg_timer, wg_timer_cb, ms, 0);
+}
+
+static void op_timer_arm(void *ctx, uint64_t deadline)
+{
+	struct uwg_loop *l = ctx;
+
+	l->deadline = deadline;
+	if (!l->closing)
+		arm_timer(l);
+}
+
+static void wg_timer_cb(uv_timer_t *t)
+{
+	struct uwg_loop *l = t->data;
+
+	uwg_wg_timers_run(l->wg);
+	/* The core re-arms only when the deadline moves; after an early wake-up it did not. */
+	if (!uv_is_active((uv_handle_t *)t) && l->deadline != UINT64_MAX)
+		arm_timer(l);
+	after_core(l);
+}
+
+/* ---- UAPI I/O keys ---- */
+
+static int io_set_listen_port(void *ctx, uint16_t port)
+{
+	struct uwg_loop *l = ctx;
+	struct uwg_udp_socks socks;
+	int ret;
+
+	if (port && port == l->udp.socks.port)
+		return 0;
+	ret = uwg_udp_open(&l->udp, port, &socks);
+	if (ret < 0) {
+		uwg_log_error("cannot listen on UDP port %u: %s", port, strerror(-ret));
+		return ret;
+	}
+	udp_polls_stop(l);
+	uwg_udp_install(&l->udp, &socks);
+	ret = udp_polls_start(l);
+	uwg_log_info("listening on UDP port %u", l->udp.socks.port);
+	return ret;
+}
+
+static uint16_t io_listen_port(void *ctx)
+{
+	struct uwg_loop *l = ctx;
+
+	return l->udp.socks.port;
+}
+
+static int io_set_fwmark(void *ctx, uint32_t mark)
+{
+	struct uwg_loop *l = ctx;
+	int ret = uwg_udp_set_fwmark(&l->udp, mark);
+
+	if (ret < 0)
+		uwg_log_error("cannot set fwmark %u: %s", mark, strerror(-ret));
+	return ret;
+}
+
+static uint32_t io_fwmark(void *ctx)
+{
+	struct uwg_loop *l = ctx;
+
+	return l->udp.fwmark;
+}
+
+static struct uwg_crypt_pool_stats crypt_stats(const struct uwg_loop *l)
+{
+	struct uwg_crypt_pool_stats st;
+
+	uwg_crypt_pool_get_stats(l->cpool, &st);
+	return st;
+}
+
+static size_t io_extra_stats(void *ctx, const char **names, uint64_t *values, size_t cap)
+{
+	struct uwg_loop *l = ctx;
+	const struct uwg_udp_stats *u = &l->udp.stats;
+	const struct uwg_crypt_pool_stats cst = crypt_stats(l);
+	const struct {
+		const char *name;
+		uint64_t value;
+	} all[] = {
+		{ "io_tun_read_errors", l->stats.tun_read_errors },
+		{ "io_tun_write_errors", l->stats.tun_write_errors },
+		{ "io_tun_write_dropped", l->stats.tun_write_dropped },
+		{ "io_tun_pool_empty", l->stats.tun_pool_empty },
+		{ "io_tun_bad_offload", l->stats.tun_bad_offload },
+		{ "io_tun_gso_reads", l->stats.tun_gso_reads },
+		{ "io_tun_gro_writes", l->stats.tun_gro_writes },
+		{ "io_tun_gro_refused", l->stats.tun_gro_refused },
+		{ "io_udp_rx_truncated", u->rx_truncated },
+		{ "io_udp_rx_pool_empty", u->rx_pool_empty },
+		{ "io_udp_rx_errors", u->rx_errors },
+		{ "io_udp_tx_errors", u->tx_errors },
+		{ "io_udp_tx_no_socket", u->tx_no_socket },
+		{ "io_udp_tx_src_cleared", u->tx_src_cleared },
+		{ "io_udp_tx_gso_sends", u->tx_gso_sends },
+		{ "io_udp_tx_gso_off", u->tx_gso_off },
+		{ "io_udp_rx_gro_msgs", u->rx_gro_msgs },
+		{ "io_crypt_batches", cst.batches },
+		{ "io_crypt_jobs_helped", cst.jobs_helped },
+	};
+	size_t n = 0;
+
+	for (; n < cap && n < sizeof(all) / sizeof(all[0]); n++) {
+		names[n] = all[n].name;
+		values[n] = all[n].value;
+	}
+	return n;
+}
+
+static uint32_t nat_mtu(void *ctx)
+{
+	struct uwg_loop *l = ctx;
+
+	return l->mtu ? l->mtu : 1420;
+}
+
+static unsigned io_ifindex(void *ctx, const char *name)
+{
+	(void)ctx;
+	return if_nametoindex(name);
+}
+
+static void uapi_gone(void *ctx)
+{
+	struct uwg_loop *l = ctx;
+
+	uwg_log_info("UAPI socket was removed, shutting down");
+	request_exit(l, 0);
+}
+
+/* ---- signals ---- */
+
+static void signal_cb(uv_signal_t *s, int signum)
+{
+	struct uwg_loop *l = s->data;
+
+	if (signum == SIGHUP) {
+		uwg_log_reopen();
+		return;
+	}
+	uwg_log_info("received %s, shutting down", signum == SIGTERM ? "SIGTERM" : "SIGINT");
+	request_exit(l, 0);
+}
+
+/* ---- lifecycle ---- */
+
+static void init_limit(struct uwg_log_limit *rl)
+{
+	rl->burst = 5;
+	rl->interval_ns = 10ull * 1000000000u;
+}
+
+/*
+ * TUN segmentation offload: TCP (and UDP, where the kernel has USO) arrives
+ * as super-packets that we split, and leaves coalesced. UWG_NO_OFFLOAD=1
+ * keeps plain MTU-sized packets (for comparison and as an escape hatch).
+ */
+static void setup_offload(struct uwg_loop *l)
+{
+	unsigned want = UWG_TUN_F_CSUM | UWG_TUN_F_TSO4 | UWG_TUN_F_TSO6 | UWG_TUN_F_USO4 |
+			UWG_TUN_F_USO6;
+	int ret;
+
+	if (!l->tun.vnet_hdr)
+		return;
+	if (l->udp.no_offload) {
+		uwg_log_info("TUN and UDP offloads off (UWG_NO_OFFLOAD)");
+		return;
+	}
+	ret = uwg_tun_set_offload(&l->tun, want);
+	if (ret < 0) {
+		uwg_log_info("TUN offloads refused (%s); plain packets", strerror(-ret));
+		return;
+	}
+	l->tout = calloc(1, sizeof(*l->tout));
+	l->gro_tcp = l->tout && (l->tun.offload & (UWG_TUN_F_TSO4 | UWG_TUN_F_TSO6));
+	l->gro_udp = l->gro_tcp && (l->tun.offload & (UWG_TUN_F_USO4 | UWG_TUN_F_USO6));
+	uwg_log_debug("TUN offloads 0x%x (GRO tcp %d udp %d)", l->tun.offload, l->gro_tcp,
+		      l->gro_udp);
+}
+
+/*
+ * UWG_AEAD=libsodium|openssl overrides the build's ChaCha20-Poly1305 choice
+ * (for A/B measurements and as an escape hatch); before any crypto thread starts.
+ */
+static void setup_aead(const char *env)
+{
+	if (env && *env) {
+		int ret = -EINVAL;
+
+		if (!strcmp(env, "libsodium"))
+			ret = uwg_aead_select(UWG_AEAD_IMPL_SODIUM);
+		else if (!strcmp(env, "openssl"))
+			ret = uwg_aead_select(UWG_AEAD_IMPL_OPENSSL);
+		if (ret < 0)
+			uwg_log_error("UWG_AEAD=%s ignored: %s", env,
+				      ret == -ENOTSUP ? "not in this build" : "libsodium or openssl");
+	}
+	uwg_log_info("ChaCha20-Poly1305 on %s", uwg_aead_impl_name(uwg_aead_selected()));
+}
+
+static void op_crypt_batch(void *ctx, struct uwg_crypt_job *jobs, size_t n)
+{
+	struct uwg_loop *l = ctx;
+
+	uwg_crypt_pool_run(l->cpool, jobs, n);
+}
+
+/*
+ * Data-message AEAD spread over other cores: UWG_CRYPTO_THREADS=N workers.
+ * Off by default: on a 2-vCPU machine where both ends and the applications
+ * share the cores, the hand-overs cost more (wake-ups, cache traffic) than
+ * the second core gives back (TCP about 15-25 % slower, more CPU per
+ * Gbit/s), so only machines with idle cores should turn it on.
+ */
+static void setup_crypt_pool(struct uwg_loop *l, struct uwg_wg_ops *ops, const char *env)
+{
+	long workers = 0;
+	int ret;
+
+	if (env && *env) {
+		char *end;
+		long v = strtol(env, &end, 10);
+
+		if (*end || v < 0 || v > UWG_CRYPT_POOL_MAX_WORKERS)
+			uwg_log_error("UWG_CRYPTO_THREADS=%s ignored (0..%d)", env,
+				      UWG_CRYPT_POOL_MAX_WORKERS);
+		else
+			workers = v;
+	}
+	if (workers <= 0)
+		return;
+	ret = uwg_crypt_pool_new(&l->cpool, (unsigned)workers);
+	if (ret < 0) {
+		uwg_log_error("cannot start crypto threads: %s", strerror(-ret));
+		return;
+	}
+	ops->crypt_batch = op_crypt_batch;
+	uwg_log_debug("%ld crypto worker thread(s)", workers);
+}
+
+int uwg_loop_new(struct uwg_loop **out, struct uwg_tun *tun, struct uwg_uapi_sock *sock,
+		 const struct uwg_loop_config *cfg, const char **err_msg)
+{
+	struct uwg_loop *l = calloc(1, sizeof(*l));
+	struct uwg_udp_socks socks;
+	struct uwg_wg_ops ops = {
+		.now = op_now,
+		.cpu_now = op_cpu_now,
+		.wall = op_wall,
+		.random = op_random,
+		.udp_send = op_udp_send,
+		.tun_write = op_tun_write,
+		.timer_arm = op_timer_arm,
+	};
+	int ret;
+
+	*out = NULL;
+	*err_msg = "out of memory";
+	if (!l) {
+		uwg_tun_close(tun);
+		uwg_uapi_unlisten(sock);
+		return -ENOMEM;
+	}
+	l->tun = *tun;
+	tun->fd = tun->self_ns = tun->ctl = tun->nl = -1;
+	l->sock = *sock;
+	sock->fd = -1;
+	l->deadline = UINT64_MAX;
+	l->udp.socks.fd[0] = l->udp.socks.fd[1] = -1;
+	init_limit(&l->lim_tun);
+	init_limit(&l->lim_udp);
+	init_limit(&l->lim_link);
+
+	*err_msg = "event loop";
+	ret = uv_loop_init(&l->uv);
+	if (ret < 0) {
+		uwg_tun_close(&l->tun);
+		uwg_uapi_unlisten(&l->sock);
+		free(l);
+		return ret;
+	}
+	/* Every embedded handle exists from here on, so uwg_loop_free can close them all. */
+	uv_poll_init(&l->uv, &l->tun_poll, l->tun.fd);
+	l->tun_poll.data = l;
+	uv_timer_init(&l->uv, &l->wg_timer);
+	l->wg_timer.data = l;
+	uv_timer_init(&l->uv, &l->link_timer);
+	l->link_timer.data = l;
+	uv_check_init(&l->uv, &l->flush_check);
+	l->flush_check.data = l;
+	uv_signal_init(&l->uv, &l->sig_term);
+	uv_signal_init(&l->uv, &l->sig_int);
+	uv_signal_init(&l->uv, &l->sig_hup);
+	l->sig_term.data = l->sig_int.data = l->sig_hup.data = l;
+	*out = l;
+
+	*err_msg = "packet pool";
+	ret = uwg_pool_init(&l->pool, UWG_LOOP_POOL_PACKETS);
+	if (ret < 0)
+		return ret;
+	l->pool_ready = true;
+	l->discard = malloc(TUN_SCRATCH);
+	ret = uwg_udp_init(&l->udp, &l->pool);
+	if (ret < 0 || !l->discard)
+		return -ENOMEM;
+	l->udp_ready = true;
+	l->udp.no_offload = cfg->no_offload;
+	l->udp.src_failed = on_src_failed;
+	l->udp.ctx = l;
+
+	*err_msg = "WireGuard device";
+	ops.ctx = l;
+	setup_aead(cfg->aead);
+	setup_crypt_pool(l, &ops, cfg->crypto_threads);
+	l->wg = uwg_wg_new(&ops, &l->pool);
+	if (!l->wg)
+		return -ENOMEM;
+	if (cfg->timer_divisor) {
+		*err_msg = "UWG_TEST_TIMER_DIVISOR (test knobs need a build with -DUWG_TEST_KNOBS=ON)";
+		ret = uwg_wg_set_test_timer_divisor(l->wg, cfg->timer_divisor);
+		if (ret < 0)
+			return ret;
+		uwg_log_info("protocol timers divided by %u (test mode)", cfg->timer_divisor);
+	}
+
+	*err_msg = "UDP sockets";
+	ret = uwg_udp_open(&l->udp, 0, &socks);
+	if (ret < 0)
+		return ret;
+	uwg_udp_install(&l->udp, &socks);
+	ret = udp_polls_start(l);
+	if (ret < 0)
+		return ret;
+
+	setup_offload(l);
+
+	*err_msg = "TUN polling";
+	ret = uv_poll_start(&l->tun_poll, UV_READABLE, tun_poll_cb);
+	if (ret < 0)
+		return ret;
+	nl_poll_start(l);
+	refresh_link(l);
+
+	l->io = (struct uwg_uapi_io){
+		.ctx = l,
+		.set_listen_port = io_set_listen_port,
+		.listen_port = io_listen_port,
+		.set_fwmark = io_set_fwmark,
+		.fwmark = io_fwmark,
+		.extra_stats = io_extra_stats,
+		.ifindex = io_ifindex,
+	};
+	*err_msg = "NAT";
+	ret = uwg_natd_new(&l->nat, &(struct uwg_natd_env){ .uv = &l->uv, .pool = &l->pool,
+							      .wg = l->wg, .tun_name = l->tun.name,
+							      .ctx = l, .listen_port = io_listen_port,
+							      .mtu = nat_mtu });
+	if (ret < 0)
+		return ret;
+	uwg_natd_uapi_hooks(l->nat, &l->io);
+	*err_msg = "UPnP IGD";
+	ret = uwg_igdd_new(&l->igdd, &(struct uwg_igdd_env){ .uv = &l->uv, .wg = l->wg,
+							       .natd = l->nat, .tun = &l->tun,
+							       .ctx = l, .listen_port = io_listen_port });
+	if (ret < 0)
+		return ret;
+	uwg_igdd_uapi_hooks(l->igdd, &l->io);
+	*err_msg = "UAPI server";
+	ret = uwg_uapi_server_start(&l->uapi, &l->uv, &l->sock, l->wg, &l->io, uapi_gone, l);
+	if (ret < 0)
+		return ret;
+
+	uv_timer_start(&l->link_timer, link_timer_cb, UWG_LOOP_LINK_CHECK_MS,
+		       UWG_LOOP_LINK_CHECK_MS);
+	uv_check_start(&l->flush_check, flush_check_cb);
+	uv_signal_start(&l->sig_term, signal_cb, SIGTERM);
+	uv_signal_start(&l->sig_int, signal_cb, SIGINT);
+	uv_signal_start(&l->sig_hup, signal_cb, SIGHUP);
+	*err_msg = NULL;
+	return 0;
+}
+
+int uwg_loop_run(struct uwg_loop *l)
+{
+	uwg_log_info("interface %s ready, listening on UDP port %u", l->tun.name,
+		     l->udp.socks.port);
+	while (!l->stopping && uv_run(&l->uv, UV_RUN_DEFAULT))
+		;
+	return l->exit_status;
+}
+
+static void close_if_open(uv_handle_t *h)
+{
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+static void walk_close_cb(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+void uwg_loop_free(struct uwg_loop *l)
+{
+	if (!l)
+		return;
+	l->closing = true;
+	l->stopping = true;
+	/* The IGD's ops use the device and the NAT: it stops (joining pupnp's threads) first. */
+	uwg_igdd_free(l->igdd);
+	l->igdd = NULL;
+	/* First the secrets: the ops now only hand packets back to the pool. */
+	if (l->wg)
+		uwg_wg_free(l->wg);
+	l->wg = NULL;
+	uwg_crypt_pool_free(l->cpool);
+	l->cpool = NULL;
+	/* NAT filters go before the socket does, so `uwg down` finds none left. */
+	uwg_natd_free(l->nat);
+	l->nat = NULL;
+	if (l->uapi)
+		uwg_uapi_server_stop(l->uapi);
+	else
+		uwg_uapi_unlisten(&l->sock);
+	l->uapi = NULL;
+
+	udp_polls_stop(l);
+	fdpoll_close(&l->nl_poll);
+	close_if_open((uv_handle_t *)&l->tun_poll);
+	close_if_open((uv_handle_t *)&l->wg_timer);
+	close_if_open((uv_handle_t *)&l->link_timer);
+	close_if_open((uv_handle_t *)&l->flush_check);
+	close_if_open((uv_handle_t *)&l->sig_term);
+	close_if_open((uv_handle_t *)&l->sig_int);
+	close_if_open((uv_handle_t *)&l->sig_hup);
+	uv_run(&l->uv, UV_RUN_DEFAULT);
+	if (uv_loop_close(&l->uv) == UV_EBUSY) {
+		uv_walk(&l->uv, walk_close_cb, NULL);
+		uv_run(&l->uv, UV_RUN_DEFAULT);
+		uv_loop_close(&l->uv);
+	}
+
+	if (l->udp_ready)
+		uwg_udp_destroy(&l->udp);
+	uwg_tun_close(&l->tun);
+	if (l->tout) {
+		tun_out_drop(l);
+		free(l->tout);
+	}
+	if (l->pool_ready)
+		uwg_pool_destroy(&l->pool);
+	free(l->discard);
+	free(l);
+}
