@@ -39,17 +39,8 @@ step() { printf '\n== fresh-check: %s (%s)\n' "$*" "$(date -u +%H:%M:%S)"; }
 die() { printf '\nFRESH-CHECK FAILED after %s s: %s\n' "$(( $(date +%s) - T0 ))" "$*" >&2; exit 1; }
 T0=$(date +%s)
 
-# Its own needs on the host (not a test: scripts/deps.sh does not install them).
-own=()
-command -v debootstrap >/dev/null || own+=(debootstrap)
-command -v git >/dev/null || own+=(git)
-if ((${#own[@]})); then
-	step "installing ${own[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get install -y -qq --no-install-recommends "${own[@]}" >/dev/null ||
-		{ apt-get update -qq && apt-get install -y -qq --no-install-recommends "${own[@]}" >/dev/null; } ||
-		die "apt-get install ${own[*]}"
-fi
+# Its own needs on the host (debootstrap, git) are in scripts/deps.sh with everything else.
+. scripts/deps.sh
 . scripts/need.sh
 need debootstrap git
 [ "$deb" = 0 ] || [ -f debian/control ] ||
