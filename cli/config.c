@@ -900,20 +900,6 @@ static int lookup(const char *host, const char *port, int flags, struct sockaddr
 	return ret;
 }
 
-bool uwg_conf_parse_numeric_endpoint(struct sockaddr_storage *ss, const char *value)
-{
-	struct uwg_conf_peer tmp;
-	char w[8];
-	bool ok;
-
-	memset(&tmp, 0, sizeof(tmp));
-	ok = uwg_conf_parse_endpoint(&tmp, value, w, sizeof(w)) &&
-	     lookup(tmp.endpoint_host, tmp.endpoint_port, AI_NUMERICHOST | AI_NUMERICSERV, ss) == 0;
-	free(tmp.endpoint_host);
-	free(tmp.endpoint_port);
-	return ok;
-}
-
 static long resolution_retries(void)
 {
 	const char *env = getenv("WG_ENDPOINT_RESOLUTION_RETRIES");

@@ -157,8 +157,6 @@ bool uwg_conf_add_aip(struct uwg_conf_peer *peer, const struct uwg_ip_prefix *p,
 
 /* "1.2.3.4:51820" or "[2001:db8::1]:51820" (numeric); "" if ss_family is 0. */
 void uwg_conf_format_endpoint(const struct sockaddr_storage *ss, char *buf, size_t len);
-/* Numeric endpoint parse ("IP:PORT", "[IP6%zone]:PORT") as UAPI carries it. */
-bool uwg_conf_parse_numeric_endpoint(struct sockaddr_storage *ss, const char *value);
 
 /* wg-quick's interface-name rule ^[a-zA-Z0-9_=+.-]{1,15}$. */
 bool uwg_conf_valid_ifname(const char *name);

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,12 @@ nomem:
 	return -ENOMEM;
 }
 
+static unsigned zone_ifindex(void *ctx, const char *name)
+{
+	(void)ctx;
+	return if_nametoindex(name);
+}
+
 static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
 	return uwg_text_decimal(s, strlen(s), max, out);
@@ -203,7 +210,7 @@ int uwg_uapi_client_parse_get(struct uwg_conf *out, const char *text, size_t len
 			else if (!uwg_is_zero(peer->preshared_key, UWG_CONF_KEY_LEN))
 				peer->flags |= UWG_PEER_HAS_PRESHARED_KEY;
 		} else if (!strcmp(line, "endpoint")) {
-			if (!uwg_conf_parse_numeric_endpoint(&peer->endpoint, val))
+			if (!uwg_text_endpoint(val, &peer->endpoint, zone_ifindex, NULL))
 				ret = -EPROTO;
 			else
 				peer->flags |= UWG_PEER_HAS_ENDPOINT;

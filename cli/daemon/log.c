@@ -185,6 +185,14 @@ void uwg_log(enum uwg_log_level level, const char *fmt, ...)
 		return;
 }
 
+uint64_t uwg_log_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 bool uwg_log_limit_allow(struct uwg_log_limit *rl, uint64_t now)
 {
 	uint64_t suppressed;

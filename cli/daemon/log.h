@@ -56,6 +56,9 @@ struct uwg_log_limit {
 	uint64_t suppressed;
 };
 
+/* CLOCK_MONOTONIC in ns, for callers without a loop clock at hand. */
+uint64_t uwg_log_clock(void);
+
 /* True if a message may be logged at now (monotonic ns); counts it otherwise. */
 bool uwg_log_limit_allow(struct uwg_log_limit *rl, uint64_t now);
 

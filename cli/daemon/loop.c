@@ -22,31 +22,13 @@
 #include "cli/daemon/igd_glue.h"
 #include "cli/daemon/log.h"
 #include "cli/daemon/nat_glue.h"
+#include "cli/daemon/tunio.h"
 #include "cli/daemon/udp.h"
-#include "core/ip/offload.h"
 #include "core/wg.h"
 #include "crypto/aead.h"
 #include "crypto/ct.h"
 
-enum {
-	MAX_DEFERRED_SRC = 16,
-	TUN_MAX_PACKET = 65535,
-	/*
-	 * A TUN read lands in a pool packet up to this many bytes (its first
-	 * page), the rest of a super-packet in the scratch buffer: ordinary
-	 * packets need no copy, and 64 KiB reads never touch pool pages.
-	 */
-	TUN_DIRECT = 4096 - UWG_PKT_HEADROOM,
-	/* A TSO super-packet is at most 64 KiB (the TUN's gso_max_size), one more than an IP length. */
-	TUN_MAX_READ = 65536,
-	TUN_SCRATCH = UWG_VNET_HDR_LEN + TUN_MAX_READ + 64,
-	/* virtio header, head packet, up to UWG_GRO_MAX_SEGS - 1 payloads */
-	TUN_WRITE_IOV = UWG_GRO_MAX_SEGS + 1,
-	/* Decrypted packets collected before a grouped TUN write (one full GRO group) */
-	TUN_OUT_FLUSH = UWG_GRO_MAX_SEGS,
-	/* TUN packets handed to the core at once (uwg_wg_tun_input_batch) */
-	TUN_IN_BATCH = 128,
-};
+enum { MAX_DEFERRED_SRC = 16 };
 
 /* A poll handle whose fd can be replaced (UDP rebind, netns move): freed in its close callback. */
 struct fdpoll {
@@ -56,31 +38,14 @@ struct fdpoll {
 	int events;
 };
 
-struct loop_stats {
-	uint64_t tun_read_errors;
-	uint64_t tun_write_errors;
-	uint64_t tun_write_dropped;
-	uint64_t tun_pool_empty;
-	uint64_t tun_bad_offload;   /* super-packet the split refused */
-	uint64_t tun_gso_reads;     /* super-packets split */
-	uint64_t tun_gro_writes;    /* TUN writes that carried more than one packet */
-	uint64_t tun_gro_refused;   /* a coalesced write the kernel refused: GRO turned off */
-};
-
-/* Decrypted packets waiting for one grouped TUN write (see core/ip/offload.h). */
-struct tun_out {
-	struct uwg_gro gro;
-	struct uwg_pkt *pkts[UWG_GRO_MAX_PKTS];
-	struct iovec iov[TUN_WRITE_IOV];
-	unsigned n;
-};
-
 struct uwg_loop {
 	uv_loop_t uv;
 	struct uwg_pool pool;
 	bool pool_ready;
 	struct uwg_wg *wg;
 	struct uwg_tun tun;
+	struct uwg_tunio tio;
+	bool tio_ready;
 	struct uwg_udp udp;
 	bool udp_ready;
 	struct uwg_uapi_sock sock;
@@ -102,19 +67,12 @@ struct uwg_loop {
 	uint32_t mtu;
 	bool closing;           /* tearing down: ops only return packets */
 	bool stopping;          /* uv_run must not be re-entered */
-	bool tun_gone;          /* a TUN write saw EBADFD: check after the core returns */
 	int exit_status;
 
 	struct uwg_endpoint deferred_src[MAX_DEFERRED_SRC];
 	unsigned ndeferred_src;
 
-	struct loop_stats stats;
-	struct uwg_log_limit lim_tun, lim_udp, lim_link;
-	uint8_t *discard;       /* TUN read scratch: super-packet tails, drops when the pool is empty */
-	struct tun_out *tout;   /* NULL: every packet is written on its own */
-	struct uwg_pkt *tin[TUN_IN_BATCH]; /* read from the TUN, not yet given to the core */
-	unsigned ntin;
-	bool gro_tcp, gro_udp;  /* coalesce TCP / UDP on TUN writes */
+	struct uwg_log_limit lim_udp, lim_link;
 };
 
 static void request_exit(struct uwg_loop *l, int status)
@@ -130,7 +88,6 @@ static void request_exit(struct uwg_loop *l, int status)
 
 static void udp_poll_cb(uv_poll_t *h, int status, int events);
 static void after_core(struct uwg_loop *l);
-static void flush_tun(struct uwg_loop *l);
 
 static void fdpoll_closed_cb(uv_handle_t *h)
 {
@@ -374,9 +331,9 @@ static void after_core(struct uwg_loop *l)
 	if (l->closing)
 		return;
 	clear_failed_sources(l);
-	flush_tun(l);
-	if (l->tun_gone) {
-		l->tun_gone = false;
+	uwg_tunio_flush(&l->tio);
+	if (l->tio.gone) {
+		l->tio.gone = false;
 		refresh_link(l);
 	}
 	if (l->nat)
@@ -391,119 +348,16 @@ static void flush_check_cb(uv_check_t *c)
 
 /* ---- TUN ---- */
 
-/* Gives the core what the TUN reads of this callback produced, as one batch. */
-static void flush_tun_input(struct uwg_loop *l)
+/* tunio hands on what it read: the NAT takes its own, the core the rest. */
+static void tun_input(void *ctx, struct uwg_pkt **pkts, unsigned n)
 {
-	unsigned n = l->ntin;
+	struct uwg_loop *l = ctx;
+	unsigned k = 0;
 
-	l->ntin = 0;
-	uwg_wg_tun_input_batch(l->wg, l->tin, n);
-}
-
-/* Hands one packet read from the TUN on towards the core. */
-static void tun_deliver(struct uwg_loop *l, struct uwg_pkt *p)
-{
-	if (l->nat && uwg_natd_from_tun(l->nat, p))
-		return;
-	l->tin[l->ntin++] = p;
-	if (l->ntin == TUN_IN_BATCH)
-		flush_tun_input(l);
-}
-
-/*
- * A packet with a virtio header, n bytes in all: the first TUN_DIRECT bytes
- * after the header are in p, any rest in l->discard after the same offset.
- * Splits a super-packet into p and further pool packets.
- */
-static void tun_input_vnet(struct uwg_loop *l, struct uwg_pkt *p, size_t n)
-{
-	uint8_t *scratch = l->discard + UWG_VNET_HDR_LEN;
-	size_t len = n - UWG_VNET_HDR_LEN;
-	struct uwg_gso_split s;
-	struct uwg_vnet_hdr h;
-	uint32_t count;
-
-	uwg_vnet_hdr_decode(&h, l->discard);
-	if (h.gso_type == UWG_VNET_GSO_NONE && len <= TUN_DIRECT) {
-		/* The common case: one packet, already in place. */
-		if (uwg_offload_csum_finish(&h, uwg_pkt_data(p), len) < 0)
-			goto bad;
-		p->len = (uint32_t)len;
-		tun_deliver(l, p);
-		return;
-	}
-	/* Make the packet contiguous in the scratch buffer; segments go to pool packets. */
-	memcpy(scratch, uwg_pkt_data(p), len < TUN_DIRECT ? len : TUN_DIRECT);
-	if (uwg_gso_split_init(&s, &h, scratch, len) < 0 ||
-	    uwg_gso_split_max_segment(&s) > TUN_MAX_PACKET)
-		goto bad;
-	count = uwg_gso_split_count(&s);
-	if (count > 1)
-		l->stats.tun_gso_reads++;
-	if (l->pool.avail + 1 < count) {
-		l->stats.tun_pool_empty++;
-		uwg_pool_put(&l->pool, p);
-		return;
-	}
-	for (uint32_t i = 0; i < count; i++) {
-		size_t m;
-
-		if (i > 0)
-			p = uwg_pool_get(&l->pool);
-		m = uwg_gso_split_next(&s, uwg_pkt_data(p), TUN_MAX_PACKET);
-		if (!m) {
-			uwg_pool_put(&l->pool, p);
-			break;
-		}
-		p->len = (uint32_t)m;
-		tun_deliver(l, p);
-	}
-	return;
-bad:
-	l->stats.tun_bad_offload++;
-	uwg_pool_put(&l->pool, p);
-}
-
-/* Reads one packet into p; false when the read loop should stop. */
-static bool tun_read_one(struct uwg_loop *l, struct uwg_pkt *p)
-{
-	struct iovec iov[3];
-	ssize_t n;
-
-	if (l->tun.vnet_hdr) {
-		iov[0] = (struct iovec){ l->discard, UWG_VNET_HDR_LEN };
-		iov[1] = (struct iovec){ uwg_pkt_data(p), TUN_DIRECT };
-		iov[2] = (struct iovec){ l->discard + UWG_VNET_HDR_LEN + TUN_DIRECT,
-					 TUN_SCRATCH - UWG_VNET_HDR_LEN - TUN_DIRECT };
-		n = uwg_tun_readv(&l->tun, iov, 3);
-	} else {
-		n = uwg_tun_read(&l->tun, uwg_pkt_data(p), TUN_MAX_PACKET);
-	}
-	if (n < 0) {
-		uwg_pool_put(&l->pool, p);
-		if (n == -EINTR)
-			return true;
-		if (n == -EAGAIN)
-			return false;
-		if (n == -EBADFD) {
-			refresh_link(l);
-			return false;
-		}
-		l->stats.tun_read_errors++;
-		uwg_log_limited(&l->lim_tun, uv_hrtime(), UWG_LOG_ERROR, "TUN read failed: %s",
-				strerror((int)-n));
-		return false;
-	}
-	if (!l->tun.vnet_hdr) {
-		p->len = (uint32_t)n;
-		tun_deliver(l, p);
-	} else if (n < UWG_VNET_HDR_LEN) {
-		l->stats.tun_bad_offload++;
-		uwg_pool_put(&l->pool, p);
-	} else {
-		tun_input_vnet(l, p, (size_t)n);
-	}
-	return true;
+	for (unsigned i = 0; i < n; i++)
+		if (!(l->nat && uwg_natd_from_tun(l->nat, pkts[i])))
+			pkts[k++] = pkts[i];
+	uwg_wg_tun_input_batch(l->wg, pkts, k);
 }
 
 static void tun_poll_cb(uv_poll_t *h, int status, int events)
@@ -521,19 +375,8 @@ static void tun_poll_cb(uv_poll_t *h, int status, int events)
 	/* A packet can beat the netlink event that says the link came up. */
 	if (!uwg_wg_is_up(l->wg))
 		refresh_link(l);
-	for (int i = 0; i < UWG_LOOP_TUN_BUDGET && !l->stopping; i++) {
-		struct uwg_pkt *p = uwg_pool_get(&l->pool);
-
-		if (!p) {
-			/* Back-pressure: drop one so the level-triggered poll does not spin. */
-			if (uwg_tun_read(&l->tun, l->discard, TUN_SCRATCH) >= 0)
-				l->stats.tun_pool_empty++;
-			break;
-		}
-		if (!tun_read_one(l, p))
-			break;
-	}
-	flush_tun_input(l);
+	if (!l->stopping && uwg_tunio_read(&l->tio, UWG_LOOP_TUN_BUDGET) == -EBADFD)
+		refresh_link(l);
 	after_core(l);
 }
 
@@ -584,74 +427,9 @@ static void op_udp_send(void *ctx, struct uwg_pkt *pkt)
 		flush_udp(l);
 }
 
-/* Counts the outcome of one TUN write that carried pkts packets. */
-static void tun_write_result(struct uwg_loop *l, ssize_t n, unsigned pkts)
-{
-	if (n == -EAGAIN || n == -ENOBUFS) {
-		l->stats.tun_write_dropped += pkts;
-	} else if (n == -EBADFD) {
-		l->tun_gone = true;
-	} else if (n < 0) {
-		l->stats.tun_write_errors += pkts;
-		uwg_log_limited(&l->lim_tun, uv_hrtime(), UWG_LOG_DEBUG, "TUN write failed: %s",
-				strerror((int)-n));
-	}
-}
-
-/* Returns the collected packets to the pool. */
-static void tun_out_drop(struct uwg_loop *l)
-{
-	for (unsigned i = 0; i < l->tout->n; i++)
-		uwg_pool_put(&l->pool, l->tout->pkts[i]);
-	l->tout->n = 0;
-}
-
-/* Writes what op_tun_write collected: same-flow runs as one super-packet each. */
-static void flush_tun(struct uwg_loop *l)
-{
-	struct tun_out *t = l->tout;
-	struct uwg_gro *g;
-
-	if (!t || !t->n)
-		return;
-	g = &t->gro;
-	uwg_gro_init(g, l->gro_udp);
-	for (unsigned i = 0; i < t->n; i++) {
-		struct uwg_pkt *p = t->pkts[i];
-
-		uwg_gro_add(g, uwg_pkt_data(p), p->len);
-	}
-	uwg_gro_finish(g);
-	for (uint16_t k = 0; k < g->ngroups && !l->closing; k++) {
-		struct uwg_gro_group *grp = &g->groups[k];
-		int niov = 0;
-		ssize_t n;
-
-		t->iov[niov++] = (struct iovec){ grp->vnet, UWG_VNET_HDR_LEN };
-		for (uint16_t i = grp->first; i != UWG_GRO_NONE; i = g->next[i]) {
-			size_t skip = i == grp->first ? 0 : g->skip[i];
-
-			t->iov[niov++] = (struct iovec){ g->data[i] + skip, g->len[i] - skip };
-		}
-		n = uwg_tun_writev(&l->tun, t->iov, niov);
-		if (n == -EINVAL && grp->count > 1) {
-			/* The kernel does not take our super-packets: write singly from now on. */
-			l->stats.tun_gro_refused++;
-			if (l->gro_tcp || l->gro_udp)
-				uwg_log_info("TUN refused a coalesced write; TUN GRO disabled");
-			l->gro_tcp = l->gro_udp = false;
-		}
-		tun_write_result(l, n, grp->count);
-		if (grp->count > 1 && n >= 0)
-			l->stats.tun_gro_writes++;
-	}
-	tun_out_drop(l);
-}
-
 static void op_tun_write(void *ctx, struct uwg_pkt *pkt)
 {
 	struct uwg_loop *l = ctx;
-	ssize_t n;
 
 	/* NAT traffic leaves through the raw socket or back into the tunnel. */
 	if (!l->closing && l->nat && uwg_natd_to_tun(l->nat, pkt))
@@ -660,28 +438,7 @@ static void op_tun_write(void *ctx, struct uwg_pkt *pkt)
 		uwg_pool_put(&l->pool, pkt);
 		return;
 	}
-	if (l->gro_tcp) { /* implies l->tout (setup_offload) */
-		/*
-		 * Collected until the end of this callback (after_core) or one
-		 * group's worth: the receiving application gets at most that many
-		 * packets at once, then reads on while we decrypt the next ones (a
-		 * default 208 KiB socket buffer holds only ~90 datagrams).
-		 */
-		l->tout->pkts[l->tout->n++] = pkt;
-		if (l->tout->n >= TUN_OUT_FLUSH)
-			flush_tun(l);
-		return;
-	}
-	if (l->tun.vnet_hdr) {
-		uint8_t vnet[UWG_VNET_HDR_LEN] = { 0 };
-		struct iovec iov[2] = { { vnet, sizeof(vnet) }, { uwg_pkt_data(pkt), pkt->len } };
-
-		n = uwg_tun_writev(&l->tun, iov, 2);
-	} else {
-		n = uwg_tun_write(&l->tun, uwg_pkt_data(pkt), pkt->len);
-	}
-	tun_write_result(l, n, 1);
-	uwg_pool_put(&l->pool, pkt);
+	uwg_tunio_write(&l->tio, pkt);
 }
 
 static void wg_timer_cb(uv_timer_t *t);
@@ -778,20 +535,21 @@ static struct uwg_crypt_pool_stats crypt_stats(const struct uwg_loop *l)
 static size_t io_extra_stats(void *ctx, const char **names, uint64_t *values, size_t cap)
 {
 	struct uwg_loop *l = ctx;
+	const struct uwg_tunio_stats *t = &l->tio.stats;
 	const struct uwg_udp_stats *u = &l->udp.stats;
 	const struct uwg_crypt_pool_stats cst = crypt_stats(l);
 	const struct {
 		const char *name;
 		uint64_t value;
 	} all[] = {
-		{ "io_tun_read_errors", l->stats.tun_read_errors },
-		{ "io_tun_write_errors", l->stats.tun_write_errors },
-		{ "io_tun_write_dropped", l->stats.tun_write_dropped },
-		{ "io_tun_pool_empty", l->stats.tun_pool_empty },
-		{ "io_tun_bad_offload", l->stats.tun_bad_offload },
-		{ "io_tun_gso_reads", l->stats.tun_gso_reads },
-		{ "io_tun_gro_writes", l->stats.tun_gro_writes },
-		{ "io_tun_gro_refused", l->stats.tun_gro_refused },
+		{ "io_tun_read_errors", t->read_errors },
+		{ "io_tun_write_errors", t->write_errors },
+		{ "io_tun_write_dropped", t->write_dropped },
+		{ "io_tun_pool_empty", t->pool_empty },
+		{ "io_tun_bad_offload", t->bad_offload },
+		{ "io_tun_gso_reads", t->gso_reads },
+		{ "io_tun_gro_writes", t->gro_writes },
+		{ "io_tun_gro_refused", t->gro_refused },
 		{ "io_udp_rx_truncated", u->rx_truncated },
 		{ "io_udp_rx_pool_empty", u->rx_pool_empty },
 		{ "io_udp_rx_errors", u->rx_errors },
@@ -854,35 +612,6 @@ static void init_limit(struct uwg_log_limit *rl)
 {
 	rl->burst = 5;
 	rl->interval_ns = 10ull * 1000000000u;
-}
-
-/*
- * TUN segmentation offload: TCP (and UDP, where the kernel has USO) arrives
- * as super-packets that we split, and leaves coalesced. UWG_NO_OFFLOAD=1
- * keeps plain MTU-sized packets (for comparison and as an escape hatch).
- */
-static void setup_offload(struct uwg_loop *l)
-{
-	unsigned want = UWG_TUN_F_CSUM | UWG_TUN_F_TSO4 | UWG_TUN_F_TSO6 | UWG_TUN_F_USO4 |
-			UWG_TUN_F_USO6;
-	int ret;
-
-	if (!l->tun.vnet_hdr)
-		return;
-	if (l->udp.no_offload) {
-		uwg_log_info("TUN and UDP offloads off (UWG_NO_OFFLOAD)");
-		return;
-	}
-	ret = uwg_tun_set_offload(&l->tun, want);
-	if (ret < 0) {
-		uwg_log_info("TUN offloads refused (%s); plain packets", strerror(-ret));
-		return;
-	}
-	l->tout = calloc(1, sizeof(*l->tout));
-	l->gro_tcp = l->tout && (l->tun.offload & (UWG_TUN_F_TSO4 | UWG_TUN_F_TSO6));
-	l->gro_udp = l->gro_tcp && (l->tun.offload & (UWG_TUN_F_USO4 | UWG_TUN_F_USO6));
-	uwg_log_debug("TUN offloads 0x%x (GRO tcp %d udp %d)", l->tun.offload, l->gro_tcp,
-		      l->gro_udp);
 }
 
 /*
@@ -974,7 +703,6 @@ int uwg_loop_new(struct uwg_loop **out, struct uwg_tun *tun, struct uwg_uapi_soc
 	sock->fd = -1;
 	l->deadline = UINT64_MAX;
 	l->udp.socks.fd[0] = l->udp.socks.fd[1] = -1;
-	init_limit(&l->lim_tun);
 	init_limit(&l->lim_udp);
 	init_limit(&l->lim_link);
 
@@ -1006,11 +734,16 @@ int uwg_loop_new(struct uwg_loop **out, struct uwg_tun *tun, struct uwg_uapi_soc
 	if (ret < 0)
 		return ret;
 	l->pool_ready = true;
-	l->discard = malloc(TUN_SCRATCH);
 	ret = uwg_udp_init(&l->udp, &l->pool);
-	if (ret < 0 || !l->discard)
-		return -ENOMEM;
+	if (ret < 0)
+		return ret;
 	l->udp_ready = true;
+	ret = uwg_tunio_init(&l->tio, &l->pool, &l->tun);
+	if (ret < 0)
+		return ret;
+	l->tio_ready = true;
+	l->tio.input = tun_input;
+	l->tio.ctx = l;
 	l->udp.no_offload = cfg->no_offload;
 	l->udp.src_failed = on_src_failed;
 	l->udp.ctx = l;
@@ -1039,7 +772,7 @@ int uwg_loop_new(struct uwg_loop **out, struct uwg_tun *tun, struct uwg_uapi_soc
 	if (ret < 0)
 		return ret;
 
-	setup_offload(l);
+	uwg_tunio_setup_offload(&l->tio, cfg->no_offload);
 
 	*err_msg = "TUN polling";
 	ret = uv_poll_start(&l->tun_poll, UV_READABLE, tun_poll_cb);
@@ -1151,13 +884,10 @@ void uwg_loop_free(struct uwg_loop *l)
 
 	if (l->udp_ready)
 		uwg_udp_destroy(&l->udp);
+	if (l->tio_ready)
+		uwg_tunio_destroy(&l->tio);
 	uwg_tun_close(&l->tun);
-	if (l->tout) {
-		tun_out_drop(l);
-		free(l->tout);
-	}
 	if (l->pool_ready)
 		uwg_pool_destroy(&l->pool);
-	free(l->discard);
 	free(l);
 }

@@ -21,6 +21,7 @@
 #include "crypto/ct.h"
 #include "crypto/encoding.h"
 #include "cli/uapi/text.h"
+#include "tun/ipprefix.h"
 
 enum reply_step {
 	STEP_DEVICE,
@@ -72,96 +73,46 @@ static bool parse_key(const char *v, uint8_t key[32])
 	return strlen(v) == 64 && uwg_key_from_hex(key, v);
 }
 
-static bool parse_zone(struct uwg_uapi *s, const char *zone, uint32_t *scope)
+static unsigned zone_ifindex(void *ctx, const char *name)
 {
-	uint64_t n;
+	struct uwg_uapi *s = ctx;
 
-	if (parse_uint(zone, UINT32_MAX, &n)) {
-		*scope = (uint32_t)n;
-		return true;
-	}
-	if (!*zone || !s->io || !s->io->ifindex)
-		return false;
-	*scope = s->io->ifindex(s->io->ctx, zone);
-	return *scope != 0;
+	return s->io && s->io->ifindex ? s->io->ifindex(s->io->ctx, name) : 0;
 }
 
-/* "a.b.c.d:port" or "[v6[%zone]]:port", numeric only (wg resolves names). */
-static bool parse_endpoint(struct uwg_uapi *s, char *v, struct uwg_endpoint *ep)
+static bool parse_endpoint(struct uwg_uapi *s, const char *v, struct uwg_endpoint *ep)
 {
-	char *host, *port, *zone;
-	uint64_t pnum;
+	struct sockaddr_storage ss;
 
 	memset(ep, 0, sizeof(*ep));
-	if (v[0] == '[') {
-		char *end = strchr(v, ']');
-
-		if (!end || end[1] != ':')
-			return false;
-		*end = '\0';
-		host = v + 1;
-		port = end + 2;
-		zone = strchr(host, '%');
-		if (zone)
-			*zone++ = '\0';
-		if (!parse_uint(port, 65535, &pnum) ||
-		    inet_pton(AF_INET6, host, &ep->addr.in6.sin6_addr) != 1)
-			return false;
-		if (zone && !parse_zone(s, zone, &ep->addr.in6.sin6_scope_id))
-			return false;
-		if (IN6_IS_ADDR_V4MAPPED(&ep->addr.in6.sin6_addr) && !zone) {
-			/* Our v6 socket is V6ONLY: a mapped address is really IPv4. */
-			struct in_addr a;
-
-			memcpy(&a, &ep->addr.in6.sin6_addr.s6_addr[12], 4);
-			memset(&ep->addr, 0, sizeof(ep->addr));
-			ep->addr.in4.sin_family = AF_INET;
-			ep->addr.in4.sin_addr = a;
-			ep->addr.in4.sin_port = htons((uint16_t)pnum);
-			return true;
-		}
-		ep->addr.in6.sin6_family = AF_INET6;
-		ep->addr.in6.sin6_port = htons((uint16_t)pnum);
+	if (!uwg_text_endpoint(v, &ss, zone_ifindex, s))
+		return false;
+	if (ss.ss_family == AF_INET) {
+		memcpy(&ep->addr.in4, &ss, sizeof(ep->addr.in4));
 		return true;
 	}
-	port = strrchr(v, ':');
-	if (!port)
-		return false;
-	*port++ = '\0';
-	host = v;
-	if (!parse_uint(port, 65535, &pnum) || inet_pton(AF_INET, host, &ep->addr.in4.sin_addr) != 1)
-		return false;
-	ep->addr.in4.sin_family = AF_INET;
-	ep->addr.in4.sin_port = htons((uint16_t)pnum);
+	memcpy(&ep->addr.in6, &ss, sizeof(ep->addr.in6));
+	if (IN6_IS_ADDR_V4MAPPED(&ep->addr.in6.sin6_addr) && !ep->addr.in6.sin6_scope_id) {
+		/* Our v6 socket is V6ONLY: a mapped address is really IPv4. */
+		struct sockaddr_in in4 = { .sin_family = AF_INET, .sin_port = ep->addr.in6.sin6_port };
+
+		memcpy(&in4.sin_addr, &ep->addr.in6.sin6_addr.s6_addr[12], 4);
+		memset(&ep->addr, 0, sizeof(ep->addr));
+		ep->addr.in4 = in4;
+	}
 	return true;
 }
 
-/* "[-]addr/cidr"; the cidr in canonical decimal. */
-static bool parse_prefix(char *v, bool *remove, int *af, uint8_t addr[16], uint8_t *cidr)
+/* "[-]addr/cidr"; the cidr in canonical decimal (wireguard-go refuses "/032"). */
+static bool parse_prefix(const char *v, bool *remove, struct uwg_ip_prefix *p)
 {
-	char *slash;
-	uint64_t n;
+	const char *slash;
 
 	*remove = v[0] == '-';
 	if (*remove)
 		v++;
 	slash = strchr(v, '/');
-	if (!slash)
-		return false;
-	*slash++ = '\0';
-	if (!parse_uint(slash, 128, &n) || (slash[0] == '0' && slash[1]))
-		return false;
-	if (strchr(v, ':')) {
-		if (inet_pton(AF_INET6, v, addr) != 1)
-			return false;
-		*af = AF_INET6;
-	} else {
-		if (n > 32 || inet_pton(AF_INET, v, addr) != 1)
-			return false;
-		*af = AF_INET;
-	}
-	*cidr = (uint8_t)n;
-	return true;
+	return slash && !(slash[1] == '0' && slash[2]) && uwg_ip_prefix_parse(p, v, false);
 }
 
 /* ---- set ---- */
@@ -284,18 +235,17 @@ static int set_peer_line(struct uwg_uapi *s, const char *key, char *value)
 		if (apply)
 			uwg_peer_allowedips_clear(s->peer);
 	} else if (!strcmp(key, "allowed_ip")) {
-		uint8_t addr[16];
-		uint8_t cidr;
+		struct uwg_ip_prefix p;
 		bool remove;
-		int af, ret;
+		int ret;
 
-		if (!parse_prefix(value, &remove, &af, addr, &cidr))
+		if (!parse_prefix(value, &remove, &p))
 			return -EINVAL;
 		if (!apply)
 			return 0;
 		if (!remove)
-			return uwg_peer_allowedip_add(s->peer, af, addr, cidr);
-		ret = uwg_peer_allowedip_remove(s->peer, af, addr, cidr);
+			return uwg_peer_allowedip_add(s->peer, p.family, p.addr, p.len);
+		ret = uwg_peer_allowedip_remove(s->peer, p.family, p.addr, p.len);
 		/* Removing a prefix this peer does not own is a no-op, as in wireguard-go. */
 		return ret == -ENOENT ? 0 : ret;
 	} else if (!strcmp(key, "protocol_version")) {

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli/daemon/log.h"
@@ -50,14 +49,6 @@ struct uwg_udp_scratch {
 	uint32_t gso_fail_streak[UWG_UDP_NFAMILIES];
 	struct uwg_log_limit log_limit;
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 int uwg_udp_init(struct uwg_udp *u, struct uwg_pool *pool)
 {
@@ -674,7 +665,7 @@ static bool flush_family(struct uwg_udp *u, enum uwg_udp_family fam)
 			continue;
 		}
 		u->stats.tx_errors++;
-		uwg_log_limited(&s->log_limit, mono_ns(), UWG_LOG_DEBUG, "udp send failed: %s",
+		uwg_log_limited(&s->log_limit, uwg_log_clock(), UWG_LOG_DEBUG, "udp send failed: %s",
 				strerror(err));
 		msg_done(u, fam, 1);
 	}

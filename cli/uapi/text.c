@@ -4,6 +4,8 @@
  */
 #include "cli/uapi/text.h"
 
+#include <arpa/inet.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,11 +118,59 @@ bool uwg_text_decimal(const char *s, size_t n, uint64_t max, uint64_t *out)
 	for (size_t i = 0; i < n; i++) {
 		uint64_t d = (uint64_t)(s[i] - '0');
 
-		if (s[i] < '0' || s[i] > '9' || v > (max - d) / 10)
+		if (s[i] < '0' || s[i] > '9' || d > max || v > (max - d) / 10)
 			return false;
 		v = v * 10 + d;
 	}
 	*out = v;
+	return true;
+}
+
+bool uwg_text_endpoint(const char *v, struct sockaddr_storage *ss,
+		       unsigned (*ifindex)(void *ctx, const char *name), void *ctx)
+{
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+	const char *port, *end;
+	char *zone;
+	uint64_t pnum, scope = 0;
+
+	memset(ss, 0, sizeof(*ss));
+	if (v[0] == '[') {
+		end = strchr(v, ']');
+		if (!end || end[1] != ':' || (size_t)(end - v - 1) >= sizeof(host))
+			return false;
+		memcpy(host, v + 1, (size_t)(end - v - 1));
+		host[end - v - 1] = '\0';
+		port = end + 2;
+		zone = strchr(host, '%');
+		if (zone)
+			*zone++ = '\0';
+		if (!uwg_text_decimal(port, strlen(port), 65535, &pnum) ||
+		    inet_pton(AF_INET6, host, &in6->sin6_addr) != 1)
+			return false;
+		if (zone && !uwg_text_decimal(zone, strlen(zone), UINT32_MAX, &scope)) {
+			scope = *zone && ifindex ? ifindex(ctx, zone) : 0;
+			if (!scope)
+				return false;
+		}
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)pnum);
+		in6->sin6_scope_id = (uint32_t)scope;
+		return true;
+	}
+	end = strrchr(v, ':');
+	if (!end || (size_t)(end - v) >= sizeof(host))
+		return false;
+	memcpy(host, v, (size_t)(end - v));
+	host[end - v] = '\0';
+	port = end + 1;
+	if (!uwg_text_decimal(port, strlen(port), 65535, &pnum) ||
+	    inet_pton(AF_INET, host, &in4->sin_addr) != 1)
+		return false;
+	in4->sin_family = AF_INET;
+	in4->sin_port = htons((uint16_t)pnum);
 	return true;
 }
 

@@ -1,8 +1,9 @@
 /*
  * cli/uapi/text.h - the text helpers both the command and the daemon use for
  * config lines and UAPI requests: one-line error messages, a growable
- * printf buffer that wipes what it lets go (requests carry keys), and the
- * on/off words of uwg's own config keys. Any thread; no shared state.
+ * printf buffer that wipes what it lets go (requests carry keys), the one
+ * decimal parser, the UAPI's endpoint form, and the on/off words of uwg's
+ * own config keys. Any thread; no shared state.
  */
 #ifndef UWG_CLI_UAPI_TEXT_H
 #define UWG_CLI_UAPI_TEXT_H
@@ -10,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 /* Formats a reason into buf and returns false, for `return uwg_text_why(...)` in parsers. */
 bool uwg_text_why(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -40,6 +42,14 @@ bool uwg_text_line(char *buf, size_t cap, size_t *used, const char *fmt, ...)
  * base prefix; leading zeros are fine), value <= max, never overflowing.
  */
 bool uwg_text_decimal(const char *s, size_t n, uint64_t max, uint64_t *out);
+
+/*
+ * The UAPI's endpoint value, numeric only (the command resolves names):
+ * "a.b.c.d:port" or "[v6[%zone]]:port". A zone is an interface index, or a
+ * name that ifindex (if not NULL) turns into one (0: unknown).
+ */
+bool uwg_text_endpoint(const char *v, struct sockaddr_storage *ss,
+		       unsigned (*ifindex)(void *ctx, const char *name), void *ctx);
 
 /* on/true/yes and off/false/no, any case (uwg's own keys); false if neither. */
 bool uwg_text_onoff(const char *v, bool *out);

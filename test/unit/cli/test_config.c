@@ -14,6 +14,7 @@
 
 #include "cli/cmd_main.h"
 #include "cli/config.h"
+#include "cli/uapi/text.h"
 #include "cli/uapi_client.h"
 #include "crypto/crypto.h"
 #include "crypto/ct.h"
@@ -519,6 +520,12 @@ static void test_uapi_and_show(void)
 	uwg_conf_free(&dev);
 }
 
+static unsigned test_ifindex(void *ctx, const char *name)
+{
+	(void)ctx;
+	return strcmp(name, "lo") ? 0 : 7;
+}
+
 static void test_set_text(void)
 {
 	struct uwg_conf c;
@@ -570,12 +577,34 @@ static void test_set_text(void)
 		struct sockaddr_storage ss;
 		char buf[128];
 
-		CHECK(uwg_conf_parse_numeric_endpoint(&ss, "[fe80::1%1]:51820"));
-		CHECK(uwg_conf_parse_numeric_endpoint(&ss, "203.0.114.1:1"));
+		CHECK(uwg_text_endpoint("[fe80::1%1]:51820", &ss, NULL, NULL));
+		CHECK(((struct sockaddr_in6 *)&ss)->sin6_scope_id == 1);
+		CHECK(!uwg_text_endpoint("[fe80::1%lo]:51820", &ss, NULL, NULL));
+		CHECK(uwg_text_endpoint("[fe80::1%lo]:51820", &ss, test_ifindex, NULL));
+		CHECK(((struct sockaddr_in6 *)&ss)->sin6_scope_id == 7);
+		CHECK(!uwg_text_endpoint("[fe80::1%]:51820", &ss, test_ifindex, NULL));
+		CHECK(uwg_text_endpoint("[2001:db8::1]:0", &ss, NULL, NULL));
+		uwg_conf_format_endpoint(&ss, buf, sizeof(buf));
+		CHECK(!strcmp(buf, "[2001:db8::1]:0"));
+		CHECK(uwg_text_endpoint("203.0.114.1:1", &ss, NULL, NULL));
 		uwg_conf_format_endpoint(&ss, buf, sizeof(buf));
 		CHECK(!strcmp(buf, "203.0.114.1:1"));
-		CHECK(!uwg_conf_parse_numeric_endpoint(&ss, "localhost:51820"));
-		CHECK(!uwg_conf_parse_numeric_endpoint(&ss, "203.0.114.1"));
+		CHECK(!uwg_text_endpoint("localhost:51820", &ss, NULL, NULL));
+		CHECK(!uwg_text_endpoint("203.0.114.1", &ss, NULL, NULL));
+		CHECK(!uwg_text_endpoint("203.0.114.1:65536", &ss, NULL, NULL));
+		CHECK(!uwg_text_endpoint("203.0.114.1:+1", &ss, NULL, NULL));
+		CHECK(!uwg_text_endpoint("[2001:db8::1]51820", &ss, NULL, NULL));
+		CHECK(!uwg_text_endpoint("[203.0.114.1]:1", &ss, NULL, NULL));
+	}
+	/* The one decimal parser: bounds below ten too, no overflow. */
+	{
+		uint64_t v;
+
+		CHECK(!uwg_text_decimal("5", 1, 3, &v));
+		CHECK(uwg_text_decimal("3", 1, 3, &v) && v == 3);
+		CHECK(uwg_text_decimal("18446744073709551615", 20, UINT64_MAX, &v) && v == UINT64_MAX);
+		CHECK(!uwg_text_decimal("18446744073709551616", 20, UINT64_MAX, &v));
+		CHECK(!uwg_text_decimal("", 0, 9, &v));
 	}
 }
 
