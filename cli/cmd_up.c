@@ -140,16 +140,8 @@ static int check_nat(struct up *u)
 
 	if (!c->nat.enable)
 		return 0;
-	for (size_t i = 0; i < c->n_addrs; i++) {
-		const uint8_t *a = c->addrs[i].addr;
-
-		if (c->addrs[i].family != AF_INET)
-			continue;
-		uwg_nat_conf_set_inside(&c->nat, (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
-					(uint32_t)a[2] << 8 | a[3], c->addrs[i].len);
-		break;
-	}
-	if (uwg_nat_conf_check(&c->nat, c->listen_port, u->q.path, err, sizeof(err))) {
+	uwg_conf_nat_inside(c);
+	if (uwg_nat_conf_check(&c->nat, c->listen_port, NULL, u->q.path, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}

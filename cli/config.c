@@ -141,6 +141,19 @@ static const char *quote(const char *s, char *buf, size_t len)
 	return buf;
 }
 
+void uwg_conf_nat_inside(struct uwg_conf *conf)
+{
+	for (size_t i = 0; i < conf->n_addrs; i++) {
+		const uint8_t *a = conf->addrs[i].addr;
+
+		if (conf->addrs[i].family != AF_INET)
+			continue;
+		uwg_nat_conf_set_inside(&conf->nat, (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 |
+					(uint32_t)a[2] << 8 | a[3], conf->addrs[i].len);
+		return;
+	}
+}
+
 bool uwg_conf_valid_ifname(const char *name)
 {
 	size_t n = strlen(name);
@@ -577,6 +590,13 @@ static bool iface_key(struct uwg_conf_parser *p, const char *key, const char *wg
 	bool ok = true;
 
 	w[0] = '\0';
+	if (uwg_nat_conf_canonical(key) || uwg_igd_conf_canonical(key)) {
+		c->has_own_keys = true;
+	} else if (strcmp(key, "PrivateKey") && strcmp(key, "ListenPort") && strcmp(key, "FwMark") &&
+		   !c->first_quick_key) {
+		c->first_quick_key = key; /* canonical: static */
+		c->first_quick_line = p->line;
+	}
 	if (!strcmp(key, "PrivateKey")) {
 		if (!uwg_conf_parse_key(c->private_key, wgval))
 			return fail(p, key, "not a valid key (expected 44 characters of base64, "

@@ -98,6 +98,11 @@ struct uwg_conf {
 	bool save_config;
 	struct uwg_nat_settings nat; /* uwg's own NAT keys (cli/uapi/nat_conf.h) */
 	struct uwg_igd_settings igd; /* uwg's UPnP IGD keys (cli/uapi/igd_conf.h) */
+
+	/* Which kinds of [Interface] key the file had (setconf and syncconf ask). */
+	const char *first_quick_key; /* the first of wg-quick's keys, NULL if none */
+	unsigned first_quick_line;
+	bool has_own_keys;           /* any NAT or UPnP key */
 };
 
 struct uwg_conf_parser {
@@ -157,6 +162,9 @@ bool uwg_conf_add_aip(struct uwg_conf_peer *peer, const struct uwg_ip_prefix *p,
 
 /* "1.2.3.4:51820" or "[2001:db8::1]:51820" (numeric); "" if ss_family is 0. */
 void uwg_conf_format_endpoint(const struct sockaddr_storage *ss, char *buf, size_t len);
+
+/* The NAT's tunnel network: the first IPv4 Address (cli/uapi/nat_conf.h's inside). */
+void uwg_conf_nat_inside(struct uwg_conf *conf);
 
 /* wg-quick's interface-name rule ^[a-zA-Z0-9_=+.-]{1,15}$. */
 bool uwg_conf_valid_ifname(const char *name);

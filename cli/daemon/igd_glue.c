@@ -671,8 +671,24 @@ static void tick(uv_timer_t *t)
 
 /* ---- configuration ---- */
 
+/* Same settings: the same set request text. */
+static bool same_settings(const struct uwg_igd_settings *a, const struct uwg_igd_settings *b)
+{
+	size_t al = 0, bl = 0;
+	char *at = uwg_igd_conf_format_set(a, &al), *bt = uwg_igd_conf_format_set(b, &bl);
+	bool same = at && bt && al == bl && !memcmp(at, bt, al);
+
+	free(at);
+	free(bt);
+	return same;
+}
+
 static void apply(struct uwg_igdd *g, const struct uwg_igd_settings *want)
 {
+	if (g->active.enable && same_settings(&g->active, want)) {
+		uwg_log_debug("UPnP unchanged");
+		return;
+	}
 	g->active = *want;
 	g->last_err = 0;
 	/* A running IGD keeps the policy it started with: restart it with the new one. */
@@ -711,8 +727,11 @@ static int ext_set(void *ctx, const char *key, const char *value)
 
 	if (!strncmp(key, "upnp", 4) && (key[4] == '\0' || key[4] == '_')) {
 		if (!g->staging) {
-			/* A request that names UPnP states all of it. */
-			memset(&g->staged, 0, sizeof(g->staged));
+			/* "upnp" first states all of it; other keys change the running settings. */
+			if (strcmp(key, "upnp"))
+				g->staged = g->active;
+			else
+				memset(&g->staged, 0, sizeof(g->staged));
 			g->staging = true;
 		}
 		return uwg_igd_conf_uapi_key(&g->staged, key, value) ? -EINVAL : 0;

@@ -1,6 +1,7 @@
 /*
  * cli/daemon/nat_glue.c - the daemon's userspace NAT (see nat_glue.h): applies a
- * configuration staged by nat_* UAPI lines (tear down, then build: NAT
+ * configuration staged by nat_* UAPI lines (nothing if it is the running one,
+ * forwards one by one if only they changed, else tear down and build: NAT
  * table, tc filters, placeholder sockets, raw socket), translates on the two
  * packet paths, originates frag-needed errors (core/ip/icmp.h) for packets that
  * fit neither the tunnel nor the external link, fragments DF-less ones, and
@@ -263,7 +264,7 @@ static int build(struct uwg_natd *n, const struct uwg_nat_settings *want)
 
 	if (!uwg_nat_settings_copy(&n->active, want))
 		return -ENOMEM;
-	err = uwg_nat_conf_check(want, port, "nat", msg, sizeof(msg));
+	err = uwg_nat_conf_check(want, port, NULL, "nat", msg, sizeof(msg));
 	if (err) {
 		uwg_log_error("NAT refused: %s", msg);
 		return err;
@@ -363,10 +364,134 @@ static int build(struct uwg_natd *n, const struct uwg_nat_settings *want)
 	return 0;
 }
 
+/* Same settings, forwards left out if without_fwd: the same set request text. */
+static bool same_settings(const struct uwg_nat_settings *a, const struct uwg_nat_settings *b,
+			  bool without_fwd)
+{
+	struct uwg_nat_settings x = *a, y = *b;
+	size_t xl = 0, yl = 0;
+	char *xt, *yt;
+	bool same;
+
+	if (without_fwd)
+		x.n_fwd = y.n_fwd = 0;
+	xt = uwg_nat_conf_format_set(&x, &xl);
+	yt = uwg_nat_conf_format_set(&y, &yl);
+	same = xt && yt && xl == yl && !memcmp(xt, yt, xl);
+	free(xt);
+	free(yt);
+	return same;
+}
+
+static bool has_fwd(const struct uwg_nat_settings *s, const struct uwg_nat_fwd *f)
+{
+	for (size_t i = 0; i < s->n_fwd; i++)
+		if (s->fwd[i].proto == f->proto && s->fwd[i].ext_port == f->ext_port &&
+		    s->fwd[i].addr == f->addr && s->fwd[i].port == f->port)
+			return true;
+	return false;
+}
+
+/* The running NAT's own sockets: forwards' placeholders and the masquerade pool. */
+static bool held_port(void *ctx, uint8_t proto, uint16_t port)
+{
+	struct uwg_natd *n = ctx;
+
+	if (n->active.masquerade && port >= n->pool_lo && port <= n->pool_hi)
+		return true;
+	for (size_t i = 0; i < n->n_maps; i++)
+		if (n->maps[i].f.proto == proto && n->maps[i].f.ext_port == port)
+			return true;
+	return false;
+}
+
+/*
+ * Only the forwards changed: removes the ones that went and adds the new
+ * ones, keeping the table with its flows and UPnP maps. -EAGAIN: this
+ * change needs a rebuild (checked before anything is touched).
+ */
+static int update_forwards(struct uwg_natd *n, const struct uwg_nat_settings *want)
+{
+	struct uwg_nat_held held = { held_port, n };
+	uint16_t port = n->env.listen_port ? n->env.listen_port(n->env.ctx) : 0;
+	uint64_t now = uv_hrtime();
+	struct natd_map *maps;
+	char msg[512];
+	int err;
+
+	if (want->n_fwd >= UWG_NAT_DEFAULT_MAX_MAPS || n->active.n_fwd >= UWG_NAT_DEFAULT_MAX_MAPS)
+		return -EAGAIN;
+	err = uwg_nat_conf_check(want, port, &held, "nat", msg, sizeof(msg));
+	if (err) {
+		uwg_log_error("NAT refused: %s", msg);
+		return err;
+	}
+	for (size_t i = 0; i < want->n_fwd; i++) {
+		const struct uwg_nat_fwd *f = &want->fwd[i];
+		const struct uwg_nat_map *m;
+
+		if (has_fwd(&n->active, f))
+			continue;
+		m = uwg_nat_map_find(n->nat, f->proto, f->ext_port, now);
+		if (m && !held_port(n, f->proto, f->ext_port)) {
+			uwg_nat_conf_format_fwd(f, msg, sizeof(msg));
+			uwg_log_error("NAT refused: forward %s: the port is a UPnP map's", msg);
+			return -EEXIST;
+		}
+	}
+	maps = realloc(n->maps, (n->n_maps + want->n_fwd + 1) * sizeof(*maps));
+	if (!maps)
+		return -ENOMEM;
+	n->maps = maps;
+	for (size_t i = n->n_maps; i-- > 0;) {
+		if (has_fwd(want, &n->maps[i].f))
+			continue;
+		uwg_nat_conf_format_fwd(&n->maps[i].f, msg, sizeof(msg));
+		uwg_nat_map_del(n->nat, n->maps[i].f.proto, n->maps[i].f.ext_port, 0);
+		close_map(n, &n->maps[i]);
+		n->maps[i] = n->maps[--n->n_maps];
+		uwg_log_info("NAT: forward %s removed", msg);
+	}
+	for (size_t i = 0; i < want->n_fwd; i++) {
+		if (has_fwd(&n->active, &want->fwd[i]))
+			continue;
+		uwg_nat_conf_format_fwd(&want->fwd[i], msg, sizeof(msg));
+		err = add_forward(n, &want->fwd[i]);
+		if (err) {
+			/* Kept consistent: active lists what runs. */
+			uwg_log_error("NAT: forward %s: %s", msg, strerror(-err));
+			break;
+		}
+		uwg_log_info("NAT: forward %s added", msg);
+	}
+	/* active lists what runs, also after a failed add. */
+	uwg_nat_settings_free(&n->active);
+	if (!uwg_nat_settings_copy(&n->active, want))
+		return -ENOMEM;
+	if (err) {
+		n->active.n_fwd = n->n_maps;
+		for (size_t i = 0; i < n->n_maps; i++)
+			n->active.fwd[i] = n->maps[i].f;
+	}
+	return err;
+}
+
 static int apply(struct uwg_natd *n, const struct uwg_nat_settings *want)
 {
 	int err;
 
+	if (n->nat && want->enable && same_settings(&n->active, want, false)) {
+		uwg_log_debug("NAT unchanged");
+		return 0;
+	}
+	if (n->nat && want->enable && same_settings(&n->active, want, true)) {
+		err = update_forwards(n, want);
+		if (err != -EAGAIN)
+			return err;
+	}
+	if (n->nat)
+		uwg_log_info("NAT settings changed: rebuilding the NAT (its flows and UPnP maps "
+			     "are dropped)");
 	teardown(n);
 	if (n->on_replaced)
 		n->on_replaced(n->on_replaced_ctx);
@@ -644,8 +769,15 @@ static int ext_set(void *ctx, const char *key, const char *value)
 	if (strncmp(key, "nat_", 4))
 		return -EINVAL;
 	if (!n->staging) {
-		/* A request that names the NAT states all of it: start from scratch. */
+		/*
+		 * nat_enable first (uwg up, syncconf): the request states all of
+		 * it, from scratch. Other keys change the running settings.
+		 */
 		uwg_nat_settings_free(&n->staged);
+		if (strcmp(key, "nat_enable") && n->nat) {
+			if (!uwg_nat_settings_copy(&n->staged, &n->active))
+				return -ENOMEM;
+		}
 		n->staged.enable = true;
 		n->staging = true;
 	}

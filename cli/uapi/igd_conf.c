@@ -197,6 +197,10 @@ int uwg_igd_conf_uapi_key(struct uwg_igd_settings *s, const char *key, const cha
 		if (s->n_rules >= UWG_IGD_MAX_RULES)
 			return -ENOSPC;
 		s->rules[s->n_rules++] = r;
+	} else if (!strcmp(key, "upnp_replace_rules")) {
+		if (strcmp(v, "true"))
+			return -EINVAL;
+		s->n_rules = 0;
 	} else {
 		return -ENOENT;
 	}

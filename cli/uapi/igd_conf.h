@@ -68,7 +68,8 @@ char *uwg_igd_conf_format_set(const struct uwg_igd_settings *s, size_t *len);
 
 /*
  * One upnp* UAPI line into staged settings (the daemon's side): upnp,
- * upnp_max_maps_per_peer, upnp_external_address, upnp_rule. 0, -EINVAL (bad value), -ENOSPC (too
+ * upnp_max_maps_per_peer, upnp_external_address, upnp_rule,
+ * upnp_replace_rules. 0, -EINVAL (bad value), -ENOSPC (too
  * many rules) or -ENOENT (not a upnp key: someone else's).
  */
 int uwg_igd_conf_uapi_key(struct uwg_igd_settings *s, const char *key, const char *value);

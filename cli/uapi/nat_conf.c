@@ -343,8 +343,17 @@ static bool in_inside(const struct uwg_nat_settings *s, uint32_t addr)
 	return (addr & mask) == (s->inside_addr & mask);
 }
 
+/* 1 if a host socket holds the port, 0 if not (or it is the caller's own), -errno. */
+static int host_port_used(const struct uwg_nat_held *held, uint8_t proto, uint16_t port)
+{
+	if (held && held->has(held->ctx, proto, port))
+		return 0;
+	return uwg_steer_port_in_use(proto, 0, port);
+}
+
 /* 0, or the error in err and -EADDRINUSE (a collision), -ERANGE (a reserved range), -EINVAL. */
 static int check_fwd(const struct uwg_nat_settings *s, size_t i, uint16_t listen_port,
+		     const struct uwg_nat_held *held,
 		     uint16_t elo, uint16_t ehi, uint16_t plo, uint16_t phi, const char *file,
 		     char *err, size_t errlen)
 {
@@ -400,7 +409,7 @@ static int check_fwd(const struct uwg_nat_settings *s, size_t i, uint16_t listen
 			f->ext_port, plo, phi);
 		return -ERANGE;
 	}
-	used = uwg_steer_port_in_use(f->proto, 0, f->ext_port);
+	used = host_port_used(held, f->proto, f->ext_port);
 	if (used == 1) {
 		fail_at(err, errlen, file, f->line, "PortForward",
 			"a host socket is bound to %s port %u (see ss -%snap 'sport = :%u')", pn,
@@ -415,8 +424,8 @@ static int check_fwd(const struct uwg_nat_settings *s, size_t i, uint16_t listen
 	return 0;
 }
 
-int uwg_nat_conf_check(const struct uwg_nat_settings *s, uint16_t listen_port, const char *file,
-		       char *err, size_t errlen)
+int uwg_nat_conf_check(const struct uwg_nat_settings *s, uint16_t listen_port,
+		       const struct uwg_nat_held *held, const char *file, char *err, size_t errlen)
 {
 	uint16_t elo = 1, ehi = 0;
 	uint16_t plo = s->pool_lo ? s->pool_lo : UWG_NAT_POOL_MIN;
@@ -449,7 +458,7 @@ int uwg_nat_conf_check(const struct uwg_nat_settings *s, uint16_t listen_port, c
 			for (int k = 0; k < 2; k++) {
 				uint8_t proto = k ? IPPROTO_UDP : IPPROTO_TCP;
 
-				if (uwg_steer_port_in_use(proto, 0, (uint16_t)p) == 1) {
+				if (host_port_used(held, proto, (uint16_t)p) == 1) {
 					fail_at(err, errlen, file, pline, pkey,
 						"a host socket is bound to %s port %u in the "
 						"masquerade pool %u-%u", proto_name(proto), p, plo,
@@ -460,7 +469,7 @@ int uwg_nat_conf_check(const struct uwg_nat_settings *s, uint16_t listen_port, c
 		}
 	}
 	for (size_t i = 0; i < s->n_fwd; i++) {
-		ret = check_fwd(s, i, listen_port, elo, ehi, plo, phi, file, err, errlen);
+		ret = check_fwd(s, i, listen_port, held, elo, ehi, plo, phi, file, err, errlen);
 		if (ret)
 			return ret;
 	}
@@ -536,11 +545,23 @@ int uwg_nat_conf_uapi_key(struct uwg_nat_settings *s, const char *key, const cha
 		s->pool_hi = hi;
 	} else if (!strcmp(key, "nat_forward")) {
 		struct uwg_nat_fwd f;
+		bool remove = v[0] == '-';
 
-		if (!uwg_nat_conf_parse_fwd(&f, v))
+		if (!uwg_nat_conf_parse_fwd(&f, v + remove))
 			return -EINVAL;
-		if (!add_fwd(s, &f))
+		if (remove) {
+			/* Removing a forward that is not there is a no-op, as for allowed_ip. */
+			for (size_t i = s->n_fwd; i-- > 0;)
+				if (s->fwd[i].proto == f.proto && s->fwd[i].ext_port == f.ext_port)
+					memmove(&s->fwd[i], &s->fwd[i + 1],
+						(--s->n_fwd - i) * sizeof(s->fwd[i]));
+		} else if (!add_fwd(s, &f)) {
 			return s->n_fwd >= UWG_NAT_FORWARDS_MAX ? -ENOSPC : -ENOMEM;
+		}
+	} else if (!strcmp(key, "nat_replace_forwards")) {
+		if (strcmp(v, "true"))
+			return -EINVAL;
+		s->n_fwd = 0;
 	} else {
 		return -EINVAL;
 	}

@@ -75,9 +75,15 @@ void uwg_nat_conf_write(FILE *f, const struct uwg_nat_settings *s);
  * err (just "FILE: Key: reason" when the line is 0) and -EADDRINUSE (a
  * collision with the listen port or a host socket), -ERANGE (ephemeral range
  * or pool), -EEXIST (duplicate), -EINVAL (not a client address).
+ * held (NULL: none) names the ports the caller's own sockets hold (a running
+ * NAT changed in place): those are not host sockets in the way.
  */
-int uwg_nat_conf_check(const struct uwg_nat_settings *s, uint16_t listen_port, const char *file,
-		       char *err, size_t errlen);
+struct uwg_nat_held {
+	bool (*has)(void *ctx, uint8_t proto, uint16_t port);
+	void *ctx;
+};
+int uwg_nat_conf_check(const struct uwg_nat_settings *s, uint16_t listen_port,
+		       const struct uwg_nat_held *held, const char *file, char *err, size_t errlen);
 
 /* Fills inside_addr/len from the config's first IPv4 address (a /32 becomes /0: any source). */
 void uwg_nat_conf_set_inside(struct uwg_nat_settings *s, uint32_t addr, uint8_t len);
@@ -90,8 +96,10 @@ void uwg_nat_conf_set_inside(struct uwg_nat_settings *s, uint32_t addr, uint8_t 
  */
 char *uwg_nat_conf_format_set(const struct uwg_nat_settings *s, size_t *len);
 /*
- * One nat_* UAPI line into staged settings (the daemon's side). The first
- * key of a set request should start from zeroed settings with enable set.
+ * One nat_* UAPI line into staged settings (the daemon's side): a request
+ * whose first nat_* key is nat_enable starts from zeroed settings, any other
+ * from the running ones. "nat_forward=-FWD" removes the forward on FWD's
+ * protocol and external port, nat_replace_forwards=true drops them all.
  * 0 or -EINVAL (also for unknown keys).
  */
 int uwg_nat_conf_uapi_key(struct uwg_nat_settings *s, const char *key, const char *value);

@@ -145,72 +145,72 @@ static void test_checks(void)
 
 	uwg_steer_ephemeral_range(&elo, &ehi);
 	CHECK(port != 0);
-	CHECK_EQ_INT(uwg_nat_conf_check(&s, 51820, "f.conf", err, sizeof(err)), 0); /* off */
+	CHECK_EQ_INT(uwg_nat_conf_check(&s, 51820, NULL, "f.conf", err, sizeof(err)), 0); /* off */
 
 	uwg_nat_conf_set_inside(&s, 0x0a640001u, 24);
 	snprintf(line, sizeof(line), "tcp %u -> 10.100.0.2:80", port);
 	add_fwd(&s, line);
-	CHECK_EQ_INT(uwg_nat_conf_check(&s, 51820, "f.conf", err, sizeof(err)), 0);
+	CHECK_EQ_INT(uwg_nat_conf_check(&s, 51820, NULL, "f.conf", err, sizeof(err)), 0);
 
 	/* A socket of ours on the port: refused with the line. */
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	sin.sin_port = htons(port);
 	CHECK(fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
-	CHECK_EQ_INT(uwg_nat_conf_check(&s, 51820, "f.conf", err, sizeof(err)), -EADDRINUSE);
+	CHECK_EQ_INT(uwg_nat_conf_check(&s, 51820, NULL, "f.conf", err, sizeof(err)), -EADDRINUSE);
 	snprintf(line, sizeof(line), "f.conf:7: PortForward: a host socket is bound to tcp port %u",
 		 port);
 	CHECK(!strncmp(err, line, strlen(line)));
 	close(fd);
-	CHECK_EQ_INT(uwg_nat_conf_check(&s, 51820, "f.conf", err, sizeof(err)), 0);
+	CHECK_EQ_INT(uwg_nat_conf_check(&s, 51820, NULL, "f.conf", err, sizeof(err)), 0);
 
 	/* Same target twice, same external port twice. */
 	snprintf(line, sizeof(line), "tcp %u -> 10.100.0.2:80", port + 1);
 	add_fwd(&s, line);
-	CHECK_EQ_INT(uwg_nat_conf_check(&s, 51820, "f.conf", err, sizeof(err)), -EEXIST);
+	CHECK_EQ_INT(uwg_nat_conf_check(&s, 51820, NULL, "f.conf", err, sizeof(err)), -EEXIST);
 	CHECK(strstr(err, "is already the target of line 7") != NULL);
 	s.n_fwd--;
 	snprintf(line, sizeof(line), "tcp %u -> 10.100.0.3:80", port);
 	add_fwd(&s, line);
-	CHECK_EQ_INT(uwg_nat_conf_check(&s, 51820, "f.conf", err, sizeof(err)), -EEXIST);
+	CHECK_EQ_INT(uwg_nat_conf_check(&s, 51820, NULL, "f.conf", err, sizeof(err)), -EEXIST);
 	CHECK(strstr(err, "is already forwarded (line 7)") != NULL);
 	s.n_fwd--;
 	/* The same port over the other protocol is a different forward. */
 	snprintf(line, sizeof(line), "udp %u -> 10.100.0.3:80", port);
 	add_fwd(&s, line);
-	CHECK_EQ_INT(uwg_nat_conf_check(&s, 51820, "f.conf", err, sizeof(err)),
+	CHECK_EQ_INT(uwg_nat_conf_check(&s, 51820, NULL, "f.conf", err, sizeof(err)),
 		     uwg_steer_port_in_use(IPPROTO_UDP, 0, port) ? -EADDRINUSE : 0);
 	s.n_fwd--;
 
 	/* Outside the tunnel network, or the server itself; /0 takes anything but itself. */
 	add_fwd(&s, "tcp 2000 -> 10.101.0.2:80");
-	CHECK_EQ_INT(uwg_nat_conf_check(&s, 51820, "f.conf", err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(uwg_nat_conf_check(&s, 51820, NULL, "f.conf", err, sizeof(err)), -EINVAL);
 	CHECK(strstr(err, "is not inside the tunnel network 10.100.0.0/24") != NULL);
 	s.n_fwd--;
 	add_fwd(&s, "tcp 2000 -> 10.100.0.1:80");
-	CHECK_EQ_INT(uwg_nat_conf_check(&s, 51820, "f.conf", err, sizeof(err)), -EINVAL);
+	CHECK_EQ_INT(uwg_nat_conf_check(&s, 51820, NULL, "f.conf", err, sizeof(err)), -EINVAL);
 	CHECK(strstr(err, "own tunnel address") != NULL);
 	s.n_fwd--;
 
 	/* UDP on the ListenPort; TCP on it is fine as far as the listen port goes. */
 	add_fwd(&s, "udp 1999 -> 10.100.0.2:80");
-	CHECK_EQ_INT(uwg_nat_conf_check(&s, 1999, "f.conf", err, sizeof(err)), -EADDRINUSE);
+	CHECK_EQ_INT(uwg_nat_conf_check(&s, 1999, NULL, "f.conf", err, sizeof(err)), -EADDRINUSE);
 	CHECK(strstr(err, "udp port 1999 is the WireGuard ListenPort") != NULL);
 	s.n_fwd--;
 
 	/* Ephemeral range and pool. */
 	snprintf(line, sizeof(line), "tcp %u -> 10.100.0.2:81", elo);
 	add_fwd(&s, line);
-	CHECK_EQ_INT(uwg_nat_conf_check(&s, 51820, "f.conf", err, sizeof(err)), -ERANGE);
+	CHECK_EQ_INT(uwg_nat_conf_check(&s, 51820, NULL, "f.conf", err, sizeof(err)), -ERANGE);
 	CHECK(strstr(err, "lies in the ephemeral port range") != NULL);
 	s.n_fwd--;
 	add_fwd(&s, "tcp 61441 -> 10.100.0.2:82");
-	CHECK_EQ_INT(uwg_nat_conf_check(&s, 51820, "f.conf", err, sizeof(err)), -ERANGE);
+	CHECK_EQ_INT(uwg_nat_conf_check(&s, 51820, NULL, "f.conf", err, sizeof(err)), -ERANGE);
 	CHECK(strstr(err, "lies in the masquerade pool 61440-61951") != NULL);
 	s.n_fwd--;
 	CHECK(key(&s, "Masquerade", "on"));
 	CHECK(key(&s, "MasqueradePorts", "40000-40511"));
 	if (elo <= 40000 && ehi >= 40511) {
-		CHECK_EQ_INT(uwg_nat_conf_check(&s, 51820, "f.conf", err, sizeof(err)), -ERANGE);
+		CHECK_EQ_INT(uwg_nat_conf_check(&s, 51820, NULL, "f.conf", err, sizeof(err)), -ERANGE);
 		CHECK(!strncmp(err, "f.conf:7: MasqueradePorts: the masquerade pool 40000-40511 "
 			       "overlaps the ephemeral port range", 87));
 	}
@@ -275,6 +275,17 @@ static void test_uapi_round_trip(void)
 	CHECK_EQ_INT(uwg_nat_conf_uapi_key(&back, "nat_external_interface", "a/b"), -EINVAL);
 	CHECK_EQ_INT(uwg_nat_conf_uapi_key(&back, "nat_masquerade_ports", "61440-61439"), -EINVAL);
 	CHECK_EQ_INT(uwg_nat_conf_uapi_key(&back, "nat_unknown", "1"), -EINVAL);
+
+	/* One forward removed by protocol and external port, then all of them. */
+	CHECK_EQ_INT(uwg_nat_conf_uapi_key(&back, "nat_forward", "-udp:3478:10.9.9.9:1"), 0);
+	CHECK_EQ_U64(back.n_fwd, 1);
+	CHECK(back.n_fwd == 1 && back.fwd[0].proto == IPPROTO_TCP);
+	CHECK_EQ_INT(uwg_nat_conf_uapi_key(&back, "nat_forward", "-udp:3478:10.9.9.9:1"), 0);
+	CHECK_EQ_U64(back.n_fwd, 1);
+	CHECK_EQ_INT(uwg_nat_conf_uapi_key(&back, "nat_forward", "-tcp:x:10.9.9.9:1"), -EINVAL);
+	CHECK_EQ_INT(uwg_nat_conf_uapi_key(&back, "nat_replace_forwards", "false"), -EINVAL);
+	CHECK_EQ_INT(uwg_nat_conf_uapi_key(&back, "nat_replace_forwards", "true"), 0);
+	CHECK_EQ_U64(back.n_fwd, 0);
 	uwg_nat_settings_free(&back);
 
 	/* Off is one line. */
