@@ -415,7 +415,7 @@ static int show_all(char **argv, int argc)
 		uwg_uapi_client_list_free(names, n);
 		return bad_param(argv[0], argv[2]);
 	}
-	ret = n ? 1 : 0;
+	ret = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct uwg_conf dev;
 		int err;
@@ -423,9 +423,11 @@ static int show_all(char **argv, int argc)
 		uwg_conf_init(&dev);
 		err = uwg_uapi_client_get(names[i], &dev);
 		if (err) {
+			/* As wg: the others are still shown, but the status says one failed. */
 			fprintf(stderr, "Unable to access interface %s: %s\n", names[i],
 				strerror(-err));
 			uwg_conf_free(&dev);
+			ret = 1;
 			continue;
 		}
 		if (argc == 3) {
@@ -437,7 +439,6 @@ static int show_all(char **argv, int argc)
 				printf("\n");
 		}
 		uwg_conf_free(&dev);
-		ret = 0;
 	}
 	uwg_uapi_client_list_free(names, n);
 	return ret;

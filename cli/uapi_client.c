@@ -56,6 +56,9 @@ bool uwg_uapi_client_exists(const char *ifname)
 {
 	int fd = uwg_uapi_client_open(ifname);
 
+	/* A socket we may not use is still an interface (wg lists it, then says why). */
+	if (fd == -EACCES || fd == -EPERM)
+		return true;
 	if (fd < 0)
 		return false;
 	close(fd);

@@ -16,7 +16,7 @@
 
 /* Connected socket for ifname, or -errno (-ENODEV: no daemon serves that name). */
 int uwg_uapi_client_open(const char *ifname);
-/* True if a daemon answers on ifname's socket. */
+/* True if a daemon answers on ifname's socket, or the socket is there but not ours to use. */
 bool uwg_uapi_client_exists(const char *ifname);
 /* Fills out (uwg_conf_init'ed) from "get=1". 0 or -errno (-EPROTO: malformed reply). */
 int uwg_uapi_client_get(const char *ifname, struct uwg_conf *out);

@@ -5,6 +5,7 @@
 # `uwg -- NAME' starts a daemon for a name that looks like a typo.
 . "$(dirname "$0")/lib.sh"
 require_uwg
+need setpriv
 
 ns_new a
 
@@ -55,6 +56,17 @@ T_IFS+=(sett)
 run_in a -- sett
 [ "$RC" = 0 ] || fail "uwg -- sett: $RC $OUT"
 daemon_register a sett || fail "uwg -- sett: no daemon"
+
+# Without the privileges for the root-only socket: wg's "Permission denied" and status 1,
+# never an empty success a monitoring script would read as "no peers".
+for args in "show all dump" "show" "show sett" "show sett dump"; do
+	OUT=$(nsx a setpriv --reuid=65534 --regid=65534 --clear-groups "$UWG_BIN" $args 2>&1 </dev/null)
+	RC=$?
+	[ "$RC" = 1 ] && grep -q 'Permission denied' <<<"$OUT" || fail "uwg $args as nobody: $RC $OUT"
+done
+OUT=$(nsx a setpriv --reuid=65534 --regid=65534 --clear-groups "$UWG_BIN" show interfaces 2>&1)
+grep -qw sett <<<"$OUT" || fail "uwg show interfaces as nobody: $OUT"
+log "as nobody: Permission denied and status 1"
 ip -n "$(nsname a)" link del sett
 wait_for 5 test ! -e "$WG_RUN/sett.sock" || fail "sett's socket left"
-pass "typos and help start nothing; IFNAME and -- NAME start daemons"
+pass "typos and help start nothing; IFNAME and -- NAME start daemons; unprivileged show fails loudly"
