@@ -551,8 +551,19 @@ int uwg_cmd_up_main(int argc, char **argv)
 	int ret;
 
 	memset(&u, 0, sizeof(u));
+	if (argc == 4 && !strcmp(argv[1], "--log-file") && argv[2][0]) {
+		/* The daemon is our child and reads it from there (cli/daemon/daemon.c). */
+		if (setenv("UWG_LOG_FILE", argv[2], 1) < 0) {
+			perror("uwg up: setenv");
+			return 1;
+		}
+		argv[2] = argv[0];
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc != 2) {
-		fprintf(stderr, "Usage: uwg %s { CONFIG_FILE | INTERFACE }\n", argv[0]);
+		fprintf(stderr, "Usage: uwg %s [--log-file PATH] { CONFIG_FILE | INTERFACE }\n",
+			argv[0]);
 		return 1;
 	}
 	if (uwg_crypto_init() < 0) {

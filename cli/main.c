@@ -29,7 +29,9 @@ static void help(const char *prog)
 	       "  UWG_AEAD=libsodium                          data-path AEAD on libsodium, not OpenSSL's assembly\n"
 	       "  UWG_CRYPTO_THREADS=N                        N crypto worker threads (default 0)\n"
 	       "  UWG_NO_OFFLOAD=1                            no TUN/UDP segmentation offloads\n"
-	       "Without --foreground, logs go to --log-file or syslog.\n"
+	       "  UWG_LOG_FILE=PATH                           same as --log-file\n"
+	       "Logs go to --log-file (UWG_LOG_FILE; `uwg up --log-file PATH`), else stderr in the\n"
+	       "foreground, under systemd, or on a terminal or file, else syslog.\n"
 	       "A name that is `help' or looks like a mistyped subcommand starts no daemon;\n"
 	       "`%s -- NAME' does.\n", prog);
 }

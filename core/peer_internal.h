@@ -154,6 +154,13 @@ static inline bool uwg_endpoint_is_set(const struct uwg_endpoint *ep)
 	return ep->addr.sa.sa_family != 0;
 }
 
+static inline void uwg_wg_event(struct uwg_wg *wg, enum uwg_wg_event ev,
+				const struct uwg_peer *peer, const struct uwg_endpoint *ep)
+{
+	if (wg->ops.event)
+		wg->ops.event(wg->ops.ctx, ev, peer, ep);
+}
+
 /* index.c */
 int uwg_index_table_init(struct uwg_index_table *t);
 void uwg_index_table_free(struct uwg_index_table *t);

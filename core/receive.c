@@ -182,6 +182,27 @@ static struct uwg_noise_handshake *lookup_handshake(void *ctx,
 }
 
 /* Answers a handshake message with a cookie reply to its source, reusing pkt. */
+/* Same address and port (the sticky source may differ): compared per data message. */
+static bool same_addr(const struct uwg_endpoint *a, const struct uwg_endpoint *b)
+{
+	if (a->addr.sa.sa_family != b->addr.sa.sa_family)
+		return false;
+	if (a->addr.sa.sa_family == AF_INET)
+		return a->addr.in4.sin_port == b->addr.in4.sin_port &&
+		       a->addr.in4.sin_addr.s_addr == b->addr.in4.sin_addr.s_addr;
+	return a->addr.in6.sin6_port == b->addr.in6.sin6_port &&
+	       !memcmp(&a->addr.in6.sin6_addr, &b->addr.in6.sin6_addr, 16) &&
+	       a->addr.in6.sin6_scope_id == b->addr.in6.sin6_scope_id;
+}
+
+/* An authenticated message from ep: the peer roams there (and the log hears of a move). */
+static void set_endpoint(struct uwg_peer *peer, const struct uwg_endpoint *ep)
+{
+	if (uwg_endpoint_is_set(&peer->endpoint) && !same_addr(&peer->endpoint, ep))
+		uwg_wg_event(peer->wg, UWG_WG_EV_ENDPOINT, peer, ep);
+	peer->endpoint = *ep;
+}
+
 static void send_cookie_reply(struct uwg_wg *wg, struct uwg_pkt *pkt, const uint8_t *msg,
 			      size_t len, uint64_t now)
 {
@@ -194,6 +215,7 @@ static void send_cookie_reply(struct uwg_wg *wg, struct uwg_pkt *pkt, const uint
 	memcpy(uwg_pkt_data(pkt), &reply, sizeof(reply));
 	pkt->len = sizeof(reply);
 	wg->stats.rx_cookie_sent++;
+	uwg_wg_event(wg, UWG_WG_EV_COOKIE_SENT, NULL, &pkt->ep);
 	wg->ops.udp_send(wg->ops.ctx, pkt);
 }
 
@@ -216,7 +238,8 @@ static void receive_initiation(struct uwg_wg *wg, struct uwg_pkt *pkt, const uin
 		uwg_peer_index_free(peer, peer->hs_idx);
 		peer->hs_idx = NULL;
 	}
-	peer->endpoint = pkt->ep;
+	uwg_wg_event(wg, UWG_WG_EV_INITIATION_RECEIVED, peer, &pkt->ep);
+	set_endpoint(peer, &pkt->ep);
 	peer->rx_bytes += sizeof(msg);
 	uwg_timers_any_authenticated_packet_received(peer);
 	uwg_timers_any_authenticated_packet_traversal(peer, now);
@@ -250,7 +273,9 @@ static void receive_response(struct uwg_wg *wg, struct uwg_pkt *pkt, const uint8
 	/* The initiation's index now names the new current keypair. */
 	e->kind = UWG_INDEX_KEYPAIR;
 	peer->hs_idx = NULL;
-	peer->endpoint = pkt->ep;
+	uwg_wg_event(wg, UWG_WG_EV_RESPONSE_RECEIVED, peer, &pkt->ep);
+	set_endpoint(peer, &pkt->ep);
+	uwg_wg_event(wg, UWG_WG_EV_SESSION, peer, &pkt->ep);
 	peer->rx_bytes += sizeof(msg);
 	uwg_pool_put(wg->pool, pkt);
 
@@ -279,6 +304,7 @@ static void receive_cookie(struct uwg_wg *wg, struct uwg_pkt *pkt, uint64_t now)
 		return;
 	}
 	/* Stored for our next handshake message; the retransmit timer sends it. */
+	uwg_wg_event(wg, UWG_WG_EV_COOKIE_RECEIVED, e->peer, &pkt->ep);
 	uwg_pool_put(wg->pool, pkt);
 }
 
@@ -457,13 +483,14 @@ static void open_finish(struct uwg_wg *wg, struct uwg_pkt *pkt, struct uwg_noise
 		return;
 	}
 	/* Authentic and fresh: roam, even if the inner packet is dropped below. */
-	peer->endpoint = pkt->ep;
+	set_endpoint(peer, &pkt->ep);
 	peer->rx_bytes += pkt->len;
 	plain_len = pkt->len - UWG_MSG_DATA_MIN_LEN;
 	uwg_timers_any_authenticated_packet_received(peer);
 	uwg_timers_any_authenticated_packet_traversal(peer, now);
 	if (uwg_noise_received_with_keypair(&peer->keypairs, kp, &peer->iops)) {
 		/* Responder: the initiator used the next keypair, so the handshake is confirmed. */
+		uwg_wg_event(wg, UWG_WG_EV_SESSION, peer, &pkt->ep);
 		uwg_timers_handshake_complete(peer);
 		uwg_send_staged(peer, now);
 	}

@@ -90,6 +90,7 @@ void uwg_send_handshake_initiation(struct uwg_peer *peer, uint64_t now, bool is_
 	memcpy(uwg_pkt_data(pkt), &msg, sizeof(msg));
 	pkt->len = sizeof(msg);
 	wg->stats.handshakes_sent++;
+	uwg_wg_event(wg, UWG_WG_EV_INITIATION_SENT, peer, &peer->endpoint);
 	uwg_send_to_peer(peer, pkt);
 	uwg_timers_handshake_initiated(peer, now);
 }
@@ -129,6 +130,7 @@ void uwg_send_handshake_response(struct uwg_peer *peer, struct uwg_pkt *pkt, uin
 	pkt->off = UWG_PKT_HEADROOM;
 	memcpy(uwg_pkt_data(pkt), &msg, sizeof(msg));
 	pkt->len = sizeof(msg);
+	uwg_wg_event(wg, UWG_WG_EV_RESPONSE_SENT, peer, &peer->endpoint);
 	uwg_send_to_peer(peer, pkt);
 	return;
 fail:

@@ -158,6 +158,7 @@ static void expired_new_handshake(struct uwg_peer *peer, uint64_t now)
 
 static void expired_zero_key_material(struct uwg_peer *peer)
 {
+	uwg_wg_event(peer->wg, UWG_WG_EV_KEYS_EXPIRED, peer, NULL);
 	uwg_peer_keypairs_clear(peer);
 	uwg_peer_handshake_clear(peer);
 }

@@ -311,6 +311,7 @@ int uwg_wg_peer_add(struct uwg_wg *wg, const uint8_t public_key[32], struct uwg_
 			wg->peers_head = peer;
 		wg->peers_tail = peer;
 		wg->peer_count++;
+		uwg_wg_event(wg, UWG_WG_EV_PEER_ADDED, peer, NULL);
 	}
 	if (out)
 		*out = peer;
@@ -321,6 +322,7 @@ void uwg_wg_peer_remove(struct uwg_wg *wg, struct uwg_peer *peer)
 {
 	if (!peer)
 		return;
+	uwg_wg_event(wg, UWG_WG_EV_PEER_REMOVED, peer, NULL);
 	peer_reset(peer);
 	for (int i = 0; i < UWG_PEER_INDEX_ENTRIES; i++)
 		uwg_peer_index_free(peer, &peer->idx[i]);
@@ -421,6 +423,11 @@ void uwg_peer_get_info(const struct uwg_peer *peer, struct uwg_peer_info *info)
 	info->rx_bytes = peer->rx_bytes;
 	info->tx_bytes = peer->tx_bytes;
 	info->persistent_keepalive = peer->persistent_keepalive;
+}
+
+const uint8_t *uwg_peer_public_key(const struct uwg_peer *peer)
+{
+	return peer->hs.remote_static;
 }
 
 const struct uwg_wg_stats *uwg_wg_get_stats(const struct uwg_wg *wg)

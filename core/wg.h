@@ -37,6 +37,21 @@ struct uwg_crypt_job {
 /* Runs one job (any thread). */
 void uwg_crypt_job_run(struct uwg_crypt_job *job);
 
+/* What an optional ops->event hears about. */
+enum uwg_wg_event {
+	UWG_WG_EV_PEER_ADDED,
+	UWG_WG_EV_PEER_REMOVED,
+	UWG_WG_EV_SESSION,       /* a handshake completed: a new session, either side */
+	UWG_WG_EV_ENDPOINT,      /* an authenticated message came from a new address */
+	UWG_WG_EV_KEYS_EXPIRED,  /* no new session for 3 x Reject-After-Time: keys zeroed */
+	UWG_WG_EV_INITIATION_SENT,
+	UWG_WG_EV_INITIATION_RECEIVED,
+	UWG_WG_EV_RESPONSE_SENT,
+	UWG_WG_EV_RESPONSE_RECEIVED,
+	UWG_WG_EV_COOKIE_SENT,   /* peer NULL: the sender is not known before its MACs pass */
+	UWG_WG_EV_COOKIE_RECEIVED,
+};
+
 struct uwg_wg_ops {
 	void *ctx;
 	/* Monotonic nanoseconds. */
@@ -71,6 +86,14 @@ struct uwg_wg_ops {
 	 * thread spends preempted does not count as load (core/receive.c).
 	 */
 	uint64_t (*cpu_now)(void *ctx);
+	/*
+	 * Optional. Something for the log: ep is the endpoint involved (NULL
+	 * for peer added/removed and keys expired). Never called per data
+	 * packet, except when the packet moved the peer's endpoint. Must not
+	 * call back into the core.
+	 */
+	void (*event)(void *ctx, enum uwg_wg_event ev, const struct uwg_peer *peer,
+		      const struct uwg_endpoint *ep);
 };
 
 /* Drop and event counters; only ever incremented. */
@@ -184,6 +207,8 @@ int uwg_peer_allowedips_walk(struct uwg_peer *peer,
 			     int (*cb)(void *ctx, int af, const uint8_t *addr, uint8_t cidr),
 			     void *ctx);
 void uwg_peer_get_info(const struct uwg_peer *peer, struct uwg_peer_info *info);
+/* The peer's public key (32 bytes, valid while the peer exists). */
+const uint8_t *uwg_peer_public_key(const struct uwg_peer *peer);
 /*
  * The peer whose allowed IPs cover addr (longest prefix, as the send path
  * routes), or NULL. af AF_INET/AF_INET6, addr in network byte order.

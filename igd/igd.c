@@ -69,7 +69,8 @@ static void log_result(struct uwg_igd *igd, const char *action, struct in_addr r
 	uint64_t now = mono_s();
 
 	/* only failed changes: 713/714 from the read actions are how listing ends */
-	if (!igd->ops.log || !err || (strncmp(action, "Add", 3) && strncmp(action, "Delete", 6)))
+	if ((!igd->ops.log && !igd->ops.refused) || !err ||
+	    (strncmp(action, "Add", 3) && strncmp(action, "Delete", 6)))
 		return;
 	if (now != igd->log_window_s) {
 		igd->log_window_s = now;
@@ -78,6 +79,10 @@ static void log_result(struct uwg_igd *igd, const char *action, struct in_addr r
 	if (!igd->log_budget)
 		return;
 	igd->log_budget--;
+	if (igd->ops.refused) {
+		igd->ops.refused(igd->ops.ctx, action, requester, err);
+		return;
+	}
 	if (!inet_ntop(AF_INET, &requester, ip, sizeof(ip)))
 		ip[0] = '\0';
 	snprintf(line, sizeof(line), "igd: %s from %s: %d %s", action, ip, err,

@@ -71,6 +71,11 @@ struct uwg_igd_ops {
 	void (*counters)(void *ctx, struct uwg_igd_counters *out);
 	/* May be NULL. Short messages about rejected or failed requests; never per packet. */
 	void (*log)(void *ctx, const char *msg);
+	/*
+	 * May be NULL (then log gets a line). An Add or Delete action refused
+	 * with a UPnP error code; a few per second at most.
+	 */
+	void (*refused)(void *ctx, const char *action, struct in_addr requester, int code);
 };
 
 #endif

@@ -42,6 +42,7 @@ struct options {
 	const char *crypto_threads;
 	const char *user;
 	const char *log_file;
+	const char *journal_stream; /* $JOURNAL_STREAM: systemd's stream on stderr */
 	const char *ifname;
 	uint32_t timer_divisor;
 };
@@ -91,6 +92,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 		uwg_daemon_usage(stderr, argv[0]);
 		return -EINVAL;
 	}
+	/* `uwg up` passes its --log-file this way (the daemon is its child). */
+	env = getenv("UWG_LOG_FILE");
+	if (!o->log_file && env && *env)
+		o->log_file = env;
+	o->journal_stream = getenv("JOURNAL_STREAM");
 	if (o->log_file && !*o->log_file) {
 		fprintf(stderr, "%s: --log-file needs a path\n", argv[0]);
 		return -EINVAL;
@@ -263,7 +269,8 @@ static int serve(const struct options *o, const struct uwg_privsep *ps, struct u
 	return status;
 }
 
-static void detach_stdio(void)
+/* stdin, stdout and (unless the log stays there) stderr onto /dev/null. */
+static void detach_stdio(bool keep_stderr)
 {
 	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -271,7 +278,8 @@ static void detach_stdio(void)
 		return;
 	dup2(fd, STDIN_FILENO);
 	dup2(fd, STDOUT_FILENO);
-	dup2(fd, STDERR_FILENO);
+	if (!keep_stderr)
+		dup2(fd, STDERR_FILENO);
 	if (fd > STDERR_FILENO)
 		close(fd);
 }
@@ -345,6 +353,8 @@ int uwg_daemon_main(int argc, char **argv)
 	struct uwg_privsep ps;
 	struct uwg_tun tun;
 	struct options o;
+	enum uwg_log_stderr kind;
+	bool keep;
 	int ret, pipefd[2];
 	pid_t pid;
 
@@ -366,6 +376,9 @@ int uwg_daemon_main(int argc, char **argv)
 		return 1;
 	}
 	uwg_log_set_tag(o.ifname);
+	kind = uwg_log_stderr_kind(o.journal_stream);
+	if (kind == UWG_LOG_STDERR_JOURNAL)
+		uwg_log_to_stderr(true);
 	if (o.log_file) {
 		ret = uwg_log_to_file(o.log_file);
 		if (ret < 0) {
@@ -435,9 +448,15 @@ int uwg_daemon_main(int argc, char **argv)
 	setsid();
 	if (chdir("/") < 0)
 		(void)0;
-	detach_stdio();
+	/*
+	 * The log stays on stderr under systemd and on a terminal or file; a
+	 * pipe's reader would wait for us to exit (wireguard-go's trap), so the
+	 * log goes to syslog then, as with /dev/null.
+	 */
+	keep = !o.log_file && (kind == UWG_LOG_STDERR_JOURNAL || kind == UWG_LOG_STDERR_KEEP);
+	detach_stdio(keep);
 	close_inherited();
-	if (!o.log_file)
+	if (!o.log_file && !keep)
 		uwg_log_to_syslog();
 	ret = uwg_privsep_fork(&ps, &sock);
 	if (ret < 0) {

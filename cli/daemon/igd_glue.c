@@ -236,9 +236,8 @@ static unsigned cap_per_peer(const struct uwg_igdd *g)
 	return g->active.max_per_peer ? g->active.max_per_peer : UWG_IGD_DEFAULT_PER_CLIENT;
 }
 
-static int op_add_map(void *ctx, const struct uwg_igd_map *map, struct in_addr requester)
+static int add_map(struct uwg_igdd *g, const struct uwg_igd_map *map, struct in_addr requester)
 {
-	struct uwg_igdd *g = ctx;
 	struct uwg_peer *peer;
 	struct igd_map *m;
 	struct uwg_nat_map nm = { 0 };
@@ -313,10 +312,44 @@ static int op_add_map(void *ctx, const struct uwg_igd_map *map, struct in_addr r
 		forget_map(g, m);
 		return err == -ENOSPC ? UWG_IGD_E_NO_PORT_MAPS_AVAILABLE : UWG_IGD_E_ACTION_FAILED;
 	}
-	uwg_log_info("UPnP: %s %u -> %s:%u mapped for %us \"%s\"",
-		     map->proto == IPPROTO_TCP ? "TCP" : "UDP", map->ext_port,
-		     inet_ntoa(map->int_client), map->int_port, map->lease_s, map->desc);
 	return 0;
+}
+
+/* "peer(AbCd...wxyz)" of the peer that holds addr, or the address itself. */
+static void requester_name(struct uwg_igdd *g, struct in_addr addr, char out[UWG_LOG_PEER_LEN])
+{
+	struct uwg_peer *peer = peer_of(g, h32(addr));
+
+	if (peer)
+		uwg_log_peer_name(out, uwg_peer_public_key(peer));
+	else if (!inet_ntop(AF_INET, &addr, out, UWG_LOG_PEER_LEN))
+		out[0] = '\0';
+}
+
+/* add_map, and a line naming the peer when it worked (refusals: op_refused). */
+static int op_add_map(void *ctx, const struct uwg_igd_map *map, struct in_addr requester)
+{
+	struct uwg_igdd *g = ctx;
+	char name[UWG_LOG_PEER_LEN], client[INET_ADDRSTRLEN];
+	int code = add_map(g, map, requester);
+
+	if (!code) {
+		requester_name(g, requester, name);
+		inet_ntop(AF_INET, &map->int_client, client, sizeof(client));
+		uwg_log_info("UPnP: %s %u -> %s:%u mapped for %us by %s \"%s\"",
+			     map->proto == IPPROTO_TCP ? "TCP" : "UDP", map->ext_port, client,
+			     map->int_port, map->lease_s, name, map->desc);
+	}
+	return code;
+}
+
+static void op_refused(void *ctx, const char *action, struct in_addr requester, int code)
+{
+	char name[UWG_LOG_PEER_LEN];
+
+	requester_name(ctx, requester, name);
+	uwg_log_info("UPnP: %s by %s refused: %d %s", action, name, code,
+		     uwg_igd_error_str(code));
 }
 
 static int op_del_map(void *ctx, uint8_t proto, uint16_t ext_port, struct in_addr requester)
@@ -339,8 +372,13 @@ static int op_del_map(void *ctx, uint8_t proto, uint16_t ext_port, struct in_add
 	m = find_map(g, proto, ext_port);
 	if (m)
 		forget_map(g, m);
-	uwg_log_info("UPnP: %s map %u deleted by %s", proto == IPPROTO_TCP ? "TCP" : "UDP",
-		     ext_port, inet_ntoa(requester));
+	{
+		char name[UWG_LOG_PEER_LEN];
+
+		requester_name(g, requester, name);
+		uwg_log_info("UPnP: %s map %u deleted by %s", proto == IPPROTO_TCP ? "TCP" : "UDP",
+			     ext_port, name);
+	}
 	return 0;
 }
 
@@ -585,6 +623,7 @@ static void try_start(struct uwg_igdd *g)
 		.external_ip = op_external_ip,
 		.counters = op_counters,
 		.log = op_log,
+		.refused = op_refused,
 	};
 	char uuid[37], name[64];
 	struct in_addr addr;

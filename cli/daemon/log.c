@@ -15,7 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-enum sink { SINK_STDERR, SINK_FILE, SINK_SYSLOG };
+#include "crypto/encoding.h"
+
+enum sink { SINK_STDERR, SINK_JOURNAL, SINK_FILE, SINK_SYSLOG };
 
 static struct {
 	enum uwg_log_level level;
@@ -62,10 +64,28 @@ static void close_file(void)
 	lg.fd = -1;
 }
 
-void uwg_log_to_stderr(void)
+void uwg_log_to_stderr(bool journal)
 {
 	uwg_log_close();
-	lg.sink = SINK_STDERR;
+	lg.sink = journal ? SINK_JOURNAL : SINK_STDERR;
+}
+
+enum uwg_log_stderr uwg_log_stderr_kind(const char *journal_stream)
+{
+	struct stat st, null;
+	unsigned long long dev, ino;
+	char end;
+
+	if (fstat(STDERR_FILENO, &st) < 0)
+		return UWG_LOG_STDERR_NONE;
+	if (S_ISCHR(st.st_mode) && stat("/dev/null", &null) == 0 && st.st_rdev == null.st_rdev)
+		return UWG_LOG_STDERR_NONE;
+	if (journal_stream && sscanf(journal_stream, "%llu:%llu%c", &dev, &ino, &end) == 2 &&
+	    dev == (unsigned long long)st.st_dev && ino == (unsigned long long)st.st_ino)
+		return UWG_LOG_STDERR_JOURNAL;
+	if (S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) && isatty(STDERR_FILENO)))
+		return UWG_LOG_STDERR_KEEP;
+	return UWG_LOG_STDERR_PIPE;
 }
 
 static int open_file(const char *path)
@@ -171,6 +191,13 @@ void uwg_log(enum uwg_log_level level, const char *fmt, ...)
 		syslog(syslog_priority(level), "%s: %s", lg.tag, msg);
 		return;
 	}
+	if (lg.sink == SINK_JOURNAL) {
+		n = snprintf(line, sizeof(line), "<%d>%s: %s\n", syslog_priority(level), lg.tag, msg);
+		if (n > 0 && write(STDERR_FILENO, line,
+				   (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1) < 0)
+			return;
+		return;
+	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
@@ -183,6 +210,14 @@ void uwg_log(enum uwg_log_level level, const char *fmt, ...)
 	/* One write() per line keeps lines whole when several daemons share a file. */
 	if (write(lg.sink == SINK_FILE ? lg.fd : STDERR_FILENO, line, (size_t)n) < 0)
 		return;
+}
+
+void uwg_log_peer_name(char out[UWG_LOG_PEER_LEN], const uint8_t key[32])
+{
+	char b64[UWG_KEY_B64_LEN];
+
+	uwg_key_to_base64(b64, key);
+	snprintf(out, UWG_LOG_PEER_LEN, "peer(%.4s...%.4s)", b64, b64 + 39);
 }
 
 uint64_t uwg_log_clock(void)

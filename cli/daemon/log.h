@@ -24,8 +24,22 @@ enum uwg_log_level uwg_log_get_level(void);
 /* Prefix for every message, e.g. the interface name ("uwg(wg0)"). Copied. */
 void uwg_log_set_tag(const char *tag);
 
-/* Sinks. The default is stderr. */
-void uwg_log_to_stderr(void);
+/*
+ * Sinks. The default is stderr with timestamps; journal: systemd's stream,
+ * "<N>" priority prefixes (sd-daemon(3)) and no timestamp, so journald files
+ * each line by priority.
+ */
+void uwg_log_to_stderr(bool journal);
+
+/* What stderr is, for a daemon deciding whether to keep logging there. */
+enum uwg_log_stderr {
+	UWG_LOG_STDERR_NONE,    /* closed, or /dev/null */
+	UWG_LOG_STDERR_JOURNAL, /* the stream $JOURNAL_STREAM names (systemd) */
+	UWG_LOG_STDERR_KEEP,    /* a terminal or a file */
+	UWG_LOG_STDERR_PIPE,    /* a pipe or socket: its reader may wait for EOF */
+};
+/* journal_stream: $JOURNAL_STREAM ("DEV:INODE") or NULL. */
+enum uwg_log_stderr uwg_log_stderr_kind(const char *journal_stream);
 /* Appends to path (created 0600); 0 or -errno. Replaces any earlier sink. */
 int uwg_log_to_file(const char *path);
 /* Re-opens the log file after rotation (SIGHUP); no-op for other sinks. */
@@ -55,6 +69,10 @@ struct uwg_log_limit {
 	uint64_t last_refill;
 	uint64_t suppressed;
 };
+
+/* "peer(AbCd...wxyz)": a public key as wireguard-go's log names it (in ASCII). */
+enum { UWG_LOG_PEER_LEN = 24 };
+void uwg_log_peer_name(char out[UWG_LOG_PEER_LEN], const uint8_t key[32]);
 
 /* CLOCK_MONOTONIC in ns, for callers without a loop clock at hand. */
 uint64_t uwg_log_clock(void);

@@ -72,7 +72,7 @@ struct uwg_loop {
 	struct uwg_endpoint deferred_src[MAX_DEFERRED_SRC];
 	unsigned ndeferred_src;
 
-	struct uwg_log_limit lim_udp, lim_link;
+	struct uwg_log_limit lim_udp, lim_link, lim_event;
 };
 
 static void request_exit(struct uwg_loop *l, int status)
@@ -411,6 +411,42 @@ static void op_random(void *ctx, uint8_t *out, size_t len)
 	uwg_random_bytes(out, len);
 }
 
+/*
+ * The engine's events in the log: sessions, roaming, peers and expiry at
+ * info, each handshake message at debug (LOG_LEVEL=verbose). A peer may
+ * cause them at will, so they share one rate limit.
+ */
+static void op_event(void *ctx, enum uwg_wg_event ev, const struct uwg_peer *peer,
+		     const struct uwg_endpoint *ep)
+{
+	static const char *const what[] = {
+		[UWG_WG_EV_PEER_ADDED] = "added",
+		[UWG_WG_EV_PEER_REMOVED] = "removed",
+		[UWG_WG_EV_SESSION] = "handshake completed, new session with",
+		[UWG_WG_EV_ENDPOINT] = "endpoint changed to",
+		[UWG_WG_EV_KEYS_EXPIRED] = "no new session for three Reject-After-Times: keys zeroed",
+		[UWG_WG_EV_INITIATION_SENT] = "sending handshake initiation to",
+		[UWG_WG_EV_INITIATION_RECEIVED] = "received handshake initiation from",
+		[UWG_WG_EV_RESPONSE_SENT] = "sending handshake response to",
+		[UWG_WG_EV_RESPONSE_RECEIVED] = "received handshake response from",
+		[UWG_WG_EV_COOKIE_SENT] = "under load: sending a cookie reply to",
+		[UWG_WG_EV_COOKIE_RECEIVED] = "received a cookie reply from",
+	};
+	struct uwg_loop *l = ctx;
+	enum uwg_log_level level = ev <= UWG_WG_EV_KEYS_EXPIRED ? UWG_LOG_INFO : UWG_LOG_DEBUG;
+	char name[UWG_LOG_PEER_LEN] = "", where[UWG_ENDPOINT_STRLEN] = "";
+
+	if (l->closing || uwg_log_get_level() < level ||
+	    !uwg_log_limit_allow(&l->lim_event, uv_hrtime()))
+		return;
+	if (peer)
+		uwg_log_peer_name(name, uwg_peer_public_key(peer));
+	if (ep)
+		uwg_endpoint_format(ep, where, sizeof(where));
+	uwg_log(level, "%s%s%s%s%s", name, peer ? " - " : "", what[ev], where[0] ? " " : "",
+		where);
+}
+
 static void op_udp_send(void *ctx, struct uwg_pkt *pkt)
 {
 	struct uwg_loop *l = ctx;
@@ -687,6 +723,7 @@ int uwg_loop_new(struct uwg_loop **out, struct uwg_tun *tun, struct uwg_uapi_soc
 		.udp_send = op_udp_send,
 		.tun_write = op_tun_write,
 		.timer_arm = op_timer_arm,
+		.event = op_event,
 	};
 	int ret;
 
@@ -705,6 +742,9 @@ int uwg_loop_new(struct uwg_loop **out, struct uwg_tun *tun, struct uwg_uapi_soc
 	l->udp.socks.fd[0] = l->udp.socks.fd[1] = -1;
 	init_limit(&l->lim_udp);
 	init_limit(&l->lim_link);
+	/* Events: a burst (a config of many peers), then one a second. */
+	l->lim_event.burst = 200;
+	l->lim_event.interval_ns = 1000000000u;
 
 	*err_msg = "event loop";
 	ret = uv_loop_init(&l->uv);

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/daemon/udp.h"
 #include "core/wg.h"
 #include "crypto/ct.h"
 #include "crypto/encoding.h"
@@ -352,20 +353,10 @@ static void emit_device(struct uwg_uapi *s)
 
 static void emit_endpoint(struct uwg_uapi *s, const struct uwg_endpoint *ep)
 {
-	char host[INET6_ADDRSTRLEN];
+	char text[UWG_ENDPOINT_STRLEN];
 
-	if (ep->addr.sa.sa_family == AF_INET) {
-		if (inet_ntop(AF_INET, &ep->addr.in4.sin_addr, host, sizeof(host)))
-			emit(s, "endpoint=%s:%u\n", host, ntohs(ep->addr.in4.sin_port));
-	} else if (ep->addr.sa.sa_family == AF_INET6) {
-		if (!inet_ntop(AF_INET6, &ep->addr.in6.sin6_addr, host, sizeof(host)))
-			return;
-		if (ep->addr.in6.sin6_scope_id)
-			emit(s, "endpoint=[%s%%%" PRIu32 "]:%u\n", host, ep->addr.in6.sin6_scope_id,
-			     ntohs(ep->addr.in6.sin6_port));
-		else
-			emit(s, "endpoint=[%s]:%u\n", host, ntohs(ep->addr.in6.sin6_port));
-	}
+	if (uwg_endpoint_format(ep, text, sizeof(text)))
+		emit(s, "endpoint=%s\n", text);
 }
 
 static void emit_peer_head(struct uwg_uapi *s, const struct uwg_peer *peer)

@@ -9,9 +9,11 @@
  */
 #include "cli/daemon/udp.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -496,6 +498,28 @@ static void add_src(uint8_t *cbuf, size_t *off, const struct uwg_endpoint *ep)
 			pi.ipi6_ifindex = (unsigned)ep->src_ifindex;
 		put_cmsg(cbuf, off, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof(pi));
 	}
+}
+
+bool uwg_endpoint_format(const struct uwg_endpoint *ep, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (len)
+		buf[0] = '\0';
+	if (ep->addr.sa.sa_family == AF_INET &&
+	    inet_ntop(AF_INET, &ep->addr.in4.sin_addr, host, sizeof(host))) {
+		snprintf(buf, len, "%s:%u", host, ntohs(ep->addr.in4.sin_port));
+		return true;
+	}
+	if (ep->addr.sa.sa_family != AF_INET6 ||
+	    !inet_ntop(AF_INET6, &ep->addr.in6.sin6_addr, host, sizeof(host)))
+		return false;
+	if (ep->addr.in6.sin6_scope_id)
+		snprintf(buf, len, "[%s%%%u]:%u", host, (unsigned)ep->addr.in6.sin6_scope_id,
+			 ntohs(ep->addr.in6.sin6_port));
+	else
+		snprintf(buf, len, "[%s]:%u", host, ntohs(ep->addr.in6.sin6_port));
+	return true;
 }
 
 bool uwg_endpoint_same(const struct uwg_endpoint *a, const struct uwg_endpoint *b)

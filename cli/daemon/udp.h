@@ -101,6 +101,9 @@ uint32_t uwg_udp_pending(const struct uwg_udp *u, enum uwg_udp_family fam);
 
 /* Same destination address and port, and the same sticky source address (if any). */
 bool uwg_endpoint_same(const struct uwg_endpoint *a, const struct uwg_endpoint *b);
+/* "a.b.c.d:port" or "[v6[%scope]]:port" into buf (UWG_ENDPOINT_STRLEN); "" and false if unset. */
+enum { UWG_ENDPOINT_STRLEN = 64 };
+bool uwg_endpoint_format(const struct uwg_endpoint *ep, char *buf, size_t len);
 /*
  * Sends what is queued. Returns a bit per family (1 << fam) whose socket
  * would block: its packets stay queued until the socket is writable.
