@@ -9,10 +9,12 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cmd_quick.h"
 #include "cli/uapi_client.h"
@@ -138,6 +140,14 @@ int uwg_cmd_down_main(int argc, char **argv)
 		s.n = 1;
 		if (uwg_quick_state_undo(&s, nl))
 			ret = 1;
+	}
+	{
+		/* A clean down forgets the port maps; a crash keeps them (cli/daemon/leases.h). */
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/%s.leases", UWG_LEASE_DIR, q.ifname);
+		if (unlink(path) == 0)
+			uwg_quick_trace("rm %s   # the port maps' lease file", path);
 	}
 	if (exists && uwg_quick_hooks(&q, UWG_HOOK_POST_DOWN)) {
 		fprintf(stderr, "uwg down: a PostDown hook failed\n");

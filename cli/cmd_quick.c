@@ -441,7 +441,10 @@ void uwg_quick_describe_route(const struct uwg_nl_route *r, const char *ifname, 
 		 add ? "add" : "delete", pfx, ifname, tbl);
 }
 
-/* Deletes the link and waits (up to 5 s) for its daemon to drop the UAPI socket. */
+/*
+ * Deletes the link and waits (up to 5 s) for its daemon to be gone: its
+ * socket file goes last, so a `uwg up` right after finds the port free.
+ */
 static int remove_link(struct uwg_netlink *nl, const char *name)
 {
 	int idx = uwg_netlink_link_index(nl, name), err = 0;
@@ -454,7 +457,7 @@ static int remove_link(struct uwg_netlink *nl, const char *name)
 		if (err)
 			fprintf(stderr, "uwg: cannot delete %s: %s\n", name, strerror(-err));
 	}
-	for (int i = 0; i < 250 && uwg_uapi_client_exists(name); i++) {
+	for (int i = 0; i < 250 && uwg_uapi_client_socket_present(name); i++) {
 		struct timespec ts = { 0, 20 * 1000 * 1000 };
 
 		nanosleep(&ts, NULL);

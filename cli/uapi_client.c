@@ -65,6 +65,14 @@ bool uwg_uapi_client_exists(const char *ifname)
 	return true;
 }
 
+bool uwg_uapi_client_socket_present(const char *ifname)
+{
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct stat st;
+
+	return sock_path(path, sizeof(path), ifname) == 0 && lstat(path, &st) == 0;
+}
+
 static int write_all(int fd, const char *buf, size_t len)
 {
 	while (len) {

@@ -18,6 +18,12 @@
 int uwg_uapi_client_open(const char *ifname);
 /* True if a daemon answers on ifname's socket, or the socket is there but not ours to use. */
 bool uwg_uapi_client_exists(const char *ifname);
+/*
+ * True while ifname's socket file exists at all: a daemon that is still
+ * shutting down (its sockets and ports not yet released) keeps it, as
+ * uwg's monitor removes it only once the daemon has exited.
+ */
+bool uwg_uapi_client_socket_present(const char *ifname);
 /* Fills out (uwg_conf_init'ed) from "get=1". 0 or -errno (-EPROTO: malformed reply). */
 int uwg_uapi_client_get(const char *ifname, struct uwg_conf *out);
 /* Sends "set=1" built from conf; 0, or the daemon's errno negated, or -errno. */

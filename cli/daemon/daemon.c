@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli/daemon/leases.h"
 #include "cli/daemon/log.h"
 #include "cli/daemon/loop.h"
 #include "cli/daemon/privsep.h"
@@ -231,6 +232,18 @@ static int serve(const struct options *o, const struct uwg_privsep *ps, struct u
 	const char *what;
 	int ret, status;
 
+	/* While still root: the worker could not create it in the root-only directory. */
+	cfg.lease_fd = -1;
+	if (geteuid() == 0) {
+		struct uwg_leases lf;
+
+		ret = uwg_leases_open(&lf, tun->name);
+		if (ret < 0)
+			uwg_log_error("cannot open the lease file %s/%s.leases: %s (port maps will "
+				      "not survive a restart)", UWG_LEASE_DIR, tun->name,
+				      strerror(-ret));
+		cfg.lease_fd = lf.fd;
+	}
 	ret = uwg_loop_new(&l, tun, sock, &cfg, &what);
 	if (ret < 0) {
 		report(ready_fd, "failed to set up %s: %s: %s", o->ifname, what ? what : "",

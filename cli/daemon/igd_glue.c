@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/uapi/igd_conf.h"
@@ -49,6 +50,7 @@ struct igd_map {
 	uint8_t proto;
 	uint16_t ext_port;
 	uint64_t owner;
+	uint8_t owner_key[32];      /* the peer's public key (lease file, map lines) */
 	uint16_t prio_l4, prio_err; /* 0 = none */
 	int fd;                     /* placeholder socket, -1 = none */
 };
@@ -75,20 +77,25 @@ struct uwg_igdd {
 	struct igd_map maps[MAX_MAPS];
 	size_t n_maps;
 	struct uwg_log_limit lim;
+
+	/* Maps read from the lease file at start, restored once UPnP and the NAT run. */
+	struct uwg_lease *pending;
+	size_t n_pending;
+	bool restored;  /* until then the file is not written (it still holds them) */
 };
+
+static void save(struct uwg_igdd *g);
 
 /* ---- owners ---- */
 
 /* A peer's identity as the NAT's owner tag: its public key's first 8 bytes, never 0. */
 static uint64_t owner_of(const struct uwg_peer *peer)
 {
-	struct uwg_peer_info info;
+	const uint8_t *key = uwg_peer_public_key(peer);
 	uint64_t o = 0;
 
-	uwg_peer_get_info(peer, &info);
 	for (int i = 0; i < 8; i++)
-		o |= (uint64_t)info.public_key[i] << (8 * i);
-	uwg_memzero(&info, sizeof(info));
+		o |= (uint64_t)key[i] << (8 * i);
 	return o ? o : 1;
 }
 
@@ -106,23 +113,6 @@ static uint64_t owner_for_addr(struct uwg_igdd *g, uint32_t addr_h)
 	struct uwg_peer *p = peer_of(g, addr_h);
 
 	return p ? owner_of(p) : 0;
-}
-
-/* The base64 public key of the peer with this owner tag, "" if there is none. */
-static void owner_key(struct uwg_igdd *g, uint64_t owner, char out[UWG_KEY_B64_LEN])
-{
-	struct uwg_peer_info info;
-
-	out[0] = '\0';
-	for (struct uwg_peer *p = uwg_wg_peer_first(g->env.wg); p;
-	     p = uwg_wg_peer_next(g->env.wg, p)) {
-		if (owner_of(p) != owner)
-			continue;
-		uwg_peer_get_info(p, &info);
-		uwg_key_to_base64(out, info.public_key);
-		uwg_memzero(&info, sizeof(info));
-		return;
-	}
 }
 
 /* ---- our maps ---- */
@@ -179,6 +169,7 @@ static void drop_map(struct uwg_igdd *g, struct igd_map *m, const char *why)
 static void sweep(struct uwg_igdd *g)
 {
 	uint64_t now = uv_hrtime();
+	size_t before = g->n_maps;
 
 	if (!nat_live(g)) {
 		forget_all(g);
@@ -203,6 +194,62 @@ static void sweep(struct uwg_igdd *g)
 		}
 		i++;
 	}
+	if (g->n_maps != before)
+		save(g);
+}
+
+/* ---- the lease file ---- */
+
+static int64_t wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec;
+}
+
+/*
+ * Writes every live map to the lease file, remaining leases as wall-clock
+ * deadlines. Not before the maps read at start were restored: until then
+ * the file is their only copy.
+ */
+static void save(struct uwg_igdd *g)
+{
+	struct uwg_lease *v;
+	uint64_t now = uv_hrtime();
+	int64_t wall = wall_now();
+	size_t n = 0;
+	int err;
+
+	if (!g->restored || !g->env.leases || g->env.leases->fd < 0)
+		return;
+	v = calloc(g->n_maps ? g->n_maps : 1, sizeof(*v));
+	if (!v)
+		return;
+	for (size_t i = 0; nat_live(g) && i < g->n_maps; i++) {
+		const struct uwg_nat_map *nm = uwg_nat_map_find(g->nat.nat, g->maps[i].proto,
+								g->maps[i].ext_port, now);
+		struct uwg_lease *e = &v[n];
+
+		if (!nm)
+			continue;
+		snprintf(e->origin, sizeof(e->origin), "upnp");
+		e->proto = nm->proto;
+		e->ext_port = nm->ext_port;
+		e->int_addr = nm->int_addr;
+		e->int_port = nm->int_port;
+		memcpy(e->owner, g->maps[i].owner_key, sizeof(e->owner));
+		/* A second at least: a lease about to end must not turn permanent. */
+		e->expires = nm->expires_ns ? wall + (int64_t)((nm->expires_ns - now + 999999999u) /
+								1000000000u) : 0;
+		snprintf(e->desc, sizeof(e->desc), "%s", nm->desc);
+		n++;
+	}
+	err = uwg_leases_write(g->env.leases, v, n);
+	free(v);
+	if (err)
+		uwg_log_limited(&g->lim, uv_hrtime(), UWG_LOG_ERROR,
+				"UPnP: cannot write the lease file: %s", strerror(-err));
 }
 
 /* ---- the IGD's ops ---- */
@@ -294,6 +341,7 @@ static int add_map(struct uwg_igdd *g, const struct uwg_igd_map *map, struct in_
 	m = &g->maps[g->n_maps++];
 	*m = (struct igd_map){ .proto = map->proto, .ext_port = map->ext_port, .owner = owner,
 			       .fd = fd };
+	memcpy(m->owner_key, uwg_peer_public_key(peer), sizeof(m->owner_key));
 	{
 		struct uwg_steer_match l4 = { UWG_STEER_L4, map->proto, map->ext_port, 0xffff };
 		struct uwg_steer_match er = { UWG_STEER_ICMP_ERROR, map->proto, map->ext_port,
@@ -334,6 +382,7 @@ static int op_add_map(void *ctx, const struct uwg_igd_map *map, struct in_addr r
 	int code = add_map(g, map, requester);
 
 	if (!code) {
+		save(g);
 		requester_name(g, requester, name);
 		inet_ntop(AF_INET, &map->int_client, client, sizeof(client));
 		uwg_log_info("UPnP: %s %u -> %s:%u mapped for %us by %s \"%s\"",
@@ -372,6 +421,7 @@ static int op_del_map(void *ctx, uint8_t proto, uint16_t ext_port, struct in_add
 	m = find_map(g, proto, ext_port);
 	if (m)
 		forget_map(g, m);
+	save(g);
 	{
 		char name[UWG_LOG_PEER_LEN];
 
@@ -611,6 +661,110 @@ static int tun_ready(struct uwg_igdd *g, struct in_addr *addr)
 	return err;
 }
 
+/* The IGD's policy from the running settings (defaults, per-peer cap, rules). */
+static void make_policy(const struct uwg_igdd *g, struct uwg_igd_policy *pol)
+{
+	uwg_igd_policy_init(pol);
+	pol->max_per_client = cap_per_peer(g);
+	for (size_t i = 0; i < g->active.n_rules; i++)
+		uwg_igd_policy_add_rule(pol, &g->active.rules[i]);
+}
+
+/* May this map stay (or come back) under the running policy? NULL, or why not. */
+static const char *policy_refuses(const struct uwg_igdd *g, const struct uwg_igd_policy *pol,
+				  uint64_t owner, uint16_t ext_port, uint32_t client,
+				  uint16_t int_port)
+{
+	unsigned held = 0;
+
+	if (uwg_igd_policy_check(pol, ext_port, client, int_port))
+		return "the policy no longer allows it";
+	for (size_t i = 0; i < g->n_maps; i++)
+		held += g->maps[i].owner == owner;
+	return held > cap_per_peer(g) ? "over the per-peer cap" : NULL;
+}
+
+/* After a policy change: maps it forbids go (and are logged), the others stay. */
+static void enforce_policy(struct uwg_igdd *g)
+{
+	struct uwg_igd_policy pol;
+	uint64_t now = uv_hrtime();
+	size_t before = g->n_maps;
+
+	if (!nat_live(g))
+		return;
+	make_policy(g, &pol);
+	for (size_t i = g->n_maps; i-- > 0;) {
+		struct igd_map *m = &g->maps[i];
+		const struct uwg_nat_map *nm = uwg_nat_map_find(g->nat.nat, m->proto, m->ext_port,
+								now);
+		const char *why = nm ? policy_refuses(g, &pol, m->owner, m->ext_port, nm->int_addr,
+						      nm->int_port) : NULL;
+
+		if (why)
+			drop_map(g, m, why);
+	}
+	if (g->n_maps != before)
+		save(g);
+}
+
+/*
+ * The maps of the lease file, once UPnP and the NAT run (so the peers are
+ * configured): each one back with what is left of its lease, unless it
+ * expired, its peer is gone or no longer holds the address, or the policy
+ * refuses it now.
+ */
+static void restore(struct uwg_igdd *g)
+{
+	struct uwg_igd_policy pol;
+	int64_t wall = wall_now();
+	unsigned back = 0;
+
+	make_policy(g, &pol);
+	for (size_t i = 0; i < g->n_pending; i++) {
+		const struct uwg_lease *e = &g->pending[i];
+		struct uwg_peer *peer = uwg_wg_peer_lookup(g->env.wg, e->owner);
+		struct uwg_igd_map map = { 0 };
+		struct in_addr client = { htonl(e->int_addr) };
+		const char *why = NULL;
+		int code;
+
+		if (e->expires && e->expires <= wall)
+			why = "its lease ran out";
+		else if (!peer || peer_of(g, e->int_addr) != peer)
+			why = "its peer is gone or no longer holds the address";
+		else if (uwg_igd_policy_check(&pol, e->ext_port, e->int_addr, e->int_port))
+			why = "the policy no longer allows it";
+		if (!why) {
+			map.proto = e->proto;
+			map.ext_port = e->ext_port;
+			map.int_client = client;
+			map.int_port = e->int_port;
+			map.lease_s = e->expires ? (uint32_t)(e->expires - wall) : 0;
+			/* An IGD description is shorter than the NAT's: cut to fit. */
+			memcpy(map.desc, e->desc, sizeof(map.desc) - 1);
+			map.desc[sizeof(map.desc) - 1] = '\0';
+			code = add_map(g, &map, client);
+			if (!code) {
+				back++;
+				continue;
+			}
+			why = uwg_igd_error_str(code);
+		}
+		uwg_log_info("UPnP: %s map %u -> %s:%u from the lease file dropped: %s",
+			     e->proto == IPPROTO_TCP ? "TCP" : "UDP", e->ext_port,
+			     inet_ntoa(client), e->int_port, why);
+	}
+	if (g->n_pending)
+		uwg_log_info("UPnP: %u of %zu maps restored from the lease file", back,
+			     g->n_pending);
+	free(g->pending);
+	g->pending = NULL;
+	g->n_pending = 0;
+	g->restored = true;
+	save(g);
+}
+
 static void try_start(struct uwg_igdd *g)
 {
 	struct uwg_igd_config cfg;
@@ -646,9 +800,7 @@ static void try_start(struct uwg_igdd *g)
 		return;
 	}
 	uwg_igd_config_init(&cfg);
-	cfg.policy.max_per_client = cap_per_peer(g);
-	for (size_t i = 0; i < g->active.n_rules; i++)
-		uwg_igd_policy_add_rule(&cfg.policy, &g->active.rules[i]);
+	make_policy(g, &cfg.policy);
 	make_uuid(g, uuid);
 	cfg.uuid = uuid;
 	snprintf(name, sizeof(name), "uwg Internet Gateway (%s)", g->env.tun->name);
@@ -702,6 +854,8 @@ static void tick(uv_timer_t *t)
 	sweep(g);
 	if (!g->active.enable)
 		return;
+	if (!g->restored && nat_live(g))
+		restore(g);
 	if (g->igd && !still_valid(g, &why))
 		stop_igd(g, why);
 	if (!g->igd)
@@ -739,8 +893,16 @@ static void apply(struct uwg_igdd *g, const struct uwg_igd_settings *want)
 		forget_all(g);
 		uv_timer_stop(&g->tick);
 		uwg_log_info("UPnP off");
+		/* Off by configuration: the saved maps are not wanted either. */
+		free(g->pending);
+		g->pending = NULL;
+		g->n_pending = 0;
+		g->restored = true;
+		save(g);
 		return;
 	}
+	if (g->restored)
+		enforce_policy(g);
 	uv_timer_start(&g->tick, tick, 0, UWG_IGDD_TICK_MS);
 }
 
@@ -748,6 +910,7 @@ static void apply(struct uwg_igdd *g, const struct uwg_igd_settings *want)
 static void nat_replaced(void *ctx)
 {
 	forget_all(ctx);
+	save(ctx);
 }
 
 static void ext_begin(void *ctx)
@@ -833,7 +996,7 @@ static bool emit_ours(struct uwg_igdd *g, size_t *cursor, char *buf, size_t cap,
 			ml.int_addr = nm->int_addr;
 			ml.int_port = nm->int_port;
 			ml.lease_left_s = im.lease_s;
-			owner_key(g, g->maps[i].owner, ml.owner);
+			uwg_key_to_base64(ml.owner, g->maps[i].owner_key);
 			snprintf(ml.desc, sizeof(ml.desc), "%s", im.desc);
 			uwg_igd_conf_format_map(&ml, text, sizeof(text));
 			if (!uwg_text_line(buf, cap, used, "upnp_map=%s\n", text))
@@ -890,6 +1053,18 @@ int uwg_igdd_new(struct uwg_igdd **out, const struct uwg_igdd_env *env)
 	g->tick.data = g;
 	if (env->natd)
 		uwg_natd_on_replaced(env->natd, nat_replaced, g);
+	g->restored = true;
+	if (env->leases && env->leases->fd >= 0) {
+		int err = uwg_leases_read(env->leases, &g->pending, &g->n_pending);
+
+		if (err)
+			uwg_log_error("UPnP: the lease file is unreadable (%s): its maps are lost",
+				      strerror(-err));
+		g->restored = !g->n_pending;
+		if (g->n_pending)
+			uwg_log_info("UPnP: %zu maps in the lease file, restored once UPnP runs",
+				     g->n_pending);
+	}
 	*out = g;
 	return 0;
 }
@@ -908,5 +1083,6 @@ void uwg_igdd_free(struct uwg_igdd *g)
 	stop_igd(g, "shutting down");
 	/* The NAT removes every filter of its block when it goes; sockets are ours. */
 	forget_all(g);
+	free(g->pending);
 	uv_close((uv_handle_t *)&g->tick, tick_closed);
 }

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "cli/daemon/leases.h"
+
 #include "cli/daemon/uapi.h"
 
 struct uwg_wg;
@@ -32,6 +34,7 @@ struct uwg_igdd_env {
 	const struct uwg_tun *tun; /* must stay valid; its name and namespace are followed */
 	void *ctx;
 	uint16_t (*listen_port)(void *ctx); /* the WireGuard UDP port now */
+	struct uwg_leases *leases; /* the lease file (fd -1: none); maps restored from it */
 };
 
 struct uwg_igdd;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/daemon/crypt_pool.h"
 #include "cli/daemon/igd_glue.h"
@@ -54,6 +55,7 @@ struct uwg_loop {
 	struct uwg_natd *nat;   /* userspace NAT (cli/daemon/nat_glue.h); idle until configured */
 	struct uwg_crypt_pool *cpool; /* AEAD helpers (cli/daemon/crypt_pool.h); NULL: all on this thread */
 	struct uwg_igdd *igdd;  /* UPnP IGD (cli/daemon/igd_glue.h); idle until configured */
+	struct uwg_leases leases; /* the port maps' lease file */
 
 	uv_poll_t tun_poll;
 	struct fdpoll *udp_poll[UWG_UDP_NFAMILIES];
@@ -732,12 +734,15 @@ int uwg_loop_new(struct uwg_loop **out, struct uwg_tun *tun, struct uwg_uapi_soc
 	if (!l) {
 		uwg_tun_close(tun);
 		uwg_uapi_unlisten(sock);
+		if (cfg->lease_fd >= 0)
+			close(cfg->lease_fd);
 		return -ENOMEM;
 	}
 	l->tun = *tun;
 	tun->fd = tun->self_ns = tun->ctl = tun->nl = -1;
 	l->sock = *sock;
 	sock->fd = -1;
+	l->leases = (struct uwg_leases){ .fd = cfg->lease_fd };
 	l->deadline = UINT64_MAX;
 	l->udp.socks.fd[0] = l->udp.socks.fd[1] = -1;
 	init_limit(&l->lim_udp);
@@ -751,6 +756,7 @@ int uwg_loop_new(struct uwg_loop **out, struct uwg_tun *tun, struct uwg_uapi_soc
 	if (ret < 0) {
 		uwg_tun_close(&l->tun);
 		uwg_uapi_unlisten(&l->sock);
+		uwg_leases_close(&l->leases);
 		free(l);
 		return ret;
 	}
@@ -841,7 +847,8 @@ int uwg_loop_new(struct uwg_loop **out, struct uwg_tun *tun, struct uwg_uapi_soc
 	*err_msg = "UPnP IGD";
 	ret = uwg_igdd_new(&l->igdd, &(struct uwg_igdd_env){ .uv = &l->uv, .wg = l->wg,
 							       .natd = l->nat, .tun = &l->tun,
-							       .ctx = l, .listen_port = io_listen_port });
+							       .ctx = l, .listen_port = io_listen_port,
+							       .leases = &l->leases });
 	if (ret < 0)
 		return ret;
 	uwg_igdd_uapi_hooks(l->igdd, &l->io);
@@ -900,6 +907,11 @@ void uwg_loop_free(struct uwg_loop *l)
 	/* NAT filters go before the socket does, so `uwg down` finds none left. */
 	uwg_natd_free(l->nat);
 	l->nat = NULL;
+	/* So does the UDP port: `uwg down` then `uwg up` may want it at once. */
+	udp_polls_stop(l);
+	if (l->udp_ready)
+		uwg_udp_destroy(&l->udp);
+	l->udp_ready = false;
 	if (l->uapi)
 		uwg_uapi_server_stop(l->uapi);
 	else
@@ -926,6 +938,9 @@ void uwg_loop_free(struct uwg_loop *l)
 		uwg_udp_destroy(&l->udp);
 	if (l->tio_ready)
 		uwg_tunio_destroy(&l->tio);
+	uwg_leases_close(&l->leases);
+	if (geteuid() == 0) /* no monitor does it for us */
+		uwg_leases_remove_unused(l->tun.name);
 	uwg_tun_close(&l->tun);
 	if (l->pool_ready)
 		uwg_pool_destroy(&l->pool);

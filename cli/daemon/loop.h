@@ -27,12 +27,13 @@ struct uwg_loop_config {
 	bool no_offload;            /* UWG_NO_OFFLOAD: no TUN/UDP segmentation offloads */
 	const char *aead;           /* UWG_AEAD: "libsodium", "openssl", or NULL (the build's) */
 	const char *crypto_threads; /* UWG_CRYPTO_THREADS as given (checked here), or NULL */
+	int lease_fd;               /* the lease file (cli/daemon/leases.h), taken over; -1: none */
 };
 
 struct uwg_loop;
 
 /*
- * Takes ownership of tun and sock (also on failure). On failure *err_msg
+ * Takes ownership of tun, sock and cfg->lease_fd (also on failure). On failure *err_msg
  * names the step that failed (static string) and -errno is returned.
  */
 int uwg_loop_new(struct uwg_loop **out, struct uwg_tun *tun, struct uwg_uapi_sock *sock,

@@ -17,6 +17,9 @@
 
 #include "igd/policy.h"
 
+/* Where the daemon keeps each interface's port maps across restarts (IFNAME.leases). */
+#define UWG_LEASE_DIR "/var/lib/uwg"
+
 enum uwg_igd_conf_limits {
 	UWG_IGD_CONF_MAX_PER_PEER = 1024, /* highest UPnPMaxMapsPerPeer */
 };

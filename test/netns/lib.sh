@@ -626,7 +626,7 @@ daemons_stop()
 	T_DAEMONS=()
 	DPID=()
 	for ifn in "${T_IFS[@]}"; do
-		rm -f "$WG_RUN/$ifn.sock" "$WG_RUN/$ifn.name"
+		rm -f "$WG_RUN/$ifn.sock" "$WG_RUN/$ifn.name" "/var/lib/uwg/$ifn.leases"
 	done
 	T_IFS=()
 }

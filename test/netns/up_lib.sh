@@ -54,7 +54,7 @@ cleanup()
 			[ -S "/var/run/wireguard/$ifn.sock" ] || break
 			sleep 0.1
 		done
-		rm -f "/var/run/uwg/$ifn.state" "/var/run/uwg/$ifn.state.tmp"
+		rm -f "/var/run/uwg/$ifn.state" "/var/run/uwg/$ifn.state.tmp" "/var/lib/uwg/$ifn.leases"
 	done
 	for ns in "${T_NETNS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
