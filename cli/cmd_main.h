@@ -39,6 +39,10 @@ bool uwg_cmd_show_field(FILE *f, const char *ifname, const struct uwg_conf *dev,
  * description; nothing when there are none).
  */
 void uwg_nat_conf_show(FILE *f, const char *reply, bool color);
+/* `uwg show IF|all metrics` for the named interfaces (cli/show_stats.c); the exit status. */
+int uwg_cmd_show_metrics(char **names, size_t n);
+/* `uwg show IF stats|nat|upnp` in human form; the exit status. */
+int uwg_cmd_show_section(const char *ifname, const char *what, bool color);
 void uwg_igd_conf_show(FILE *f, const char *reply, bool color);
 /* `wg showconf IF` output; the "[Interface]\n" line is left out when skip_header. */
 void uwg_cmd_showconf_write(FILE *f, const struct uwg_conf *dev, bool skip_header);

@@ -352,7 +352,14 @@ static void usage(const char *cmd)
 {
 	fprintf(stderr, "Usage: uwg %s { <interface> | all | interfaces } [public-key | "
 		"private-key | listen-port | fwmark | peers | preshared-keys | endpoints | "
-		"allowed-ips | latest-handshakes | transfer | persistent-keepalive | dump]\n", cmd);
+		"allowed-ips | latest-handshakes | transfer | persistent-keepalive | dump | "
+		"stats | nat | upnp | metrics]\n", cmd);
+}
+
+/* uwg's own views of a daemon (cli/show_stats.c), beside wg's fields. */
+static bool section_known(const char *param)
+{
+	return !strcmp(param, "stats") || !strcmp(param, "nat") || !strcmp(param, "upnp");
 }
 
 static bool use_color(void)
@@ -411,9 +418,15 @@ static int show_all(char **argv, int argc)
 		fprintf(stderr, "Unable to list interfaces: %s\n", strerror(-ret));
 		return 1;
 	}
-	if (argc == 3 && !field_known(argv[2])) {
+	if (argc == 3 && !field_known(argv[2]) && !section_known(argv[2]) &&
+	    strcmp(argv[2], "metrics")) {
 		uwg_uapi_client_list_free(names, n);
 		return bad_param(argv[0], argv[2]);
+	}
+	if (argc == 3 && !strcmp(argv[2], "metrics")) {
+		ret = uwg_cmd_show_metrics(names, n);
+		uwg_uapi_client_list_free(names, n);
+		return ret;
 	}
 	ret = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -430,7 +443,9 @@ static int show_all(char **argv, int argc)
 			ret = 1;
 			continue;
 		}
-		if (argc == 3) {
+		if (argc == 3 && section_known(argv[2])) {
+			ret |= uwg_cmd_show_section(names[i], argv[2], use_color());
+		} else if (argc == 3) {
 			uwg_cmd_show_field(stdout, names[i], &dev, argv[2], true);
 		} else {
 			uwg_cmd_show_pretty(stdout, names[i], &dev, use_color(), time(NULL));
@@ -478,6 +493,10 @@ int uwg_cmd_show_main(int argc, char **argv)
 		usage(argv[0]);
 		return 0;
 	}
+	if (argc == 3 && section_known(argv[2]))
+		return uwg_cmd_show_section(argv[1], argv[2], use_color());
+	if (argc == 3 && !strcmp(argv[2], "metrics"))
+		return uwg_cmd_show_metrics(&argv[1], 1);
 	uwg_conf_init(&dev);
 	err = uwg_uapi_client_get(argv[1], &dev);
 	if (err) {

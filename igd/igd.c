@@ -49,6 +49,7 @@ struct uwg_igd {
 	struct uwg_igd_httpd *httpd;
 	struct uwg_igd_ssdp *ssdp;
 	uint64_t actions, errors, refused_source, bad_requests;
+	uint64_t errors_by_code[UWG_IGD_STAT_CODES];
 };
 
 static uint64_t mono_s(void)
@@ -98,12 +99,28 @@ static const char env_head[] =
 	"s:encodingStyle=\"http://schemas.xmlsoap.org/soap/encoding/\"><s:Body>";
 static const char env_tail[] = "</s:Body></s:Envelope>\r\n";
 
+const int uwg_igd_stat_codes[UWG_IGD_STAT_CODES] = {
+	401, 402, 404, 501, 606, 713, 714, 715, 716, 718,
+	724, 725, 726, 727, 728, 729, 730, 731, 732, 733,
+};
+
+static void count_error(struct uwg_igd *igd, int code)
+{
+	size_t slot = 3; /* 501, for a code we do not know */
+
+	for (size_t i = 0; i < UWG_IGD_STAT_CODES; i++)
+		if (uwg_igd_stat_codes[i] == code)
+			slot = i;
+	igd->errors++;
+	igd->errors_by_code[slot]++;
+}
+
 static void soap_fault(struct uwg_igd *igd, struct uwg_igd_http_resp *r, int code)
 {
 	struct uwg_igd_buf b;
 	char num[16];
 
-	igd->errors++;
+	count_error(igd, code);
 	snprintf(num, sizeof(num), "%d", code);
 	uwg_igd_buf_init(&b);
 	uwg_igd_buf_puts(&b, env_head);
@@ -425,6 +442,7 @@ void uwg_igd_get_stats(const struct uwg_igd *igd, struct uwg_igd_stats *out)
 	memset(out, 0, sizeof(*out));
 	out->actions = igd->actions;
 	out->errors = igd->errors;
+	memcpy(out->errors_by_code, igd->errors_by_code, sizeof(out->errors_by_code));
 	out->refused_source = igd->refused_source;
 	out->bad_requests = igd->bad_requests;
 	out->timeouts = hs.timeouts;

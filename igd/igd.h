@@ -38,9 +38,14 @@ struct uwg_igd_config {
 	const char *ssdp_exe;         /* runs uwg_igd_ssdp_main for UWG_IGD_SSDP_ARG; NULL = ourselves */
 };
 
+/* The UPnP error codes the stats count one by one, in the order of errors_by_code. */
+enum { UWG_IGD_STAT_CODES = 20 };
+extern const int uwg_igd_stat_codes[UWG_IGD_STAT_CODES];
+
 struct uwg_igd_stats {
 	uint64_t actions;         /* SOAP requests answered (any result) */
 	uint64_t errors;          /* of which with a UPnP error */
+	uint64_t errors_by_code[UWG_IGD_STAT_CODES]; /* per uwg_igd_stat_codes (an unknown: 501's) */
 	uint64_t refused_source;  /* requester outside the allowed CIDR */
 	uint64_t bad_requests;    /* unparseable SOAP */
 	uint64_t timeouts;        /* connections that sent no complete request in time */

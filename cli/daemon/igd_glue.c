@@ -82,9 +82,11 @@ struct uwg_igdd {
 	struct uwg_lease *pending;
 	size_t n_pending;
 	bool restored;  /* until then the file is not written (it still holds them) */
+	struct uwg_igd_stats totals; /* counters of the IGDs stopped so far */
 };
 
 static void save(struct uwg_igdd *g);
+static void stats_now(const struct uwg_igdd *g, struct uwg_igd_stats *out);
 
 /* ---- owners ---- */
 
@@ -591,6 +593,7 @@ static void stop_igd(struct uwg_igdd *g, const char *why)
 	if (!g->igd)
 		return;
 	uwg_log_info("UPnP IGD stopped (%s)", why);
+	stats_now(g, &g->totals); /* its counters live on in the totals */
 	/* pupnp's shutdown resends its stop datagram to 127.0.0.1 until it arrives: forever with lo down. */
 	lo_up_now();
 	uwg_igd_stop(g->igd);
@@ -958,10 +961,59 @@ static int ext_end(void *ctx, int err)
 	return err;
 }
 
+/* The IGD's counters since the daemon started (over all its restarts). */
+static void stats_now(const struct uwg_igdd *g, struct uwg_igd_stats *out)
+{
+	struct uwg_igd_stats live = { 0 };
+
+	*out = g->totals;
+	if (g->igd)
+		uwg_igd_get_stats(g->igd, &live);
+	out->actions += live.actions;
+	out->errors += live.errors;
+	for (size_t i = 0; i < UWG_IGD_STAT_CODES; i++)
+		out->errors_by_code[i] += live.errors_by_code[i];
+	out->refused_source += live.refused_source;
+	out->bad_requests += live.bad_requests;
+	out->timeouts += live.timeouts;
+	out->http_requests += live.http_requests;
+	out->http_refused += live.http_refused;
+	out->refused_host += live.refused_host;
+	out->busy += live.busy;
+	out->ssdp_starts += live.ssdp_starts;
+	out->ssdp_crashes += live.ssdp_crashes;
+}
+
+/* "upnp_stat_NAME=" lines: the request counters, or (codes) the errors by UPnP code. */
+static void stats_block(const struct uwg_igdd *g, bool codes, char *buf, size_t len)
+{
+	struct uwg_igd_stats st;
+	size_t used = 0;
+
+	stats_now(g, &st);
+	buf[0] = '\0';
+	if (codes) {
+		for (size_t i = 0; i < UWG_IGD_STAT_CODES; i++)
+			uwg_text_line(buf, len, &used, "upnp_stat_error_%d=%" PRIu64 "\n",
+				      uwg_igd_stat_codes[i], st.errors_by_code[i]);
+		return;
+	}
+	uwg_text_line(buf, len, &used,
+		      "upnp_stat_actions=%" PRIu64 "\nupnp_stat_errors=%" PRIu64 "\n"
+		      "upnp_stat_refused_source=%" PRIu64 "\nupnp_stat_bad_requests=%" PRIu64 "\n"
+		      "upnp_stat_timeouts=%" PRIu64 "\nupnp_stat_http_requests=%" PRIu64 "\n"
+		      "upnp_stat_http_refused=%" PRIu64 "\nupnp_stat_refused_host=%" PRIu64 "\n"
+		      "upnp_stat_busy=%" PRIu64 "\nupnp_stat_ssdp_starts=%" PRIu64 "\n"
+		      "upnp_stat_ssdp_crashes=%" PRIu64 "\n",
+		      st.actions, st.errors, st.refused_source, st.bad_requests, st.timeouts,
+		      st.http_requests, st.http_refused, st.refused_host, st.busy, st.ssdp_starts,
+		      st.ssdp_crashes);
+}
+
 /*
  * After the NAT's lines: "upnp=", where the IGD listens, the address it
- * reports, then one "upnp_map=" per map the IGD made (cursor = CURSOR_OURS
- * + the next line's number).
+ * reports, its counters (upnp_stat_*), then one "upnp_map=" per map the IGD
+ * made (cursor = CURSOR_OURS + the step: 0 head, 1-2 counters, 3 + i map i).
  */
 static bool emit_ours(struct uwg_igdd *g, size_t *cursor, char *buf, size_t cap, size_t *used)
 {
@@ -982,7 +1034,16 @@ static bool emit_ours(struct uwg_igdd *g, size_t *cursor, char *buf, size_t cap,
 			return false;
 		*cursor = CURSOR_OURS | ++idx;
 	}
-	for (size_t i = idx - 1; live && i < g->n_maps; i++) {
+	/* Steps 1 and 2: the counters, each block small enough for any chunk. */
+	while (idx == 1 || idx == 2) {
+		char block[1024];
+
+		stats_block(g, idx == 2, block, sizeof(block));
+		if (!uwg_text_line(buf, cap, used, "%s", block))
+			return false;
+		*cursor = CURSOR_OURS | ++idx;
+	}
+	for (size_t i = idx - 3; live && i < g->n_maps; i++) {
 		const struct uwg_nat_map *nm = uwg_nat_map_find(g->nat.nat, g->maps[i].proto,
 								g->maps[i].ext_port, now);
 		struct uwg_igd_map_line ml = { 0 };
@@ -1002,7 +1063,7 @@ static bool emit_ours(struct uwg_igdd *g, size_t *cursor, char *buf, size_t cap,
 			if (!uwg_text_line(buf, cap, used, "upnp_map=%s\n", text))
 				return false;
 		}
-		*cursor = CURSOR_OURS | (i + 2);
+		*cursor = CURSOR_OURS | (i + 4);
 	}
 	return true;
 }
