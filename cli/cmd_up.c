@@ -14,12 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <linux/capability.h>
 #include <unistd.h>
 
 #include "cli/cmd_quick.h"
 #include "cli/uapi_client.h"
 #include "crypto/crypto.h"
 #include "crypto/ct.h"
+#include "tun/caps.h"
 #include "tun/steer.h"
 
 enum { DEFAULT_TABLE = 51820 };
@@ -38,6 +40,22 @@ static void sleep_ms(long ms)
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
+}
+
+/* Says which capability is missing before anything is changed, as wg says "Permission denied". */
+static bool missing_capabilities(const struct uwg_quick *q)
+{
+	if (!uwg_tun_have_cap(CAP_NET_ADMIN)) {
+		fprintf(stderr, "uwg up: %s: Permission denied (an interface needs CAP_NET_ADMIN: run "
+			"as root)\n", q->ifname);
+		return true;
+	}
+	if (q->conf.nat.enable && !uwg_tun_have_cap(CAP_NET_RAW)) {
+		fprintf(stderr, "uwg up: %s: Permission denied (Masquerade, PortForward and UPnP "
+			"need CAP_NET_RAW as well)\n", q->path);
+		return true;
+	}
+	return false;
 }
 
 static int start_daemon(struct up *u)
@@ -572,6 +590,10 @@ int uwg_cmd_up_main(int argc, char **argv)
 	}
 	if (uwg_quick_load(&u.q, argv[1], "up"))
 		return 1;
+	if (missing_capabilities(&u.q)) {
+		uwg_quick_free(&u.q);
+		return 1;
+	}
 	ret = uwg_netlink_open(&u.nl);
 	if (ret) {
 		fprintf(stderr, "uwg up: cannot open rtnetlink: %s\n", strerror(-ret));

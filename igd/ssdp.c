@@ -357,6 +357,19 @@ static void fail_child(int err)
 	_exit(1);
 }
 
+/* Every capability gone, for good. */
+static int drop_caps(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	memset(d, 0, sizeof(d));
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) ||
+	    syscall(SYS_capset, &h, d) || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -errno;
+	return 0;
+}
+
 /* SSDP needs no privileges: pupnp's sockets are bound and its groups joined by now. */
 static int drop_privileges(void)
 {
@@ -364,23 +377,18 @@ static int drop_privileges(void)
 	gid_t gid = 65534;
 	struct passwd *pw;
 
-	if (geteuid() != 0) {
-		/* an unprivileged daemon hands us CAP_NET_ADMIN for the filters only */
-		struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-		struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
-
-		memset(d, 0, sizeof(d));
-		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) ||
-		    syscall(SYS_capset, &h, d) || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-			return -errno;
-		return 0;
-	}
+	/* an unprivileged daemon hands us CAP_NET_ADMIN for the filters only */
+	if (geteuid() != 0)
+		return drop_caps();
 	pw = getpwnam("nobody");
 	if (pw) {
 		uid = pw->pw_uid;
 		gid = pw->pw_gid;
 	}
-	if (setgroups(0, NULL) || setresgid(gid, gid, gid) || setresuid(uid, uid, uid))
+	/* Root cut down to a few capabilities (capsh) cannot switch users: it drops those. */
+	if (setgroups(0, NULL))
+		return errno == EPERM ? drop_caps() : -errno;
+	if (setresgid(gid, gid, gid) || setresuid(uid, uid, uid))
 		return -errno;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return -errno;

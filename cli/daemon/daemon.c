@@ -261,6 +261,9 @@ static int serve(const struct options *o, const struct uwg_privsep *ps, struct u
 	if (ps->enabled)
 		uwg_log_info("running as %s with CAP_NET_ADMIN, CAP_NET_RAW, CAP_NET_BIND_SERVICE",
 			     ps->user);
+	else if (ps->restricted)
+		uwg_log_info("started without CAP_SETUID/CAP_SETGID/CAP_SETPCAP: staying root with "
+			     "the capabilities it was given");
 	if (!o->no_seccomp) {
 		/* defence in depth: a kernel without seccomp still runs the tunnel */
 		ret = uwg_seccomp_install(-1);

@@ -307,7 +307,8 @@ static int build(struct uwg_natd *n, const struct uwg_nat_settings *want)
 	n->mtu_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (n->raw_fd < 0 || n->mtu_fd < 0) {
 		err = n->raw_fd < 0 ? n->raw_fd : -errno;
-		uwg_log_error("NAT: cannot open the raw egress socket: %s", strerror(-err));
+		uwg_log_error("NAT: cannot open the raw egress socket: %s%s", strerror(-err),
+			      err == -EPERM ? " (NAT and UPnP need CAP_NET_RAW)" : "");
 		return err;
 	}
 	/*

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cli/daemon/leases.h"
+#include "tun/caps.h"
 
 static const int keep_caps[] = { CAP_NET_ADMIN, CAP_NET_RAW, CAP_NET_BIND_SERVICE };
 
@@ -52,6 +53,15 @@ int uwg_privsep_init(struct uwg_privsep *ps, const char *name, bool allow_coredu
 	}
 	if (geteuid() != 0 || !pw || pw->pw_uid == 0)
 		return 0;
+	/*
+	 * Root already cut down to a few capabilities (capsh, a container):
+	 * without these it cannot switch users, and it holds little to give up.
+	 */
+	if (!uwg_tun_have_cap(CAP_SETUID) || !uwg_tun_have_cap(CAP_SETGID) ||
+	    !uwg_tun_have_cap(CAP_SETPCAP)) {
+		ps->restricted = true;
+		return 0;
+	}
 	ps->enabled = true;
 	ps->uid = pw->pw_uid;
 	ps->gid = pw->pw_gid;

@@ -29,6 +29,7 @@
 
 struct uwg_privsep {
 	bool enabled;   /* running as root and a user to switch to was found */
+	bool restricted; /* root without CAP_SETUID/SETGID/SETPCAP: stays as it was started */
 	uid_t uid;
 	gid_t gid;
 	char user[64];
