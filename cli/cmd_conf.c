@@ -15,6 +15,7 @@
  * applies them. Main thread only.
  */
 #include "cli/cmd_main.h"
+#include "cli/commands.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -86,12 +87,8 @@ static int conf_main(int argc, char **argv, enum conf_mode mode)
 	char err[UWG_CONF_ERR_LEN];
 	int ret = 1, e;
 
-	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("Usage: uwg %s <interface> <configuration filename>\n", argv[0]);
-		return 0;
-	}
 	if (argc != 3) {
-		fprintf(stderr, "Usage: uwg %s <interface> <configuration filename>\n", argv[0]);
+		uwg_subcommand_usage(stderr, argv[0]);
 		return 1;
 	}
 	if (uwg_crypto_init() < 0)

@@ -6,6 +6,7 @@
  * Main thread only.
  */
 #include "cli/cmd_main.h"
+#include "cli/commands.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -83,7 +84,7 @@ int uwg_cmd_down_main(int argc, char **argv)
 	int ret = 0, err;
 
 	if (argc != 2) {
-		fprintf(stderr, "Usage: uwg %s { CONFIG_FILE | INTERFACE }\n", argv[0]);
+		uwg_subcommand_usage(stderr, argv[0]);
 		return 1;
 	}
 	if (uwg_crypto_init() < 0 || uwg_quick_load(&q, argv[1], "down"))
@@ -167,7 +168,7 @@ int uwg_cmd_save_main(int argc, char **argv)
 	int ret = 0, err;
 
 	if (argc != 2) {
-		fprintf(stderr, "Usage: uwg %s { CONFIG_FILE | INTERFACE }\n", argv[0]);
+		uwg_subcommand_usage(stderr, argv[0]);
 		return 1;
 	}
 	if (uwg_crypto_init() < 0 || uwg_quick_load(&q, argv[1], "save"))
@@ -211,7 +212,7 @@ int uwg_cmd_strip_main(int argc, char **argv)
 	bool interface = false;
 
 	if (argc != 2) {
-		fprintf(stderr, "Usage: uwg %s { CONFIG_FILE | INTERFACE }\n", argv[0]);
+		uwg_subcommand_usage(stderr, argv[0]);
 		return 1;
 	}
 	if (uwg_crypto_init() < 0 || uwg_quick_load(&q, argv[1], "strip"))

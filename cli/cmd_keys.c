@@ -3,6 +3,7 @@
  * stdout exactly as wg prints them. Main thread only.
  */
 #include "cli/cmd_main.h"
+#include "cli/commands.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -52,7 +53,7 @@ static int gen(int argc, char **argv, bool private)
 	int ret;
 
 	if (argc != 1) {
-		fprintf(stderr, "Usage: uwg %s\n", argv[0]);
+		uwg_subcommand_usage(stderr, argv[0]);
 		return 1;
 	}
 	if (init())
@@ -85,7 +86,7 @@ int uwg_cmd_pubkey_main(int argc, char **argv)
 	int ret = 1;
 
 	if (argc != 1) {
-		fprintf(stderr, "Usage: uwg %s < private.key\n", argv[0]);
+		uwg_subcommand_usage(stderr, argv[0]);
 		return 1;
 	}
 	if (init())

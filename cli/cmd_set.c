@@ -7,6 +7,7 @@
  * Main thread only.
  */
 #include "cli/cmd_main.h"
+#include "cli/commands.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -19,10 +20,7 @@
 
 static void usage(const char *cmd)
 {
-	fprintf(stderr, "Usage: uwg %s <interface> [listen-port <port>] [fwmark <mark>] "
-		"[private-key <file path>] [peer <base64 public key> [remove] [preshared-key "
-		"<file path>] [endpoint <ip>:<port>] [persistent-keepalive <interval seconds>] "
-		"[allowed-ips [+|-]<ip1>/<cidr1>[,[+|-]<ip2>/<cidr2>]...] ]...\n", cmd);
+	uwg_subcommand_usage(stderr, cmd);
 }
 
 /* A key file as wg reads it: surrounding whitespace ignored, empty means "no key". */

@@ -4,6 +4,7 @@
  * terminal, or as WG_COLOR_MODE=always|never says. Main thread only.
  */
 #include "cli/cmd_main.h"
+#include "cli/commands.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -350,10 +351,7 @@ bool uwg_cmd_show_field(FILE *f, const char *ifname, const struct uwg_conf *dev,
 
 static void usage(const char *cmd)
 {
-	fprintf(stderr, "Usage: uwg %s { <interface> | all | interfaces } [public-key | "
-		"private-key | listen-port | fwmark | peers | preshared-keys | endpoints | "
-		"allowed-ips | latest-handshakes | transfer | persistent-keepalive | dump | "
-		"stats | nat | upnp | metrics]\n", cmd);
+	uwg_subcommand_usage(stderr, cmd);
 }
 
 /* uwg's own views of a daemon (cli/show_stats.c), beside wg's fields. */

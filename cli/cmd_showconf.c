@@ -4,6 +4,7 @@
  * writes back). Main thread only.
  */
 #include "cli/cmd_main.h"
+#include "cli/commands.h"
 
 #include <string.h>
 
@@ -63,7 +64,7 @@ int uwg_cmd_showconf_main(int argc, char **argv)
 	int err;
 
 	if (argc != 2) {
-		fprintf(stderr, "Usage: uwg %s <interface>\n", argv[0]);
+		uwg_subcommand_usage(stderr, argv[0]);
 		return 1;
 	}
 	uwg_conf_init(&dev);

@@ -7,6 +7,7 @@
  * it is made; any failure (or Ctrl-C) undoes all of them. Main thread only.
  */
 #include "cli/cmd_main.h"
+#include "cli/commands.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -580,8 +581,7 @@ int uwg_cmd_up_main(int argc, char **argv)
 		argc -= 2;
 	}
 	if (argc != 2) {
-		fprintf(stderr, "Usage: uwg %s [--log-file PATH] { CONFIG_FILE | INTERFACE }\n",
-			argv[0]);
+		uwg_subcommand_usage(stderr, argv[0]);
 		return 1;
 	}
 	if (uwg_crypto_init() < 0) {

@@ -100,6 +100,11 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		sub = uwg_subcommand_find(argv[1]);
+		if (sub && uwg_subcommand_wants_help(argc - 1, argv + 1)) {
+			uwg_subcommand_usage(stdout, sub->name);
+			printf("  %s\n", sub->help);
+			return 0;
+		}
 		if (sub)
 			return sub->main(argc - 1, argv + 1);
 		if (argv[1][0] != '-' && near_miss(argv[1])) {

@@ -41,6 +41,17 @@ grep -q 'UWG_TEST_TIMER_DIVISOR' <<<"$OUT" && fail "uwg help lists a test-only k
 nothing_created help
 log "help prints the help and starts nothing"
 
+# every subcommand's --help: its usage on stdout, status 0, nothing done
+for sub in up down save strip show showconf set setconf addconf syncconf genkey genpsk pubkey; do
+	for h in --help -h; do
+		run_in a "$sub" "$h"
+		[ "$RC" = 0 ] && grep -q "^Usage: uwg $sub" <<<"$OUT" || fail "uwg $sub $h: $RC $OUT"
+	done
+done
+grep -q 'stats, nat, upnp, metrics' <<<"$(run_in a show --help; echo "$OUT")" ||
+	fail "uwg show --help does not name uwg's fields"
+log "every subcommand's --help prints its usage"
+
 # real names, including short ones within 2 edits of `up' or `set'
 for name in $(ifname 0) vpn tun; do
 	T_IFS+=("$name")
