@@ -81,6 +81,7 @@ struct uwg_igdd {
 	/* Maps read from the lease file at start, restored once UPnP and the NAT run. */
 	struct uwg_lease *pending;
 	size_t n_pending;
+	const char *pending_from; /* "the lease file", or the NAT before a rebuild */
 	bool restored;  /* until then the file is not written (it still holds them) */
 	struct uwg_igd_stats totals; /* counters of the IGDs stopped so far */
 };
@@ -215,19 +216,13 @@ static int64_t wall_now(void)
  * deadlines. Not before the maps read at start were restored: until then
  * the file is their only copy.
  */
-static void save(struct uwg_igdd *g)
+/* The live maps as lease entries (v has room for g->n_maps); how many. */
+static size_t snapshot(struct uwg_igdd *g, struct uwg_lease *v)
 {
-	struct uwg_lease *v;
 	uint64_t now = uv_hrtime();
 	int64_t wall = wall_now();
 	size_t n = 0;
-	int err;
 
-	if (!g->restored || !g->env.leases || g->env.leases->fd < 0)
-		return;
-	v = calloc(g->n_maps ? g->n_maps : 1, sizeof(*v));
-	if (!v)
-		return;
 	for (size_t i = 0; nat_live(g) && i < g->n_maps; i++) {
 		const struct uwg_nat_map *nm = uwg_nat_map_find(g->nat.nat, g->maps[i].proto,
 								g->maps[i].ext_port, now);
@@ -247,7 +242,25 @@ static void save(struct uwg_igdd *g)
 		snprintf(e->desc, sizeof(e->desc), "%s", nm->desc);
 		n++;
 	}
-	err = uwg_leases_write(g->env.leases, v, n);
+	return n;
+}
+
+/*
+ * Writes every live map to the lease file, remaining leases as wall-clock
+ * deadlines. Not before the maps read at start (or noted before a NAT
+ * rebuild) were restored: until then the file is their only copy.
+ */
+static void save(struct uwg_igdd *g)
+{
+	struct uwg_lease *v;
+	int err;
+
+	if (!g->restored || !g->env.leases || g->env.leases->fd < 0)
+		return;
+	v = calloc(g->n_maps ? g->n_maps : 1, sizeof(*v));
+	if (!v)
+		return;
+	err = uwg_leases_write(g->env.leases, v, snapshot(g, v));
 	free(v);
 	if (err)
 		uwg_log_limited(&g->lim, uv_hrtime(), UWG_LOG_ERROR,
@@ -754,13 +767,13 @@ static void restore(struct uwg_igdd *g)
 			}
 			why = uwg_igd_error_str(code);
 		}
-		uwg_log_info("UPnP: %s map %u -> %s:%u from the lease file dropped: %s",
+		uwg_log_info("UPnP: %s map %u -> %s:%u from %s dropped: %s",
 			     e->proto == IPPROTO_TCP ? "TCP" : "UDP", e->ext_port,
-			     inet_ntoa(client), e->int_port, why);
+			     inet_ntoa(client), e->int_port, g->pending_from, why);
 	}
 	if (g->n_pending)
-		uwg_log_info("UPnP: %u of %zu maps restored from the lease file", back,
-			     g->n_pending);
+		uwg_log_info("UPnP: %u of %zu maps restored from %s", back, g->n_pending,
+			     g->pending_from);
 	free(g->pending);
 	g->pending = NULL;
 	g->n_pending = 0;
@@ -909,11 +922,29 @@ static void apply(struct uwg_igdd *g, const struct uwg_igd_settings *want)
 	uv_timer_start(&g->tick, tick, 0, UWG_IGDD_TICK_MS);
 }
 
-/* The NAT tore its table and filters down (and maybe built new ones). */
+/*
+ * The NAT is about to be rebuilt (its table still readable): the maps are
+ * noted as if read from the lease file and put back into the new table on
+ * the next tick, where the new settings and policy allow them.
+ */
 static void nat_replaced(void *ctx)
 {
-	forget_all(ctx);
-	save(ctx);
+	struct uwg_igdd *g = ctx;
+	struct uwg_lease *v;
+	size_t n = 0;
+
+	if (!g->restored || !g->n_maps || !nat_live(g)) {
+		forget_all(g);
+		return;
+	}
+	v = calloc(g->n_maps, sizeof(*v));
+	if (v)
+		n = snapshot(g, v);
+	forget_all(g);
+	g->pending = v;
+	g->n_pending = n;
+	g->pending_from = "the NAT before its rebuild";
+	g->restored = !n;
 }
 
 static void ext_begin(void *ctx)
@@ -1118,6 +1149,7 @@ int uwg_igdd_new(struct uwg_igdd **out, const struct uwg_igdd_env *env)
 	if (env->leases && env->leases->fd >= 0) {
 		int err = uwg_leases_read(env->leases, &g->pending, &g->n_pending);
 
+		g->pending_from = "the lease file";
 		if (err)
 			uwg_log_error("UPnP: the lease file is unreadable (%s): its maps are lost",
 				      strerror(-err));

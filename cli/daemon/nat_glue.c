@@ -491,11 +491,11 @@ static int apply(struct uwg_natd *n, const struct uwg_nat_settings *want)
 			return err;
 	}
 	if (n->nat)
-		uwg_log_info("NAT settings changed: rebuilding the NAT (its flows and UPnP maps "
-			     "are dropped)");
-	teardown(n);
+		uwg_log_info("NAT settings changed: rebuilding the NAT (its flows are dropped; "
+			     "UPnP maps are put back)");
 	if (n->on_replaced)
 		n->on_replaced(n->on_replaced_ctx);
+	teardown(n);
 	if (!want->enable) {
 		uwg_log_info("NAT off");
 		return 0;

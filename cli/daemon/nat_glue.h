@@ -57,9 +57,10 @@ void uwg_natd_free(struct uwg_natd *n);
 /* Points io's ext_* hooks at n. */
 void uwg_natd_uapi_hooks(struct uwg_natd *n, struct uwg_uapi_io *io);
 /*
- * cb(ctx) each time a set request's nat_* keys replace the NAT (its table and
- * filters are gone, whatever the new configuration), so whoever holds state
- * on top of the table (the IGD's maps) drops it. NULL unregisters.
+ * cb(ctx) each time a set request's nat_* keys are about to replace the NAT:
+ * its table is still readable, its filters still there, and both go right
+ * after, whatever the new configuration. Whoever holds state on top of the
+ * table (the IGD's maps) takes note of it and drops it. NULL unregisters.
  */
 void uwg_natd_on_replaced(struct uwg_natd *n, void (*cb)(void *ctx), void *ctx);
 

@@ -8,7 +8,8 @@
 # allowed IPs and endpoint, and swaps a PortForward for another; the transfer arrives intact,
 # the client's session is not renegotiated (same latest handshake), an open masqueraded TCP
 # connection and a UPnP map keep carrying data, the removed forward stops and the new one
-# works, all without rebuilding the NAT. wg-quick's keys in the file get one note. A file
+# works, all without rebuilding the NAT; a change that does rebuild it (MasqueradePorts) puts
+# the UPnP map back. wg-quick's keys in the file get one note. A file
 # without uwg's keys (wg's own `wg syncconf` of `uwg strip`) leaves NAT alone; a partial
 # UAPI set adds and removes one forward; setconf replaces the peers, addconf only adds.
 set -u -o pipefail
@@ -190,6 +191,16 @@ o=$(printf 'set=1\nnat_forward=-tcp:8082:10.100.0.2:82\n\n' | nsx srv socat -t 3
 nat_reply | grep -q '^nat_forward=tcp:8082' && fail "forward 8082 not removed"
 map_check partial
 log "ok: partial nat_forward sets add and remove one forward, the rest stays"
+
+# ---------- a change that rebuilds the NAT puts the UPnP maps back ----------
+sed 's/^Masquerade = on$/Masquerade = on\nMasqueradePorts = 62000-62099/' "$NEW" >"$T_TMP/pool.conf"
+o=$(uwgx srv syncconf "$SRV_IF" "$T_TMP/pool.conf" 2>&1) || fail "syncconf (new pool): $o"
+wait_log 'rebuilding the NAT' 5 || fail "the pool change did not rebuild the NAT"
+wait_log 'UPnP: 1 of 1 maps restored from the NAT before its rebuild' 5 ||
+	fail "the UPnP map was not put back: $(srv_log | tail -5)"
+grep -q '^tcp:8043:10.100.0.2:8043:0:' <<<"$(upnp_maps)" || fail "map after the rebuild: $(upnp_maps)"
+map_check rebuilt
+log "ok: a NAT rebuild (new MasqueradePorts) keeps the UPnP map"
 
 # ---------- setconf replaces the peers, addconf adds ----------
 P5=$("$UWG" genkey | "$UWG" pubkey)
