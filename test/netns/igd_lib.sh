@@ -138,17 +138,23 @@ PersistentKeepalive = 25
 EOF
 }
 
-# igd_up: topology, configs, `uwg up` everywhere, tunnel pings, the IGD running.
-igd_up()
+# igd_start: `uwg up` everywhere with the configs as they are, tunnel pings, the IGD running.
+igd_start()
 {
-	topo_igd
-	igd_confs
 	uwgx srv up "$SRV_CONF" >"$T_TMP/up-srv.out" 2>&1 || fail "uwg up (server): $(cat "$T_TMP/up-srv.out")"
 	uwgx cli up "$CLI_CONF" >"$T_TMP/up-cli.out" 2>&1 || fail "uwg up (client): $(cat "$T_TMP/up-cli.out")"
 	uwgx cl2 up "$CL2_CONF" >"$T_TMP/up-cl2.out" 2>&1 || fail "uwg up (client 2): $(cat "$T_TMP/up-cl2.out")"
 	ping_ok cli 10.100.0.1 || fail "no tunnel: client -> server"
 	ping_ok cl2 10.100.0.1 || fail "no tunnel: client 2 -> server"
 	wait_running 20 || fail "the IGD did not start: $(nat_reply | grep upnp)"
+}
+
+# igd_up: topology, configs, igd_start.
+igd_up()
+{
+	topo_igd
+	igd_confs
+	igd_start
 }
 
 # The server daemon's "nat=1" reply (NAT state plus the upnp* lines).

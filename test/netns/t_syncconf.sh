@@ -29,12 +29,7 @@ PublicKey = $P3
 AllowedIPs = 10.100.0.5/32
 Endpoint = 203.0.114.99:1000
 EOF
-uwgx srv up "$SRV_CONF" >"$T_TMP/up-srv.out" 2>&1 || fail "uwg up (server): $(cat "$T_TMP/up-srv.out")"
-uwgx cli up "$CLI_CONF" >"$T_TMP/up-cli.out" 2>&1 || fail "uwg up (client): $(cat "$T_TMP/up-cli.out")"
-uwgx cl2 up "$CL2_CONF" >"$T_TMP/up-cl2.out" 2>&1 || fail "uwg up (client 2): $(cat "$T_TMP/up-cl2.out")"
-ping_ok cli 10.100.0.1 || fail "no tunnel: client -> server"
-ping_ok cl2 10.100.0.1 || fail "no tunnel: client 2 -> server"
-wait_running 20 || fail "the IGD did not start: $(nat_reply | grep upnp)"
+igd_start
 grep -q 'uwg addconf' "$T_TMP/up-srv.out" || fail "uwg up does not trace uwg addconf"
 
 # A UPnP map from the client, and what it carries.
