@@ -138,8 +138,9 @@ static int apply_nat(struct up *u)
 
 	if (!s->enable)
 		return 0;
-	uwg_quick_trace("uwg nat %s: Masquerade %s, %zu PortForward%s   # nat_* keys over the "
-			"UAPI socket", u->q.ifname, s->masquerade ? "on" : "off", s->n_fwd,
+	/* A comment, not a command: no tool but the UAPI socket sets these (as syncconf does). */
+	uwg_quick_trace("# NAT on %s: Masquerade %s, %zu PortForward%s (nat_* keys over the "
+			"UAPI socket)", u->q.ifname, s->masquerade ? "on" : "off", s->n_fwd,
 			s->n_fwd == 1 ? "" : "s");
 	req = uwg_nat_conf_format_set(s, &len);
 	err = send_set(u->q.ifname, req, len);
@@ -177,8 +178,8 @@ static int apply_upnp(struct up *u)
 
 	if (!s->enable)
 		return 0;
-	uwg_quick_trace("uwg upnp %s: on, %u maps per peer, %zu rule%s   # upnp* keys over the "
-			"UAPI socket", u->q.ifname,
+	uwg_quick_trace("# UPnP IGD on %s: %u maps per peer, %zu rule%s (upnp* keys over the "
+			"UAPI socket)", u->q.ifname,
 			s->max_per_peer ? s->max_per_peer : UWG_IGD_DEFAULT_PER_CLIENT, s->n_rules,
 			s->n_rules == 1 ? "" : "s");
 	req = uwg_igd_conf_format_set(s, &len);

@@ -157,8 +157,11 @@ static void forget_all(struct uwg_igdd *g)
 /* Table entry and everything else of m. */
 static void drop_map(struct uwg_igdd *g, struct igd_map *m, const char *why)
 {
-	uwg_log_info("UPnP: %s map %u removed (%s)", m->proto == IPPROTO_TCP ? "TCP" : "UDP",
-		     m->ext_port, why);
+	char name[UWG_LOG_PEER_LEN];
+
+	uwg_log_peer_name(name, m->owner_key);
+	uwg_log_info("UPnP: %s map %u of %s removed (%s)", m->proto == IPPROTO_TCP ? "TCP" : "UDP",
+		     m->ext_port, name, why);
 	uwg_nat_map_del(g->nat.nat, m->proto, m->ext_port, m->owner);
 	forget_map(g, m);
 }
@@ -184,8 +187,11 @@ static void sweep(struct uwg_igdd *g)
 								now);
 
 		if (!nm || nm->owner != m->owner) {
-			uwg_log_info("UPnP: %s map %u expired", m->proto == IPPROTO_TCP ? "TCP" :
-				     "UDP", m->ext_port);
+			char name[UWG_LOG_PEER_LEN];
+
+			uwg_log_peer_name(name, m->owner_key);
+			uwg_log_info("UPnP: %s map %u of %s expired", m->proto == IPPROTO_TCP ?
+				     "TCP" : "UDP", m->ext_port, name);
 			if (nm == NULL)
 				uwg_nat_map_del(g->nat.nat, m->proto, m->ext_port, m->owner);
 			forget_map(g, m);

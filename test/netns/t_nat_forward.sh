@@ -23,7 +23,7 @@ nat_bg srv timeout 120 socat TCP4-LISTEN:2222,fork,reuseaddr SYSTEM:'echo host-t
 nat_bg srv timeout 120 socat UDP4-RECVFROM:5353,fork SYSTEM:'echo host-udp'
 capture_start
 nat_up
-grep -q 'uwg nat' <<<"$SRV_UP_LOG" || fail "no NAT trace line in: $SRV_UP_LOG"
+grep -q '# NAT on' <<<"$SRV_UP_LOG" || fail "no NAT trace line in: $SRV_UP_LOG"
 [ "$(filters)" = 8 ] || fail "expected 8 filters (4 forwards x port + ICMP errors), got $(filters)"
 [ "$(nsx srv sysctl -n net.ipv4.ip_forward)" = 0 ] || fail "ip_forward was turned on"
 
