@@ -823,8 +823,7 @@ int uwg_conf_parse(struct uwg_conf *conf, const char *file, const char *text, si
 int uwg_conf_load(struct uwg_conf *conf, const char *path, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
+	struct uwg_text t = { 0 };
 	int ret;
 
 	if (fd < 0) {
@@ -832,45 +831,15 @@ int uwg_conf_load(struct uwg_conf *conf, const char *path, char *err, size_t err
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return ret;
 	}
-	for (;;) {
-		ssize_t r;
-
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 4096;
-			char *nb = ncap <= (16u << 20) ? malloc(ncap) : NULL;
-
-			if (!nb) {
-				ret = -ENOMEM;
-				snprintf(err, errlen, "%s: file too large", path);
-				goto out;
-			}
-			if (buf) {
-				memcpy(nb, buf, len);
-				uwg_memzero(buf, cap);
-				free(buf);
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		r = read(fd, buf + len, cap - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			ret = -errno;
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	ret = uwg_conf_parse(conf, path, buf, len, err, errlen);
-out:
-	if (buf) {
-		uwg_memzero(buf, cap);
-		free(buf);
-	}
+	ret = uwg_text_read(&t, fd, 16u << 20, NULL);
 	close(fd);
+	if (ret == -EFBIG || ret == -ENOMEM)
+		snprintf(err, errlen, "%s: file too large", path);
+	else if (ret)
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+	else
+		ret = uwg_conf_parse(conf, path, t.p ? t.p : "", t.len, err, errlen);
+	uwg_text_free(&t);
 	return ret;
 }
 

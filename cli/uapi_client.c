@@ -88,56 +88,25 @@ static int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* A reply ends with its blank line. */
+static bool reply_done(const char *text, size_t len)
+{
+	return (len == 1 && text[0] == '\n') ||
+	       (len >= 2 && text[len - 1] == '\n' && text[len - 2] == '\n');
+}
+
 /* Reads one reply (up to and including the blank line). Malloc'd, NUL-terminated. */
 static int read_reply(int fd, char **out, size_t *outlen)
 {
-	size_t len = 0, cap = 0;
-	char *buf = NULL;
+	struct uwg_text t = { 0 };
+	int err = uwg_text_read(&t, fd, 256u << 20, reply_done);
 
-	for (;;) {
-		ssize_t r;
-
-		if (cap - len < 2) {
-			size_t ncap = cap ? cap * 2 : 4096;
-			char *nb = ncap <= (256u << 20) ? malloc(ncap) : NULL;
-
-			if (!nb)
-				goto nomem;
-			if (buf) {
-				memcpy(nb, buf, len);
-				uwg_memzero(buf, cap);
-				free(buf);
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		r = read(fd, buf + len, cap - len - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = -errno;
-
-			uwg_memzero(buf, cap);
-			free(buf);
-			return e;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-		if ((len == 1 && buf[0] == '\n') ||
-		    (len >= 2 && buf[len - 1] == '\n' && buf[len - 2] == '\n'))
-			break;
+	if (err) {
+		uwg_text_free(&t);
+		return err == -EFBIG ? -ENOMEM : err;
 	}
-	buf[len] = '\0';
-	*out = buf;
-	*outlen = len;
-	return 0;
-nomem:
-	if (buf) {
-		uwg_memzero(buf, cap);
-		free(buf);
-	}
-	return -ENOMEM;
+	*out = uwg_text_take(&t, outlen);
+	return *out ? 0 : -ENOMEM;
 }
 
 static unsigned zone_ifindex(void *ctx, const char *name)

@@ -5,12 +5,14 @@
 #include "cli/uapi/text.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "crypto/ct.h"
 
@@ -83,6 +85,28 @@ void uwg_text_printf(struct uwg_text *t, const char *fmt, ...)
 			t->oom = true;
 			return;
 		}
+	}
+}
+
+int uwg_text_read(struct uwg_text *t, int fd, size_t limit,
+		  bool (*done)(const char *text, size_t len))
+{
+	for (;;) {
+		ssize_t r;
+
+		if (t->cap - t->len < 2 && !grow(t, 4096))
+			return -ENOMEM;
+		r = read(fd, t->p + t->len, t->cap - t->len - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		t->len += (size_t)r;
+		t->p[t->len] = '\0';
+		if (t->len > limit)
+			return -EFBIG;
+		if (r == 0 || (done && done(t->p, t->len)))
+			return 0;
 	}
 }
 

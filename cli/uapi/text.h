@@ -29,6 +29,13 @@ void uwg_text_printf(struct uwg_text *t, const char *fmt, ...) __attribute__((fo
 char *uwg_text_take(struct uwg_text *t, size_t *len);
 /* Wipes and frees. */
 void uwg_text_free(struct uwg_text *t);
+/*
+ * Appends what fd gives until EOF, or until done (if not NULL) says the
+ * text so far is complete; t->p stays NUL-terminated. 0, -EFBIG past limit
+ * bytes, -ENOMEM, or the read's -errno. Growing wipes what it lets go.
+ */
+int uwg_text_read(struct uwg_text *t, int fd, size_t limit,
+		  bool (*done)(const char *text, size_t len));
 
 /*
  * Appends one formatted line to buf (cap bytes, *used so far) if it fits
