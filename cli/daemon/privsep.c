@@ -19,7 +19,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "cli/daemon/leases.h"
@@ -127,24 +126,6 @@ static int send_fd(int sock, const void *buf, size_t len, int fd)
 	return n < 0 ? -errno : 0;
 }
 
-/*
- * A new daemon may already have replaced our socket, and a file system may
- * give its socket our old inode number: a socket that accepts is not ours.
- */
-static bool someone_listens(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool live;
-
-	if (fd < 0)
-		return false;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	live = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
-	close(fd);
-	return live;
-}
-
 /* The monitor's only service: the query sockets the worker's tun/ needs in a foreign namespace. */
 static int make_ns_socket(int self_ns, int nsfd, const struct ns_request *rq)
 {
@@ -171,7 +152,6 @@ static int make_ns_socket(int self_ns, int nsfd, const struct ns_request *rq)
  */
 static void monitor(int chan, const struct uwg_uapi_sock *sock)
 {
-	struct stat st;
 	int self_ns;
 
 	/* nothing of the daemon's stays here: no TUN, no socket, no log, no keys */
@@ -205,8 +185,7 @@ static void monitor(int chan, const struct uwg_uapi_sock *sock)
 			close(fd);
 	}
 	/* the worker cannot remove its socket from a root-only directory: do it for it */
-	if (lstat(sock->path, &st) == 0 && st.st_dev == sock->dev && st.st_ino == sock->ino &&
-	    !someone_listens(sock->path))
+	if (uwg_uapi_sock_is_ours(sock))
 		unlink(sock->path);
 	{
 		/* ".../NAME.sock": NAME's lease file, if it never held a map. */

@@ -137,17 +137,19 @@ int uwg_uapi_listen(const char *ifname, struct uwg_uapi_sock *sock)
 	sock->fd = fd;
 	sock->dev = st.st_dev;
 	sock->ino = st.st_ino;
+	sock->ctime = st.st_ctim;
 	return 0;
 err:
 	close(fd);
 	return ret;
 }
 
-static bool file_is_ours(const struct uwg_uapi_sock *sock)
+bool uwg_uapi_sock_is_ours(const struct uwg_uapi_sock *sock)
 {
 	struct stat st;
 
-	return stat(sock->path, &st) == 0 && st.st_dev == sock->dev && st.st_ino == sock->ino;
+	return lstat(sock->path, &st) == 0 && st.st_dev == sock->dev && st.st_ino == sock->ino &&
+	       st.st_ctim.tv_sec == sock->ctime.tv_sec && st.st_ctim.tv_nsec == sock->ctime.tv_nsec;
 }
 
 void uwg_uapi_unlisten(struct uwg_uapi_sock *sock)
@@ -155,7 +157,7 @@ void uwg_uapi_unlisten(struct uwg_uapi_sock *sock)
 	if (sock->fd < 0)
 		return;
 	/* Never remove a socket a newer daemon put in our place. */
-	if (file_is_ours(sock))
+	if (uwg_uapi_sock_is_ours(sock))
 		unlink(sock->path);
 	close(sock->fd);
 	sock->fd = -1;
@@ -561,7 +563,7 @@ static void inotify_poll_cb(uv_poll_t *h, int status, int events)
 	while (read(srv->inotify_fd, buf, sizeof(buf)) > 0)
 		;
 	/* IN_ATTRIB also fires for chmod; only a missing or replaced file ends us. */
-	if (!srv->gone_reported && !file_is_ours(&srv->sock)) {
+	if (!srv->gone_reported && !uwg_uapi_sock_is_ours(&srv->sock)) {
 		srv->gone_reported = true;
 		uv_poll_stop(&srv->inotify_poll);
 		srv->gone(srv->ctx);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include <sys/un.h>
+#include <time.h>
 #include <uv.h>
 
 #include "cli/daemon/uapi.h"
@@ -33,8 +34,10 @@ enum {
 struct uwg_uapi_sock {
 	int fd; /* listening, non-blocking, close-on-exec */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	dev_t dev; /* identity of the socket file we created */
+	/* Identity of the socket file we created (a file system may reuse the inode number). */
+	dev_t dev;
 	ino_t ino;
+	struct timespec ctime;
 };
 
 /*
@@ -44,6 +47,8 @@ struct uwg_uapi_sock {
 int uwg_uapi_listen(const char *ifname, struct uwg_uapi_sock *sock);
 /* Closes the socket and unlinks the file if it is still the one we created. */
 void uwg_uapi_unlisten(struct uwg_uapi_sock *sock);
+/* The file at sock->path is still the socket we created, not a newer daemon's. */
+bool uwg_uapi_sock_is_ours(const struct uwg_uapi_sock *sock);
 
 struct uwg_uapi_server;
 
