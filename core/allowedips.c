@@ -4,6 +4,9 @@
  * peer. Every walk (lookup, walk, prune, free) is a loop over parent/child
  * pointers, never recursion, so depth costs no stack. Loop thread only.
  *
+ * Each owner keeps a list of its nodes (struct uwg_allowedips_owner), so
+ * its prefixes are walked or removed without visiting anyone else's.
+ *
  * Invariant kept by every change: a node without an owner has exactly two
  * children. Such a node only exists to join two diverging subtrees, so the
  * trie never holds more than 2n - 1 nodes for n prefixes, however much
@@ -25,9 +28,11 @@
 struct uwg_allowedips_node {
 	struct uwg_allowedips_node *child[2];
 	struct uwg_allowedips_node *parent;
-	void *owner;
+	struct uwg_allowedips_owner *owner;
+	struct uwg_allowedips_node *owner_prev, *owner_next; /* in owner's list */
 	uint64_t k[2];
 	uint8_t cidr;
+	uint8_t v6;
 };
 
 struct family {
@@ -134,7 +139,40 @@ static unsigned common_bits(const uint64_t a[2], const uint64_t b[2], unsigned l
 	return n < limit ? n : limit;
 }
 
-static struct uwg_allowedips_node *node_new(const uint64_t k[2], unsigned cidr, void *owner,
+/* Appends n to owner's list and makes it n's owner. */
+static void owner_link(struct uwg_allowedips_node *n, struct uwg_allowedips_owner *owner)
+{
+	n->owner = owner;
+	n->owner_next = NULL;
+	n->owner_prev = owner->last;
+	if (owner->last)
+		owner->last->owner_next = n;
+	else
+		owner->first = n;
+	owner->last = n;
+}
+
+/* Takes n out of its owner's list; n has no owner then. */
+static void owner_unlink(struct uwg_allowedips_node *n)
+{
+	struct uwg_allowedips_owner *o = n->owner;
+
+	if (!o)
+		return;
+	if (n->owner_prev)
+		n->owner_prev->owner_next = n->owner_next;
+	else
+		o->first = n->owner_next;
+	if (n->owner_next)
+		n->owner_next->owner_prev = n->owner_prev;
+	else
+		o->last = n->owner_prev;
+	n->owner = NULL;
+	n->owner_prev = n->owner_next = NULL;
+}
+
+static struct uwg_allowedips_node *node_new(const struct family *f, const uint64_t k[2],
+					    unsigned cidr, struct uwg_allowedips_owner *owner,
 					    struct uwg_allowedips_node *parent)
 {
 	struct uwg_allowedips_node *n = calloc(1, sizeof(*n));
@@ -145,8 +183,10 @@ static struct uwg_allowedips_node *node_new(const uint64_t k[2], unsigned cidr, 
 	n->k[1] = k[1];
 	key_mask(n->k, cidr);
 	n->cidr = (uint8_t)cidr;
-	n->owner = owner;
+	n->v6 = f->bits == 128;
 	n->parent = parent;
+	if (owner)
+		owner_link(n, owner);
 	return n;
 }
 
@@ -187,7 +227,7 @@ static struct uwg_allowedips_node *fix_node(struct uwg_allowedips_node **root,
 }
 
 int uwg_allowedips_insert(struct uwg_allowedips *t, int af, const uint8_t *addr, uint8_t cidr,
-			  void *owner)
+			  struct uwg_allowedips_owner *owner)
 {
 	struct uwg_allowedips_node **slot, *n, *parent = NULL, *fresh, *join;
 	struct family f;
@@ -203,7 +243,10 @@ int uwg_allowedips_insert(struct uwg_allowedips *t, int af, const uint8_t *addr,
 	while ((n = *slot)) {
 		cpl = common_bits(k, n->k, cidr < n->cidr ? cidr : n->cidr);
 		if (cpl == n->cidr && cpl == cidr) {
-			n->owner = owner;
+			if (n->owner != owner) {
+				owner_unlink(n);
+				owner_link(n, owner);
+			}
 			t->seq++;
 			return 0;
 		}
@@ -215,7 +258,7 @@ int uwg_allowedips_insert(struct uwg_allowedips *t, int af, const uint8_t *addr,
 		}
 		if (cpl == cidr) {
 			/* Ours is a shorter prefix of n: slot in above it. */
-			fresh = node_new(k, cidr, owner, parent);
+			fresh = node_new(&f, k, cidr, owner, parent);
 			if (!fresh)
 				return -ENOMEM;
 			fresh->child[key_bit(n->k, cidr)] = n;
@@ -225,11 +268,10 @@ int uwg_allowedips_insert(struct uwg_allowedips *t, int af, const uint8_t *addr,
 			return 0;
 		}
 		/* Diverging below both: an ownerless join node at the fork. */
-		join = node_new(k, cpl, NULL, parent);
-		fresh = node_new(k, cidr, owner, join);
-		if (!join || !fresh) {
+		join = node_new(&f, k, cpl, NULL, parent);
+		fresh = join ? node_new(&f, k, cidr, owner, join) : NULL;
+		if (!fresh) {
 			free(join);
-			free(fresh);
 			return -ENOMEM;
 		}
 		join->child[key_bit(k, cpl)] = fresh;
@@ -239,7 +281,7 @@ int uwg_allowedips_insert(struct uwg_allowedips *t, int af, const uint8_t *addr,
 		t->seq++;
 		return 0;
 	}
-	fresh = node_new(k, cidr, owner, parent);
+	fresh = node_new(&f, k, cidr, owner, parent);
 	if (!fresh)
 		return -ENOMEM;
 	*slot = fresh;
@@ -248,7 +290,7 @@ int uwg_allowedips_insert(struct uwg_allowedips *t, int af, const uint8_t *addr,
 }
 
 int uwg_allowedips_remove(struct uwg_allowedips *t, int af, const uint8_t *addr, uint8_t cidr,
-			  void *owner)
+			  struct uwg_allowedips_owner *owner)
 {
 	struct uwg_allowedips_node *n;
 	struct family f;
@@ -264,7 +306,7 @@ int uwg_allowedips_remove(struct uwg_allowedips *t, int af, const uint8_t *addr,
 		n = n->child[key_bit(k, n->cidr)];
 	if (!n || n->cidr != cidr || !prefix_matches(n, k) || n->owner != owner)
 		return -ENOENT;
-	n->owner = NULL;
+	owner_unlink(n);
 	/* A leaf going away can leave its ownerless parent with one child. */
 	while (n)
 		n = fix_node(f.root, n);
@@ -296,45 +338,27 @@ static struct uwg_allowedips_node *postorder_next(struct uwg_allowedips_node *n)
 	return p;
 }
 
-static bool remove_owner_in(struct uwg_allowedips_node **root, const void *owner)
+void uwg_allowedips_remove_by_owner(struct uwg_allowedips *t, struct uwg_allowedips_owner *owner)
 {
-	struct uwg_allowedips_node *n, *next;
-	bool changed = false;
+	struct uwg_allowedips_node *n;
 
-	if (!*root)
-		return false;
-	/*
-	 * Post-order: a node is fixed only after its whole subtree is final, and
-	 * fixing it touches nothing but its parent's child pointer. The parent is
-	 * visited later and fixed then, so no cascade is needed here.
-	 */
-	for (n = deepest_first(*root); n; n = next) {
-		next = postorder_next(n);
-		if (n->owner == owner) {
-			n->owner = NULL;
-			changed = true;
-		}
-		fix_node(root, n);
-	}
-	return changed;
-}
-
-void uwg_allowedips_remove_by_owner(struct uwg_allowedips *t, void *owner)
-{
-	bool changed;
-
-	if (!owner)
+	if (!owner || !owner->first)
 		return;
-	changed = remove_owner_in(&t->root4, owner);
-	changed |= remove_owner_in(&t->root6, owner);
-	if (changed)
-		t->seq++;
+	while ((n = owner->first)) {
+		struct uwg_allowedips_node **root = n->v6 ? &t->root6 : &t->root4;
+
+		owner_unlink(n);
+		while (n)
+			n = fix_node(root, n);
+	}
+	t->seq++;
 }
 
-void *uwg_allowedips_lookup(const struct uwg_allowedips *t, int af, const uint8_t *addr)
+struct uwg_allowedips_owner *uwg_allowedips_lookup(const struct uwg_allowedips *t, int af,
+						   const uint8_t *addr)
 {
 	const struct uwg_allowedips_node *n;
-	void *best = NULL;
+	struct uwg_allowedips_owner *best = NULL;
 	unsigned bits;
 	uint64_t k[2];
 
@@ -358,43 +382,19 @@ void *uwg_allowedips_lookup(const struct uwg_allowedips *t, int af, const uint8_
 	return best;
 }
 
-/* Pre-order successor: ascending address, shorter prefix first. */
-static const struct uwg_allowedips_node *preorder_next(const struct uwg_allowedips_node *n)
-{
-	const struct uwg_allowedips_node *p;
-
-	if (n->child[0])
-		return n->child[0];
-	if (n->child[1])
-		return n->child[1];
-	for (p = n->parent; p; n = p, p = p->parent) {
-		if (p->child[0] == n && p->child[1])
-			return p->child[1];
-	}
-	return NULL;
-}
-
-int uwg_allowedips_walk_by_owner(const struct uwg_allowedips *t, const void *owner,
+int uwg_allowedips_walk_by_owner(const struct uwg_allowedips_owner *owner,
 				 int (*cb)(void *ctx, int af, const uint8_t *addr, uint8_t cidr),
 				 void *ctx)
 {
-	static const int afs[2] = { AF_INET, AF_INET6 };
-	const struct uwg_allowedips_node *n;
 	uint8_t addr[16];
 	int ret;
 
-	if (!owner)
-		return 0;
-	for (unsigned i = 0; i < 2; i++) {
-		n = afs[i] == AF_INET ? t->root4 : t->root6;
-		for (; n; n = preorder_next(n)) {
-			if (n->owner != owner)
-				continue;
-			key_store(addr, n->k, afs[i] == AF_INET ? 4 : 16);
-			ret = cb(ctx, afs[i], addr, n->cidr);
-			if (ret)
-				return ret;
-		}
+	for (const struct uwg_allowedips_node *n = owner ? owner->first : NULL; n;
+	     n = n->owner_next) {
+		key_store(addr, n->k, n->v6 ? 16 : 4);
+		ret = cb(ctx, n->v6 ? AF_INET6 : AF_INET, addr, n->cidr);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -413,6 +413,34 @@ void uwg_allowedips_init(struct uwg_allowedips *t)
  */
 long uwg_allowedips_selfcheck(const struct uwg_allowedips *t);
 
+/* Pre-order successor: ascending address, shorter prefix first. */
+static const struct uwg_allowedips_node *preorder_next(const struct uwg_allowedips_node *n)
+{
+	const struct uwg_allowedips_node *p;
+
+	if (n->child[0])
+		return n->child[0];
+	if (n->child[1])
+		return n->child[1];
+	for (p = n->parent; p; n = p, p = p->parent) {
+		if (p->child[0] == n && p->child[1])
+			return p->child[1];
+	}
+	return NULL;
+}
+
+/* n sits in its owner's list where its links say (or, without an owner, in none). */
+static bool owner_links_ok(const struct uwg_allowedips_node *n, unsigned bits)
+{
+	if (n->v6 != (bits == 128))
+		return false;
+	if (!n->owner)
+		return !n->owner_prev && !n->owner_next;
+	if (n->owner_prev ? n->owner_prev->owner_next != n : n->owner->first != n)
+		return false;
+	return n->owner_next ? n->owner_next->owner_prev == n : n->owner->last == n;
+}
+
 static long selfcheck_trie(const struct uwg_allowedips_node *root, unsigned bits)
 {
 	const struct uwg_allowedips_node *n, *c;
@@ -429,7 +457,7 @@ static long selfcheck_trie(const struct uwg_allowedips_node *root, unsigned bits
 		key_mask(masked, n->cidr);
 		if (n->cidr > bits || masked[0] != n->k[0] || masked[1] != n->k[1])
 			return -1;
-		if (!n->owner && child_count(n) != 2)
+		if ((!n->owner && child_count(n) != 2) || !owner_links_ok(n, bits))
 			return -1;
 		for (unsigned i = 0; i < 2; i++) {
 			c = n->child[i];
@@ -458,6 +486,9 @@ static void free_trie(struct uwg_allowedips_node *root)
 		return;
 	for (n = deepest_first(root); n; n = next) {
 		next = postorder_next(n);
+		/* Its owner's list goes with the table. */
+		if (n->owner)
+			n->owner->first = n->owner->last = NULL;
 		free(n);
 	}
 }

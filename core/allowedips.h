@@ -12,6 +12,15 @@
 
 struct uwg_allowedips_node;
 
+/*
+ * What an owner of prefixes (a peer) embeds, zero-initialised: the list of
+ * its prefixes, so that walking or removing them costs what they are, not
+ * the whole table (as the kernel's per-peer allowedips list).
+ */
+struct uwg_allowedips_owner {
+	struct uwg_allowedips_node *first, *last;
+};
+
 struct uwg_allowedips {
 	struct uwg_allowedips_node *root4;
 	struct uwg_allowedips_node *root6;
@@ -27,20 +36,22 @@ void uwg_allowedips_free(struct uwg_allowedips *t);
  * or -ENOMEM.
  */
 int uwg_allowedips_insert(struct uwg_allowedips *t, int af, const uint8_t *addr, uint8_t cidr,
-			  void *owner);
+			  struct uwg_allowedips_owner *owner);
 /* Removes prefix/cidr only if owned by owner: 0, or -ENOENT. */
 int uwg_allowedips_remove(struct uwg_allowedips *t, int af, const uint8_t *addr, uint8_t cidr,
-			  void *owner);
-/* Removes every prefix of owner. */
-void uwg_allowedips_remove_by_owner(struct uwg_allowedips *t, void *owner);
+			  struct uwg_allowedips_owner *owner);
+/* Removes every prefix of owner, in time linear in their number. */
+void uwg_allowedips_remove_by_owner(struct uwg_allowedips *t, struct uwg_allowedips_owner *owner);
 /* Longest-prefix match; NULL if nothing covers addr. */
-void *uwg_allowedips_lookup(const struct uwg_allowedips *t, int af, const uint8_t *addr);
+struct uwg_allowedips_owner *uwg_allowedips_lookup(const struct uwg_allowedips *t, int af,
+						   const uint8_t *addr);
 /*
- * Calls cb for each prefix of owner (addr masked, network byte order), in a
- * stable order. cb returns 0 to go on, non-zero to stop (that value is returned).
- * The table must not change during the walk.
+ * Calls cb for each prefix of owner (addr masked, network byte order), in
+ * the order they were given to it, in time linear in their number. cb
+ * returns 0 to go on, non-zero to stop (that value is returned). The table
+ * must not change during the walk.
  */
-int uwg_allowedips_walk_by_owner(const struct uwg_allowedips *t, const void *owner,
+int uwg_allowedips_walk_by_owner(const struct uwg_allowedips_owner *owner,
 				 int (*cb)(void *ctx, int af, const uint8_t *addr, uint8_t cidr),
 				 void *ctx);
 

@@ -74,6 +74,7 @@ struct uwg_peer {
 	struct uwg_wg *wg;
 	struct uwg_peer *list_prev, *list_next; /* device peers, creation order */
 	struct uwg_peer *hnext, **hpprev;       /* public-key hash chain */
+	struct uwg_allowedips_owner aips;       /* its prefixes in wg->allowedips */
 
 	struct uwg_noise_handshake hs;
 	struct uwg_noise_keypairs keypairs;
@@ -152,6 +153,12 @@ static inline bool uwg_elapsed(uint64_t now, uint64_t then, uint64_t span)
 static inline bool uwg_endpoint_is_set(const struct uwg_endpoint *ep)
 {
 	return ep->addr.sa.sa_family != 0;
+}
+
+/* The peer owning a prefix found in wg->allowedips (NULL stays NULL). */
+static inline struct uwg_peer *uwg_peer_of_aips(struct uwg_allowedips_owner *o)
+{
+	return o ? uwg_container_of(o, struct uwg_peer, aips) : NULL;
 }
 
 static inline void uwg_wg_event(struct uwg_wg *wg, enum uwg_wg_event ev,

@@ -509,7 +509,7 @@ static void open_finish(struct uwg_wg *wg, struct uwg_pkt *pkt, struct uwg_noise
 		return;
 	}
 	/* Cryptokey routing: the inner source must route back to the peer that sent it. */
-	if (uwg_allowedips_lookup(&wg->allowedips, af, src) != peer) {
+	if (uwg_allowedips_lookup(&wg->allowedips, af, src) != &peer->aips) {
 		drop(wg, pkt, &wg->stats.rx_bad_src);
 		return;
 	}

@@ -308,7 +308,7 @@ static struct uwg_peer *stage(struct uwg_wg *wg, struct uwg_pkt *pkt)
 		wg->stats.tx_bad_inner++;
 		goto drop;
 	}
-	peer = uwg_allowedips_lookup(&wg->allowedips, af, dst);
+	peer = uwg_peer_of_aips(uwg_allowedips_lookup(&wg->allowedips, af, dst));
 	if (!peer) {
 		wg->stats.tx_no_peer++;
 		goto drop;

@@ -326,7 +326,7 @@ void uwg_wg_peer_remove(struct uwg_wg *wg, struct uwg_peer *peer)
 	peer_reset(peer);
 	for (int i = 0; i < UWG_PEER_INDEX_ENTRIES; i++)
 		uwg_peer_index_free(peer, &peer->idx[i]);
-	uwg_allowedips_remove_by_owner(&wg->allowedips, peer);
+	uwg_allowedips_remove_by_owner(&wg->allowedips, &peer->aips);
 	uwg_peer_table_remove(&wg->peer_table, peer);
 	if (peer->list_prev)
 		peer->list_prev->list_next = peer->list_next;
@@ -388,29 +388,29 @@ void uwg_peer_set_persistent_keepalive(struct uwg_peer *peer, uint16_t seconds)
 
 int uwg_peer_allowedip_add(struct uwg_peer *peer, int af, const uint8_t *addr, uint8_t cidr)
 {
-	return uwg_allowedips_insert(&peer->wg->allowedips, af, addr, cidr, peer);
+	return uwg_allowedips_insert(&peer->wg->allowedips, af, addr, cidr, &peer->aips);
 }
 
 int uwg_peer_allowedip_remove(struct uwg_peer *peer, int af, const uint8_t *addr, uint8_t cidr)
 {
-	return uwg_allowedips_remove(&peer->wg->allowedips, af, addr, cidr, peer);
+	return uwg_allowedips_remove(&peer->wg->allowedips, af, addr, cidr, &peer->aips);
 }
 
 void uwg_peer_allowedips_clear(struct uwg_peer *peer)
 {
-	uwg_allowedips_remove_by_owner(&peer->wg->allowedips, peer);
+	uwg_allowedips_remove_by_owner(&peer->wg->allowedips, &peer->aips);
 }
 
 int uwg_peer_allowedips_walk(struct uwg_peer *peer,
 			     int (*cb)(void *ctx, int af, const uint8_t *addr, uint8_t cidr),
 			     void *ctx)
 {
-	return uwg_allowedips_walk_by_owner(&peer->wg->allowedips, peer, cb, ctx);
+	return uwg_allowedips_walk_by_owner(&peer->aips, cb, ctx);
 }
 
 struct uwg_peer *uwg_wg_peer_for_addr(struct uwg_wg *wg, int af, const uint8_t *addr)
 {
-	return uwg_allowedips_lookup(&wg->allowedips, af, addr);
+	return uwg_peer_of_aips(uwg_allowedips_lookup(&wg->allowedips, af, addr));
 }
 
 void uwg_peer_get_info(const struct uwg_peer *peer, struct uwg_peer_info *info)

@@ -23,7 +23,7 @@ struct entry {
 	void *owner;
 };
 
-static char owners[OWNERS];
+static struct uwg_allowedips_owner owners[OWNERS];
 static struct entry model[MAX_ENTRIES];
 static size_t model_n;
 
@@ -88,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t op = data[pos++], a[16] = { 0 }, cidr;
 		unsigned v6 = op & 1, len = v6 ? 16 : 4, bits = v6 ? 128 : 32, kind = op >> 3;
 		int af = v6 ? AF_INET6 : AF_INET;
-		void *owner = &owners[(op >> 1) & 3];
+		struct uwg_allowedips_owner *owner = &owners[(op >> 1) & 3];
 		struct entry *e;
 		int ret;
 
@@ -139,7 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		for (size_t i = 0; i < model_n; i++)
 			want += model[i].owner == &owners[o];
-		uwg_allowedips_walk_by_owner(&t, &owners[o], walk_cb, &w);
+		uwg_allowedips_walk_by_owner(&owners[o], walk_cb, &w);
 		if (w.n != want)
 			abort();
 	}

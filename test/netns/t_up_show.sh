@@ -75,7 +75,8 @@ aips=$(nsx srv wg show "$SRV_IF" allowed-ips | grep "^$NP" | cut -f2)
 [ "$(wc -w <<<"$aips")" = 3 ] || fail "allowed-ips + replaced instead of adding: $aips"
 if uwgx srv set "$SRV_IF" peer "$NP" allowed-ips -10.100.0.50/32 2>/dev/null; then
 	aips=$(nsx srv wg show "$SRV_IF" allowed-ips | grep "^$NP" | cut -f2)
-	[ "$aips" = "10.100.0.77/32 2001:db8:1000:cafe::50/128" ] || fail "allowed-ips - : $aips"
+	# (in the order they were added, as the kernel lists them)
+	[ "$aips" = "2001:db8:1000:cafe::50/128 10.100.0.77/32" ] || fail "allowed-ips - : $aips"
 elif [ -z "${UWG_DAEMON:-}" ]; then
 	fail "uwg's daemon refused an allowed-ips removal"
 fi
