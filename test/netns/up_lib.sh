@@ -201,5 +201,6 @@ wait_gone()
 # has PATTERN CMD...: CMD's output matches PATTERN (no pipe, so no SIGPIPE under pipefail).
 has() { local pat=$1 out; shift; out=$("$@" 2>&1); grep -q -e "$pat" <<<"$out"; }
 
-# ping_ok NS ADDR: a few pings, success if any reply.
-ping_ok() { nsx "$1" timeout 10 ping -c 3 -i 0.3 -W 2 "$2" >/dev/null 2>&1; }
+# ping_ok NS ADDR: pings until one reply, for up to 8 s: long enough for a handshake whose first
+# initiation was lost to be retried (Rekey-Timeout, 5 s) on a busy machine.
+ping_ok() { nsx "$1" timeout 10 ping -c 1 -i 0.3 -w 8 "$2" >/dev/null 2>&1; }
