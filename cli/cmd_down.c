@@ -1,7 +1,8 @@
 /*
  * cli/cmd_down.c - `uwg down`, `uwg save` and `uwg strip`: PreDown,
  * SaveConfig, removal of exactly what `uwg up` recorded in its state file
- * (rules, routes, DNS, then the link, whose deletion ends the daemon),
+ * (rules, routes, DNS, then the link, whose deletion ends the daemon, then a
+ * namespace it created),
  * PostDown; saving without going down; printing the wg-only part of a config.
  * Main thread only.
  */
@@ -23,9 +24,11 @@
 #include "crypto/ct.h"
 #include "tun/steer.h"
 
-static bool interface_exists(struct uwg_netlink *nl, const char *ifname)
+static bool interface_exists(struct uwg_netlink *nl, struct uwg_netlink *inner,
+			     const char *ifname)
 {
-	return uwg_uapi_client_exists(ifname) || uwg_netlink_link_index(nl, ifname) > 0;
+	return uwg_uapi_client_exists(ifname) || uwg_netlink_link_index(nl, ifname) > 0 ||
+	       (inner && uwg_netlink_link_index(inner, ifname) > 0);
 }
 
 /*
@@ -78,8 +81,9 @@ out:
 int uwg_cmd_down_main(int argc, char **argv)
 {
 	struct uwg_quick q;
-	struct uwg_netlink *nl = NULL;
+	struct uwg_netlink *nl = NULL, *inner = NULL;
 	struct uwg_quick_state state;
+	const char *netns;
 	bool exists, has_state;
 	int ret = 0, err;
 
@@ -95,8 +99,15 @@ int uwg_cmd_down_main(int argc, char **argv)
 		uwg_quick_free(&q);
 		return 1;
 	}
-	exists = interface_exists(nl, q.ifname);
 	has_state = uwg_quick_state_load(&state, q.ifname) == 0;
+	/* Where `uwg up' put the interface (the config may have changed since). */
+	netns = has_state ? uwg_quick_state_netns(&state) : q.conf.netns;
+	if (netns) {
+		snprintf(q.netns, sizeof(q.netns), "%s", netns);
+		if (uwg_tun_netns_exists(netns) && uwg_tun_netns_netlink(netns, &inner))
+			fprintf(stderr, "Warning: cannot enter namespace %s\n", netns);
+	}
+	exists = interface_exists(nl, inner, q.ifname);
 	if (!exists && !has_state) {
 		fprintf(stderr, "uwg down: `%s' is not a WireGuard interface\n", q.ifname);
 		ret = 1;
@@ -106,7 +117,7 @@ int uwg_cmd_down_main(int argc, char **argv)
 	if (exists) {
 		if (uwg_quick_hooks(&q, UWG_HOOK_PRE_DOWN))
 			fprintf(stderr, "uwg down: a PreDown hook failed; going down anyway\n");
-		if (q.conf.save_config && uwg_quick_save_config(&q, nl)) {
+		if (q.conf.save_config && uwg_quick_save_config(&q, inner ? inner : nl)) {
 			fprintf(stderr, "uwg down: SaveConfig failed; %s stays up\n", q.ifname);
 			ret = 1;
 			goto out;
@@ -115,6 +126,9 @@ int uwg_cmd_down_main(int argc, char **argv)
 		uwg_quick_trace("%s is gone; removing what `uwg up %s' left behind", q.ifname,
 				q.ifname);
 	}
+	/* The socket inside would keep a namespace alive that the undo deletes. */
+	uwg_netlink_close(inner);
+	inner = NULL;
 	if (has_state) {
 		if (uwg_quick_state_undo(&state, nl))
 			ret = 1;
@@ -130,15 +144,17 @@ int uwg_cmd_down_main(int argc, char **argv)
 					"of the crashed daemon", wan, UWG_STEER_PRIO_BASE,
 					UWG_STEER_PRIO_BASE + UWG_STEER_PRIO_COUNT - 1);
 	}
-	if (interface_exists(nl, q.ifname)) {
+	if (interface_exists(nl, NULL, q.ifname)) {
 		/* Not recorded (started some other way): delete it as wg-quick would. */
-		struct uwg_quick_item link = { .kind = UWG_ITEM_LINK };
+		struct uwg_quick_item it[2] = { { .kind = UWG_ITEM_NETNS }, { .kind = UWG_ITEM_LINK } };
 		struct uwg_quick_state s;
 
 		uwg_quick_state_init(&s, q.ifname);
-		snprintf(link.name, sizeof(link.name), "%s", q.ifname);
-		s.items = &link;
-		s.n = 1;
+		/* A namespace named here but not created by this up is looked into, never removed. */
+		snprintf(it[0].name, sizeof(it[0].name), "%s", q.netns);
+		snprintf(it[1].name, sizeof(it[1].name), "%s", q.ifname);
+		s.items = q.netns[0] ? it : it + 1;
+		s.n = q.netns[0] ? 2 : 1;
 		if (uwg_quick_state_undo(&s, nl))
 			ret = 1;
 	}
@@ -150,12 +166,16 @@ int uwg_cmd_down_main(int argc, char **argv)
 		if (unlink(path) == 0)
 			uwg_quick_trace("rm %s   # the port maps' lease file", path);
 	}
+	/* A namespace this up created is gone by now: PostDown runs here then. */
+	if (q.netns[0] && !uwg_tun_netns_exists(q.netns))
+		q.netns[0] = '\0';
 	if (exists && uwg_quick_hooks(&q, UWG_HOOK_POST_DOWN)) {
 		fprintf(stderr, "uwg down: a PostDown hook failed\n");
 		ret = 1;
 	}
 out:
 	uwg_quick_state_free(&state);
+	uwg_netlink_close(inner);
 	uwg_netlink_close(nl);
 	uwg_quick_free(&q);
 	return ret;
@@ -202,8 +222,6 @@ static void line_key(const char *line, char *key, size_t len)
 
 int uwg_cmd_strip_main(int argc, char **argv)
 {
-	static const char *const quick_keys[] = { "Address", "DNS", "MTU", "Table", "PreUp",
-						  "PostUp", "PreDown", "PostDown", "SaveConfig" };
 	struct uwg_quick q;
 	FILE *f;
 	char *line = NULL;
@@ -237,10 +255,8 @@ int uwg_cmd_strip_main(int argc, char **argv)
 		line_key(line + s, key, sizeof(key));
 		if (key[0] == '[')
 			interface = !strcasecmp(key, "[Interface]");
-		for (size_t i = 0; interface && i < sizeof(quick_keys) / sizeof(quick_keys[0]); i++)
-			skip |= !strcasecmp(key, quick_keys[i]);
-		skip |= interface && uwg_nat_conf_canonical(key) != NULL;
-		skip |= interface && uwg_igd_conf_canonical(key) != NULL;
+		skip = interface && (uwg_conf_is_quick_key(key) || uwg_nat_conf_canonical(key) ||
+				     uwg_igd_conf_canonical(key));
 		if (!skip)
 			printf("%s\n", line + s);
 		uwg_memzero(line, cap);

@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -133,13 +134,24 @@ bool uwg_quick_interrupted(void)
 	return any;
 }
 
-int uwg_quick_run(char *const argv[], const char *stdin_text)
+/* uwg_quick_run inside namespace netns (NULL: this one), entered by the child alone. */
+static int run_in(char *const argv[], const char *stdin_text, const char *netns)
 {
-	int pipefd[2] = { -1, -1 }, status;
+	int pipefd[2] = { -1, -1 }, status, nsfd = -1;
 	pid_t pid;
 
-	if (stdin_text && pipe2(pipefd, O_CLOEXEC) < 0)
-		return -errno;
+	if (netns) {
+		nsfd = uwg_tun_netns_open(netns);
+		if (nsfd < 0)
+			return nsfd;
+	}
+	if (stdin_text && pipe2(pipefd, O_CLOEXEC) < 0) {
+		int e = -errno;
+
+		if (nsfd >= 0)
+			close(nsfd);
+		return e;
+	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
@@ -149,11 +161,18 @@ int uwg_quick_run(char *const argv[], const char *stdin_text)
 			close(pipefd[0]);
 			close(pipefd[1]);
 		}
+		if (nsfd >= 0)
+			close(nsfd);
 		return e;
 	}
 	if (pid == 0) {
 		if (signals_blocked)
 			sigprocmask(SIG_SETMASK, &saved, NULL);
+		if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET) < 0) {
+			fprintf(stderr, "uwg: cannot enter namespace %s: %s\n", netns,
+				strerror(errno));
+			_exit(127);
+		}
 		if (stdin_text && dup2(pipefd[0], STDIN_FILENO) < 0)
 			_exit(127);
 		execvp(argv[0], argv);
@@ -176,12 +195,19 @@ int uwg_quick_run(char *const argv[], const char *stdin_text)
 		}
 		close(pipefd[1]);
 	}
+	if (nsfd >= 0)
+		close(nsfd);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return 128 + WTERMSIG(status);
+}
+
+int uwg_quick_run(char *const argv[], const char *stdin_text)
+{
+	return run_in(argv, stdin_text, NULL);
 }
 
 /* cmd with every "%i" replaced by ifname (malloc'd). */
@@ -218,8 +244,11 @@ int uwg_quick_hooks(const struct uwg_quick *q, enum uwg_conf_hook phase)
 
 		if (!cmd)
 			return -1;
-		uwg_quick_trace("%s", cmd);
-		ret = uwg_quick_run(argv, NULL);
+		if (q->netns[0])
+			uwg_quick_trace("ip netns exec %s bash -c '%s'", q->netns, cmd);
+		else
+			uwg_quick_trace("%s", cmd);
+		ret = run_in(argv, NULL, q->netns[0] ? q->netns : NULL);
 		if (ret) {
 			fprintf(stderr, "uwg: hook `%s' failed (%s %d)\n", cmd,
 				ret < 0 ? "error" : "exit status", ret < 0 ? -ret : ret);
@@ -289,6 +318,8 @@ int uwg_quick_state_save(const struct uwg_quick_state *s)
 		const struct uwg_quick_item *it = &s->items[i];
 		char pfx[UWG_IP_PREFIX_STRLEN];
 
+		if (it->inner)
+			fputs("in-namespace ", f);
 		switch (it->kind) {
 		case UWG_ITEM_LINK:
 			fprintf(f, "link %s\n", it->name);
@@ -296,10 +327,21 @@ int uwg_quick_state_save(const struct uwg_quick_state *s)
 		case UWG_ITEM_DNS:
 			fprintf(f, "dns %s\n", it->name);
 			break;
+		case UWG_ITEM_NETNS:
+			fprintf(f, "namespace %s created %u\n", it->name, it->made);
+			break;
+		case UWG_ITEM_NETNS_RESOLV:
+			fprintf(f, "namespace-resolv %s made %u\n", it->name, it->made);
+			break;
 		case UWG_ITEM_ROUTE:
 			uwg_ip_prefix_format(&it->route.dst, pfx, sizeof(pfx));
-			fprintf(f, "route %s table %u ifindex %d\n", pfx, it->route.table,
+			fprintf(f, "route %s table %u ifindex %d", pfx, it->route.table,
 				it->route.ifindex);
+			if (it->route.gw.family) {
+				uwg_ip_addr_format(&it->route.gw, pfx, sizeof(pfx));
+				fprintf(f, " via %s", pfx);
+			}
+			fputc('\n', f);
 			break;
 		case UWG_ITEM_RULE:
 			fprintf(f, "rule %d priority %u table %u fwmark %u invert %d suppress %d\n",
@@ -344,6 +386,20 @@ static bool parse_state_line(const char *line, struct uwg_quick_item *it)
 	unsigned prio, table, mark;
 
 	memset(it, 0, sizeof(*it));
+	if (!strncmp(line, "in-namespace ", 13)) {
+		if (!parse_state_line(line + 13, it) || it->kind != UWG_ITEM_ROUTE)
+			return false;
+		it->inner = true;
+		return true;
+	}
+	if ((sscanf(line, "namespace %63s created %u", word, &mark) == 2 ||
+	     sscanf(line, "namespace-resolv %63s made %u", word, &mark) == 2) &&
+	    uwg_tun_netns_valid_name(word)) {
+		it->kind = line[9] == '-' ? UWG_ITEM_NETNS_RESOLV : UWG_ITEM_NETNS;
+		snprintf(it->name, sizeof(it->name), "%s", word);
+		it->made = mark;
+		return true;
+	}
 	if (sscanf(line, "link %63s", word) == 1 && uwg_conf_valid_ifname(word)) {
 		it->kind = UWG_ITEM_LINK;
 		snprintf(it->name, sizeof(it->name), "%s", word);
@@ -356,6 +412,11 @@ static bool parse_state_line(const char *line, struct uwg_quick_item *it)
 	}
 	if (sscanf(line, "route %63s table %u ifindex %d", pfx, &table, &idx) == 3 &&
 	    uwg_ip_prefix_parse(&it->route.dst, pfx, false)) {
+		const char *via = strstr(line, " via ");
+
+		if (via && (sscanf(via, " via %63s", word) != 1 ||
+			    !uwg_ip_addr_parse(&it->route.gw, word)))
+			return false;
 		it->kind = UWG_ITEM_ROUTE;
 		it->route.table = table;
 		it->route.ifindex = idx;
@@ -429,28 +490,47 @@ void uwg_quick_describe_rule(const struct uwg_nl_rule *r, bool add, char *buf, s
 			 add ? "add" : "delete", sel, tbl, r->priority);
 }
 
-void uwg_quick_describe_route(const struct uwg_nl_route *r, const char *ifname, bool add, char *buf,
-			      size_t len)
+void uwg_quick_describe_route(const struct uwg_nl_route *r, const char *ifname, const char *netns,
+			      bool add, char *buf, size_t len)
 {
-	char pfx[UWG_IP_PREFIX_STRLEN], tbl[32] = "";
+	char pfx[UWG_IP_PREFIX_STRLEN], tbl[32] = "", ns[UWG_NETNS_NAME_MAX + 8] = "";
 
 	uwg_ip_prefix_format(&r->dst, pfx, sizeof(pfx));
 	if (r->table != 254)
 		snprintf(tbl, sizeof(tbl), " table %u", r->table);
-	snprintf(buf, len, "ip -%d route %s %s dev %s%s", family_digit(r->dst.family),
+	if (netns)
+		snprintf(ns, sizeof(ns), "-n %s ", netns);
+	if (r->gw.family) {
+		char gw[UWG_IP_PREFIX_STRLEN];
+
+		uwg_ip_addr_format(&r->gw, gw, sizeof(gw));
+		snprintf(buf, len, "ip %s-%d route %s %s via %s dev %s%s onlink", ns,
+			 family_digit(r->dst.family), add ? "add" : "delete", pfx, gw, ifname, tbl);
+		return;
+	}
+	snprintf(buf, len, "ip %s-%d route %s %s dev %s%s", ns, family_digit(r->dst.family),
 		 add ? "add" : "delete", pfx, ifname, tbl);
+}
+
+const char *uwg_quick_state_netns(const struct uwg_quick_state *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->items[i].kind == UWG_ITEM_NETNS)
+			return s->items[i].name;
+	return NULL;
 }
 
 /*
  * Deletes the link and waits (up to 5 s) for its daemon to be gone: its
  * socket file goes last, so a `uwg up` right after finds the port free.
  */
-static int remove_link(struct uwg_netlink *nl, const char *name)
+static int remove_link(struct uwg_netlink *nl, bool trace, const char *name)
 {
 	int idx = uwg_netlink_link_index(nl, name), err = 0;
 
 	if (idx > 0) {
-		uwg_quick_trace("ip link delete dev %s", name);
+		if (trace)
+			uwg_quick_trace("ip link delete dev %s", name);
 		err = uwg_netlink_link_delete(nl, idx);
 		if (err == -ENODEV)
 			err = 0;
@@ -465,43 +545,73 @@ static int remove_link(struct uwg_netlink *nl, const char *name)
 	return err;
 }
 
+static int resolv_unset(const struct uwg_quick_item *it);
+
 int uwg_quick_state_undo(struct uwg_quick_state *s, struct uwg_netlink *nl)
 {
 	char path[PATH_MAX], buf[256];
 	bool same_ns = !s->netns || s->netns == uwg_quick_netns_id();
+	const char *netns = uwg_quick_state_netns(s);
+	struct uwg_netlink *inner = NULL;
 	int failed = 0;
 
 	if (!same_ns)
 		fprintf(stderr, "Warning: %s was brought up in another network namespace; its "
 			"routes and rules there are left alone\n", s->ifname);
+	/* Nothing inside a namespace that is gone needs removing: it went with it. */
+	if (netns && uwg_tun_netns_exists(netns) && uwg_tun_netns_netlink(netns, &inner))
+		fprintf(stderr, "Warning: cannot enter namespace %s; what uwg up made inside it "
+			"stays\n", netns);
 	for (size_t i = s->n; i-- > 0;) {
 		const struct uwg_quick_item *it = &s->items[i];
+		struct uwg_netlink *where = it->inner ? inner : nl;
 		int err = 0;
 
+		bool by_name = it->kind == UWG_ITEM_DNS || it->kind == UWG_ITEM_NETNS ||
+			       it->kind == UWG_ITEM_NETNS_RESOLV;
+
+		if (it->inner ? !inner : !same_ns && !by_name)
+			continue;
 		switch (it->kind) {
 		case UWG_ITEM_RULE:
-			if (!same_ns)
-				continue;
 			uwg_quick_describe_rule(&it->rule, false, buf, sizeof(buf));
 			uwg_quick_trace("%s", buf);
-			err = uwg_netlink_rule_del(nl, &it->rule);
+			err = uwg_netlink_rule_del(where, &it->rule);
 			break;
 		case UWG_ITEM_ROUTE:
-			if (!same_ns)
-				continue;
 			/* Routes through the link vanish with it; only ones still there matter. */
-			uwg_quick_describe_route(&it->route, s->ifname, false, buf, sizeof(buf));
-			err = uwg_netlink_route_del(nl, &it->route);
+			uwg_quick_describe_route(&it->route, s->ifname, it->inner ? netns : NULL, false,
+						 buf, sizeof(buf));
+			err = uwg_netlink_route_del(where, &it->route);
 			if (err == -ENODEV || err == -EINVAL)
 				err = 0;
 			break;
 		case UWG_ITEM_DNS:
 			err = uwg_quick_dns_unset(it->name);
 			break;
+		case UWG_ITEM_NETNS_RESOLV:
+			err = resolv_unset(it);
+			break;
 		case UWG_ITEM_LINK:
-			if (!same_ns)
-				continue;
-			err = remove_link(nl, it->name);
+			/* Moved into the namespace unless up failed before, or someone moved it back. */
+			if (inner && uwg_netlink_link_index(inner, it->name) > 0) {
+				uwg_quick_trace("ip -n %s link delete dev %s", netns, it->name);
+				err = remove_link(inner, false, it->name);
+			} else {
+				err = remove_link(nl, true, it->name);
+			}
+			break;
+		case UWG_ITEM_NETNS:
+			/* The netlink socket inside would keep the namespace alive. */
+			uwg_netlink_close(inner);
+			inner = NULL;
+			if (!it->made || !uwg_tun_netns_exists(it->name))
+				break;
+			uwg_quick_trace("ip netns delete %s", it->name);
+			err = uwg_tun_netns_delete(it->name);
+			if (err)
+				fprintf(stderr, "uwg: ip netns delete %s: %s\n", it->name,
+					strerror(-err));
 			break;
 		}
 		if (err == -ENOENT)
@@ -514,6 +624,7 @@ int uwg_quick_state_undo(struct uwg_quick_state *s, struct uwg_netlink *nl)
 			failed++;
 		}
 	}
+	uwg_netlink_close(inner);
 	state_path(path, sizeof(path), s->ifname, "");
 	if (!failed)
 		unlink(path);
@@ -560,32 +671,19 @@ static void dns_record(const char *ifname, char *buf, size_t len)
 		fclose(f);
 }
 
-int uwg_quick_dns_set(const struct uwg_quick *q, struct uwg_quick_state *s)
+/* resolv.conf lines for DNS (malloc'd), or NULL. */
+static char *resolv_text(const struct uwg_conf *c)
 {
-	const struct uwg_conf *c = &q->conf;
-	struct uwg_quick_item it = { .kind = UWG_ITEM_DNS };
-	char *text, *argv[] = { "resolvconf", "-a", it.name, "-m", "0", "-x", NULL };
 	size_t len = 64;
-	int ret;
+	char *text;
 
-	if (!c->n_dns)
-		return 0;
-	if (!have_program("resolvconf")) {
-		fprintf(stderr, "Warning: DNS was not applied: resolvconf(8) is not installed (DNS "
-			"= ");
-		for (size_t i = 0; i < c->n_dns; i++)
-			fprintf(stderr, "%s%s", i ? ", " : "", c->dns[i]);
-		fprintf(stderr, "). Install resolvconf or openresolv, or set the resolver in a "
-			"PostUp hook.\n");
-		return 0;
-	}
 	for (size_t i = 0; i < c->n_dns; i++)
 		len += strlen(c->dns[i]) + 12;
 	for (size_t i = 0; i < c->n_dns_search; i++)
 		len += strlen(c->dns_search[i]) + 1;
 	text = malloc(len);
 	if (!text)
-		return -ENOMEM;
+		return NULL;
 	text[0] = '\0';
 	for (size_t i = 0; i < c->n_dns; i++) {
 		strcat(text, "nameserver ");
@@ -599,6 +697,143 @@ int uwg_quick_dns_set(const struct uwg_quick *q, struct uwg_quick_state *s)
 			strcat(text, c->dns_search[i]);
 		}
 		strcat(text, "\n");
+	}
+	return text;
+}
+
+struct resolv_paths {
+	char dir[128], file[128], saved[128];
+};
+
+static void resolv_paths(const char *netns, struct resolv_paths *p)
+{
+	snprintf(p->dir, sizeof(p->dir), "/etc/netns/%.63s", netns);
+	snprintf(p->file, sizeof(p->file), "/etc/netns/%.63s/resolv.conf", netns);
+	/* Not inside the directory: `ip netns exec` bind-mounts every file there into /etc. */
+	snprintf(p->saved, sizeof(p->saved), "/etc/netns/%.63s.resolv.conf.uwg-saved", netns);
+}
+
+/* "printf 'nameserver X\n...' > FILE", the shell command equivalent to writing text. */
+static void trace_write(const char *text, const char *file)
+{
+	char buf[512];
+	size_t o = 0;
+
+	for (const char *t = text; *t && o + 3 < sizeof(buf); t++) {
+		if (*t == '\n') {
+			buf[o++] = '\\';
+			buf[o++] = 'n';
+		} else {
+			buf[o++] = *t;
+		}
+	}
+	buf[o] = '\0';
+	uwg_quick_trace("printf '%s' > %s", buf, file);
+}
+
+/* The `ip netns exec` convention: /etc/netns/NAME/resolv.conf is the namespace's resolver. */
+static int resolv_set(const struct uwg_quick *q, const char *text, struct uwg_quick_state *s)
+{
+	struct uwg_quick_item it = { .kind = UWG_ITEM_NETNS_RESOLV };
+	struct resolv_paths p;
+	size_t len = strlen(text);
+	int fd, err;
+
+	snprintf(it.name, sizeof(it.name), "%s", q->netns);
+	resolv_paths(q->netns, &p);
+	if (mkdir("/etc/netns", 0755) == 0)
+		it.made |= UWG_RESOLV_MADE_TOP;
+	else if (errno != EEXIST)
+		goto fail;
+	if (mkdir(p.dir, 0755) == 0)
+		it.made |= UWG_RESOLV_MADE_DIR;
+	else if (errno != EEXIST)
+		goto fail;
+	/* Someone's own resolver for the namespace comes back at down. */
+	if (!access(p.file, F_OK)) {
+		if (!access(p.saved, F_OK)) {
+			fprintf(stderr, "uwg up: both %s and %s exist; remove one\n", p.file, p.saved);
+			err = -EEXIST;
+			goto undo;
+		}
+		if (rename(p.file, p.saved) < 0)
+			goto fail;
+		it.made |= UWG_RESOLV_SAVED;
+	}
+	trace_write(text, p.file);
+	fd = open(p.file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		goto fail;
+	if (write(fd, text, len) != (ssize_t)len || fsync(fd) < 0) {
+		err = errno ? -errno : -EIO;
+		close(fd);
+		unlink(p.file);
+		goto report;
+	}
+	close(fd);
+	return uwg_quick_state_add(s, &it);
+fail:
+	err = -errno;
+report:
+	fprintf(stderr, "uwg up: cannot write %s: %s\n", p.file, strerror(-err));
+undo:
+	if (it.made & UWG_RESOLV_SAVED)
+		rename(p.saved, p.file);
+	if (it.made & UWG_RESOLV_MADE_DIR)
+		rmdir(p.dir);
+	if (it.made & UWG_RESOLV_MADE_TOP)
+		rmdir("/etc/netns");
+	return err;
+}
+
+static int resolv_unset(const struct uwg_quick_item *it)
+{
+	struct resolv_paths p;
+	int err = 0;
+
+	resolv_paths(it->name, &p);
+	uwg_quick_trace("rm -f %s", p.file);
+	if (unlink(p.file) < 0 && errno != ENOENT)
+		err = -errno;
+	if (it->made & UWG_RESOLV_SAVED) {
+		uwg_quick_trace("mv %s %s", p.saved, p.file);
+		if (rename(p.saved, p.file) < 0 && errno != ENOENT)
+			err = -errno;
+	}
+	if (it->made & UWG_RESOLV_MADE_DIR)
+		rmdir(p.dir);
+	if (it->made & UWG_RESOLV_MADE_TOP)
+		rmdir("/etc/netns");
+	if (err)
+		fprintf(stderr, "uwg: %s: %s\n", p.file, strerror(-err));
+	return err;
+}
+
+int uwg_quick_dns_set(const struct uwg_quick *q, struct uwg_quick_state *s)
+{
+	const struct uwg_conf *c = &q->conf;
+	struct uwg_quick_item it = { .kind = UWG_ITEM_DNS };
+	char *text, *argv[] = { "resolvconf", "-a", it.name, "-m", "0", "-x", NULL };
+	int ret;
+
+	if (!c->n_dns)
+		return 0;
+	if (!q->netns[0] && !have_program("resolvconf")) {
+		fprintf(stderr, "Warning: DNS was not applied: resolvconf(8) is not installed (DNS "
+			"= ");
+		for (size_t i = 0; i < c->n_dns; i++)
+			fprintf(stderr, "%s%s", i ? ", " : "", c->dns[i]);
+		fprintf(stderr, "). Install resolvconf or openresolv, or set the resolver in a "
+			"PostUp hook.\n");
+		return 0;
+	}
+	text = resolv_text(c);
+	if (!text)
+		return -ENOMEM;
+	if (q->netns[0]) {
+		ret = resolv_set(q, text, s);
+		free(text);
+		return ret;
 	}
 	dns_record(q->ifname, it.name, sizeof(it.name));
 	uwg_quick_trace("resolvconf -a %s -m 0 -x", it.name);
@@ -690,6 +925,17 @@ int uwg_quick_save_config(const struct uwg_quick *q, struct uwg_netlink *nl)
 		fprintf(f, "Table = %s\n", c->table_str);
 	if (c->save_config)
 		fprintf(f, "SaveConfig = true\n");
+	if (c->netns)
+		fprintf(f, "Namespace = %s\n", c->netns);
+	for (int i = 0; i < 2; i++) {
+		const struct uwg_ip_prefix *g = i ? &c->gw6 : &c->gw4;
+		char a[UWG_IP_PREFIX_STRLEN];
+
+		if (g->family) {
+			uwg_ip_addr_format(g, a, sizeof(a));
+			fprintf(f, "Gateway = %s\n", a);
+		}
+	}
 	for (int h = 0; h < UWG_HOOK_COUNT; h++)
 		for (size_t i = 0; i < c->n_hooks[h]; i++)
 			fprintf(f, "%s = %s\n", hook_names[h], c->hooks[h][i]);

@@ -16,6 +16,7 @@
 
 #include "cli/config.h"
 #include "tun/netlink.h"
+#include "tun/netns.h"
 
 #define UWG_QUICK_STATE_DIR "/var/run/uwg"
 
@@ -23,6 +24,8 @@ struct uwg_quick {
 	char ifname[UWG_CONF_IFNAME_MAX + 1];
 	char path[PATH_MAX]; /* the config file, as named in messages */
 	struct uwg_conf conf;
+	/* The namespace the interface lives in (Namespace, or the state file's), "" = this one. */
+	char netns[UWG_NETNS_NAME_MAX + 1];
 };
 
 /*
@@ -43,7 +46,10 @@ void uwg_quick_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
  * status (128+N for a signal) or -errno if it could not run.
  */
 int uwg_quick_run(char *const argv[], const char *stdin_text);
-/* Runs the hooks of one phase with `bash -c`, %i expanded; -1 at the first failure. */
+/*
+ * Runs the hooks of one phase with `bash -c`, %i expanded, inside q->netns if
+ * set (as `ip netns exec` would); -1 at the first failure.
+ */
 int uwg_quick_hooks(const struct uwg_quick *q, enum uwg_conf_hook phase);
 
 /* Blocks SIGINT/SIGTERM/SIGHUP for the critical section (children get them unblocked). */
@@ -56,13 +62,24 @@ enum uwg_quick_item_kind {
 	UWG_ITEM_ROUTE,
 	UWG_ITEM_RULE,
 	UWG_ITEM_DNS,   /* resolvconf record name */
+	UWG_ITEM_NETNS, /* the Namespace (name); removed on undo only if created */
+	UWG_ITEM_NETNS_RESOLV, /* /etc/netns/NAME/resolv.conf (name: the namespace) */
+};
+
+/* What UWG_ITEM_NETNS_RESOLV made: undo removes exactly that. */
+enum {
+	UWG_RESOLV_MADE_DIR = 1,     /* /etc/netns/NAME */
+	UWG_RESOLV_MADE_TOP = 2,     /* /etc/netns */
+	UWG_RESOLV_SAVED = 4,        /* an existing one moved to /etc/netns/NAME.resolv.conf.uwg-saved */
 };
 
 struct uwg_quick_item {
 	enum uwg_quick_item_kind kind;
 	struct uwg_nl_route route;
 	struct uwg_nl_rule rule;
-	char name[64]; /* LINK: interface name; DNS: resolvconf record */
+	char name[64]; /* LINK: interface name; DNS: resolvconf record; NETNS*: namespace */
+	bool inner;    /* ROUTE, RULE: inside the state's namespace (its NETNS item) */
+	unsigned made; /* NETNS: 1 if created; NETNS_RESOLV: UWG_RESOLV_* */
 };
 
 struct uwg_quick_state {
@@ -86,10 +103,16 @@ int uwg_quick_state_save(const struct uwg_quick_state *s);
  * items are not errors. Returns the number of items that could not be removed.
  */
 int uwg_quick_state_undo(struct uwg_quick_state *s, struct uwg_netlink *nl);
+/* The namespace of the state's NETNS item, or NULL. */
+const char *uwg_quick_state_netns(const struct uwg_quick_state *s);
 /* Inode of the current network namespace (0 if unknown). */
 unsigned long long uwg_quick_netns_id(void);
 
-/* Applies DNS through resolvconf(8), or warns that it could not. Records the item. */
+/*
+ * Applies DNS through resolvconf(8), or warns that it could not; with
+ * q->netns, writes /etc/netns/NAME/resolv.conf instead (what `ip netns exec`
+ * shows as /etc/resolv.conf). Records the item.
+ */
 int uwg_quick_dns_set(const struct uwg_quick *q, struct uwg_quick_state *s);
 /* resolvconf -d NAME -f */
 int uwg_quick_dns_unset(const char *name);
@@ -107,7 +130,8 @@ int uwg_quick_save_config(const struct uwg_quick *q, struct uwg_netlink *nl);
 int uwg_quick_nat_flush_stale(const struct uwg_nat_settings *s, char out_ifname[IF_NAMESIZE]);
 
 void uwg_quick_describe_rule(const struct uwg_nl_rule *r, bool add, char *buf, size_t len);
-void uwg_quick_describe_route(const struct uwg_nl_route *r, const char *ifname, bool add, char *buf,
-			      size_t len);
+/* netns: NULL, or the namespace the route is in (`ip -n NAME ...`). */
+void uwg_quick_describe_route(const struct uwg_nl_route *r, const char *ifname, const char *netns,
+			      bool add, char *buf, size_t len);
 
 #endif

@@ -3,7 +3,10 @@
  * external tools. Starts the daemon (this binary as `uwg IFNAME`, or
  * $UWG_DAEMON), runs PreUp, applies the device config over UAPI, then
  * addresses, MTU and link up, DNS, routes and the fwmark default-route policy
- * through netlink, then PostUp. Every change is recorded in the state file as
+ * through netlink, then PostUp. With Namespace = NAME, the interface is moved
+ * into that namespace (created if missing) right after the daemon made it, and
+ * everything after happens inside it, with a plain default route instead of
+ * the fwmark policy (the daemon's socket stays here). Every change is recorded in the state file as
  * it is made; any failure (or Ctrl-C) undoes all of them. Main thread only.
  */
 #include "cli/cmd_main.h"
@@ -29,12 +32,29 @@ enum { DEFAULT_TABLE = 51820 };
 
 struct up {
 	struct uwg_quick q;
-	struct uwg_netlink *nl;
+	struct uwg_netlink *nl;    /* where the interface is: inside q.netns once moved */
+	struct uwg_netlink *outer; /* where uwg up runs and the daemon's socket lives; NULL = nl */
 	struct uwg_quick_state state;
 	int ifindex;
 	uint32_t table;     /* fwmark table of the default-route policy, 0 until chosen */
 	bool v4_default;
 };
+
+static struct uwg_netlink *outer_nl(const struct up *u)
+{
+	return u->outer ? u->outer : u->nl;
+}
+
+/* "-n NAME " for traces of what is done inside the Namespace, else "". */
+static const char *ipn(const struct up *u)
+{
+	static char buf[UWG_NETNS_NAME_MAX + 8];
+
+	if (!u->outer)
+		return "";
+	snprintf(buf, sizeof(buf), "-n %s ", u->q.netns);
+	return buf;
+}
 
 static void sleep_ms(long ms)
 {
@@ -49,6 +69,11 @@ static bool missing_capabilities(const struct uwg_quick *q)
 	if (!uwg_tun_have_cap(CAP_NET_ADMIN)) {
 		fprintf(stderr, "uwg up: %s: Permission denied (an interface needs CAP_NET_ADMIN: run "
 			"as root)\n", q->ifname);
+		return true;
+	}
+	if (q->conf.netns && !uwg_tun_have_cap(CAP_SYS_ADMIN)) {
+		fprintf(stderr, "uwg up: %s: Permission denied (Namespace needs CAP_SYS_ADMIN as "
+			"well)\n", q->path);
 		return true;
 	}
 	if (q->conf.nat.enable && !uwg_tun_have_cap(CAP_NET_RAW)) {
@@ -232,8 +257,8 @@ static int add_addresses(struct up *u)
 		int err;
 
 		uwg_ip_prefix_format(&c->addrs[i], a, sizeof(a));
-		uwg_quick_trace("ip -%d address add %s dev %s", c->addrs[i].family == AF_INET6 ?
-				6 : 4, a, u->q.ifname);
+		uwg_quick_trace("ip %s-%d address add %s dev %s", ipn(u),
+				c->addrs[i].family == AF_INET6 ? 6 : 4, a, u->q.ifname);
 		err = uwg_netlink_addr_add(u->nl, u->ifindex, &c->addrs[i]);
 		if (err && err != -EEXIST) {
 			fprintf(stderr, "uwg up: cannot add address %s to %s: %s\n", a, u->q.ifname,
@@ -251,7 +276,7 @@ static uint32_t path_mtu(struct up *u, int oif, uint32_t metric)
 
 	if (metric)
 		return metric;
-	if (oif > 0 && uwg_netlink_link_mtu(u->nl, oif, &mtu))
+	if (oif > 0 && uwg_netlink_link_mtu(outer_nl(u), oif, &mtu))
 		mtu = 0;
 	return mtu;
 }
@@ -272,13 +297,13 @@ static uint32_t auto_mtu(struct up *u)
 			memcpy(a.addr, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
 		else
 			continue;
-		if (uwg_netlink_route_get(u->nl, &a, &oif, &metric))
+		if (uwg_netlink_route_get(outer_nl(u), &a, &oif, &metric))
 			continue;
 		m = path_mtu(u, oif, metric);
 		if (m && (!mtu || m < mtu))
 			mtu = m;
 	}
-	if (!mtu && !uwg_netlink_route_default(u->nl, AF_INET, &oif, &metric))
+	if (!mtu && !uwg_netlink_route_default(outer_nl(u), AF_INET, &oif, &metric))
 		mtu = path_mtu(u, oif, metric);
 	if (!mtu)
 		mtu = 1500;
@@ -290,7 +315,7 @@ static int set_mtu_up(struct up *u)
 	uint32_t mtu = u->q.conf.mtu ? u->q.conf.mtu : auto_mtu(u);
 	int err;
 
-	uwg_quick_trace("ip link set mtu %u up dev %s", mtu, u->q.ifname);
+	uwg_quick_trace("ip %slink set mtu %u up dev %s", ipn(u), mtu, u->q.ifname);
 	err = uwg_netlink_link_set_mtu_up(u->nl, u->ifindex, mtu);
 	if (err) {
 		fprintf(stderr, "uwg up: cannot set MTU %u and bring %s up: %s\n", mtu, u->q.ifname,
@@ -309,7 +334,12 @@ static int add_route(struct up *u, const struct uwg_ip_prefix *p, uint32_t table
 	it.route.dst = *p;
 	it.route.ifindex = u->ifindex;
 	it.route.table = table;
-	uwg_quick_describe_route(&it.route, u->q.ifname, true, buf, sizeof(buf));
+	/* Gateway: a default route names the server, for clients that look for "the gateway" */
+	if (p->len == 0)
+		it.route.gw = p->family == AF_INET ? u->q.conf.gw4 : u->q.conf.gw6;
+	it.inner = u->outer != NULL;
+	uwg_quick_describe_route(&it.route, u->q.ifname, it.inner ? u->q.netns : NULL, true, buf,
+				 sizeof(buf));
 	uwg_quick_trace("%s", buf);
 	err = uwg_netlink_route_add(u->nl, &it.route);
 	if (err) {
@@ -453,7 +483,7 @@ static int add_routes(struct up *u)
 	for (size_t i = 0; i < n && !ret; i++) {
 		if (c->table == UWG_TABLE_ID) {
 			ret = add_route(u, &v[i], c->table_id);
-		} else if (v[i].len == 0) {
+		} else if (v[i].len == 0 && !u->outer) {
 			ret = add_default(u, &v[i]);
 		} else {
 			int covered = uwg_netlink_route_covered(u->nl, u->ifindex, &v[i]);
@@ -538,10 +568,72 @@ static void check_routed_prefix(struct up *u)
 			"it. Enable it with: sysctl -w net.ipv6.conf.all.forwarding=1\n", inside);
 }
 
+/* `ip netns add NAME` unless it exists; recorded either way, so down knows where to look. */
+static int make_netns(struct up *u)
+{
+	struct uwg_quick_item it = { .kind = UWG_ITEM_NETNS };
+	int err;
+
+	snprintf(it.name, sizeof(it.name), "%s", u->q.netns);
+	if (!uwg_tun_netns_exists(u->q.netns)) {
+		uwg_quick_trace("ip netns add %s", u->q.netns);
+		err = uwg_tun_netns_create(u->q.netns);
+		if (err) {
+			fprintf(stderr, "uwg up: cannot create namespace %s: %s\n", u->q.netns,
+				strerror(-err));
+			return -1;
+		}
+		it.made = 1;
+	}
+	err = uwg_quick_state_add(&u->state, &it);
+	if (err) {
+		fprintf(stderr, "uwg up: cannot record state: %s\n", strerror(-err));
+		if (it.made)
+			uwg_tun_netns_delete(u->q.netns);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The interface goes into the namespace; the daemon and its UDP socket stay
+ * here (it follows the move: docs/architecture.md). From now on u->nl works
+ * inside.
+ */
+static int move_link(struct up *u)
+{
+	struct uwg_netlink *inner = NULL;
+	int fd, err;
+
+	uwg_quick_trace("ip link set dev %s netns %s", u->q.ifname, u->q.netns);
+	fd = uwg_tun_netns_open(u->q.netns);
+	err = fd < 0 ? fd : uwg_netlink_link_set_netns(u->nl, u->ifindex, fd);
+	if (fd >= 0)
+		close(fd);
+	if (!err)
+		err = uwg_tun_netns_netlink(u->q.netns, &inner);
+	if (err) {
+		fprintf(stderr, "uwg up: cannot move %s into namespace %s: %s\n", u->q.ifname,
+			u->q.netns, strerror(-err));
+		return -1;
+	}
+	u->outer = u->nl;
+	u->nl = inner;
+	u->ifindex = uwg_netlink_link_index(u->nl, u->q.ifname);
+	if (u->ifindex <= 0) {
+		fprintf(stderr, "uwg up: %s is not in namespace %s after the move\n", u->q.ifname,
+			u->q.netns);
+		return -1;
+	}
+	return 0;
+}
+
 static int bring_up(struct up *u)
 {
 	struct uwg_quick_item link = { .kind = UWG_ITEM_LINK };
 
+	if (u->q.netns[0] && make_netns(u))
+		return -1;
 	snprintf(link.name, sizeof(link.name), "%s", u->q.ifname);
 	if (uwg_quick_state_add(&u->state, &link)) {
 		fprintf(stderr, "uwg up: cannot write %s/%s.state: %s\n", UWG_QUICK_STATE_DIR,
@@ -550,6 +642,8 @@ static int bring_up(struct up *u)
 	}
 	if (start_daemon(u) || uwg_quick_interrupted())
 		return -1;
+	if (u->q.netns[0] && move_link(u))
+		return -1;
 	if (uwg_quick_hooks(&u->q, UWG_HOOK_PRE_UP) || uwg_quick_interrupted())
 		return -1;
 	if (apply_device(u) || add_addresses(u) || set_mtu_up(u) || apply_nat(u) ||
@@ -557,10 +651,24 @@ static int bring_up(struct up *u)
 		return -1;
 	if (uwg_quick_dns_set(&u->q, &u->state) || add_routes(u) || uwg_quick_interrupted())
 		return -1;
-	check_routed_prefix(u);
+	if (!u->outer)
+		check_routed_prefix(u);
 	if (uwg_quick_hooks(&u->q, UWG_HOOK_POST_UP) || uwg_quick_interrupted())
 		return -1;
 	return 0;
+}
+
+/* True if namespace netns exists and holds an interface called ifname. */
+static bool in_netns(const char *netns, const char *ifname)
+{
+	struct uwg_netlink *nl = NULL;
+	bool found;
+
+	if (!netns[0] || !uwg_tun_netns_exists(netns) || uwg_tun_netns_netlink(netns, &nl))
+		return false;
+	found = uwg_netlink_link_index(nl, ifname) > 0;
+	uwg_netlink_close(nl);
+	return found;
 }
 
 int uwg_cmd_up_main(int argc, char **argv)
@@ -601,7 +709,10 @@ int uwg_cmd_up_main(int argc, char **argv)
 		uwg_quick_free(&u.q);
 		return 1;
 	}
-	if (uwg_netlink_link_index(u.nl, u.q.ifname) > 0 || uwg_uapi_client_exists(u.q.ifname)) {
+	if (u.q.conf.netns)
+		snprintf(u.q.netns, sizeof(u.q.netns), "%s", u.q.conf.netns);
+	if (uwg_netlink_link_index(u.nl, u.q.ifname) > 0 || uwg_uapi_client_exists(u.q.ifname) ||
+	    in_netns(u.q.netns, u.q.ifname)) {
 		fprintf(stderr, "uwg up: `%s' already exists\n", u.q.ifname);
 		goto fail;
 	}
@@ -629,15 +740,17 @@ int uwg_cmd_up_main(int argc, char **argv)
 	uwg_quick_state_init(&u.state, u.q.ifname);
 	if (bring_up(&u)) {
 		fprintf(stderr, "uwg up: %s failed; undoing what was done\n", u.q.ifname);
-		uwg_quick_state_undo(&u.state, u.nl);
+		uwg_quick_state_undo(&u.state, outer_nl(&u));
 		uwg_quick_state_free(&u.state);
 		goto fail;
 	}
 	uwg_quick_state_free(&u.state);
+	uwg_netlink_close(u.outer);
 	uwg_netlink_close(u.nl);
 	uwg_quick_free(&u.q);
 	return 0;
 fail:
+	uwg_netlink_close(u.outer);
 	uwg_netlink_close(u.nl);
 	uwg_quick_free(&u.q);
 	return 1;

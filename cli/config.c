@@ -26,6 +26,7 @@
 #include "cli/uapi/text.h"
 #include "crypto/ct.h"
 #include "crypto/encoding.h"
+#include "tun/netns.h"
 
 enum { SECTION_NONE, SECTION_INTERFACE, SECTION_PEER };
 
@@ -56,6 +57,7 @@ void uwg_conf_free(struct uwg_conf *conf)
 	free_strv(conf->dns, conf->n_dns);
 	free_strv(conf->dns_search, conf->n_dns_search);
 	free(conf->table_str);
+	free(conf->netns);
 	for (int h = 0; h < UWG_HOOK_COUNT; h++)
 		free_strv(conf->hooks[h], conf->n_hooks[h]);
 	uwg_memzero(conf->private_key, sizeof(conf->private_key));
@@ -486,6 +488,23 @@ static bool add_address(void *arg, const char *word, char *w, size_t len)
 	return true;
 }
 
+static bool add_gateway(void *arg, const char *word, char *w, size_t len)
+{
+	struct uwg_conf *conf = arg;
+	struct uwg_ip_prefix p, *slot;
+	char q[80];
+
+	if (!uwg_ip_addr_parse(&p, word))
+		return uwg_text_why(w, len, "%s is not an IP address (expected the server's tunnel "
+				    "address, e.g. 10.100.0.1)", quote(word, q, sizeof(q)));
+	slot = p.family == AF_INET ? &conf->gw4 : &conf->gw6;
+	if (slot->family)
+		return uwg_text_why(w, len, "a second %s gateway %s (one per family)",
+				    p.family == AF_INET ? "IPv4" : "IPv6", quote(word, q, sizeof(q)));
+	*slot = p;
+	return true;
+}
+
 static bool add_dns(void *arg, const char *word, char *w, size_t len)
 {
 	struct uwg_conf *conf = arg;
@@ -566,7 +585,8 @@ static const char *canonical_key(const char *key, int section)
 {
 	static const char *const iface[] = { "PrivateKey", "ListenPort", "FwMark", "Address",
 					     "DNS", "MTU", "Table", "PreUp", "PostUp",
-					     "PreDown", "PostDown", "SaveConfig" };
+					     "PreDown", "PostDown", "SaveConfig", "Namespace",
+					     "Gateway" };
 	static const char *const peer[] = { "PublicKey", "PresharedKey", "AllowedIPs",
 					    "Endpoint", "PersistentKeepalive" };
 	const char *const *v = section == SECTION_PEER ? peer : iface;
@@ -580,6 +600,30 @@ static const char *canonical_key(const char *key, int section)
 		return NULL;
 	return uwg_nat_conf_canonical(key) ? uwg_nat_conf_canonical(key)
 					   : uwg_igd_conf_canonical(key);
+}
+
+bool uwg_conf_is_quick_key(const char *key)
+{
+	const char *c = canonical_key(key, SECTION_INTERFACE);
+
+	return c && strcmp(c, "PrivateKey") && strcmp(c, "ListenPort") && strcmp(c, "FwMark") &&
+	       !uwg_nat_conf_canonical(key) && !uwg_igd_conf_canonical(key);
+}
+
+static bool parse_netns(struct uwg_conf *c, const char *value, char *w, size_t len)
+{
+	char *copy, q[80];
+
+	if (!uwg_tun_netns_valid_name(value))
+		return uwg_text_why(w, len, "%s is not a namespace name (1-%d characters of "
+				    "[A-Za-z0-9_.-], as `ip netns add' takes)",
+				    quote(value, q, sizeof(q)), UWG_NETNS_NAME_MAX);
+	copy = strdup(value);
+	if (!copy)
+		return uwg_text_why(w, len, "out of memory");
+	free(c->netns);
+	c->netns = copy;
+	return true;
 }
 
 static bool iface_key(struct uwg_conf_parser *p, const char *key, const char *wgval,
@@ -618,6 +662,10 @@ static bool iface_key(struct uwg_conf_parser *p, const char *key, const char *wg
 		ok = uwg_conf_parse_table(c, quickval, w, sizeof(w));
 	} else if (!strcmp(key, "SaveConfig")) {
 		ok = parse_bool(&c->save_config, quickval, w, sizeof(w));
+	} else if (!strcmp(key, "Namespace")) {
+		ok = parse_netns(c, quickval, w, sizeof(w));
+	} else if (!strcmp(key, "Gateway")) {
+		ok = each_word(quickval, add_gateway, c, w, sizeof(w));
 	} else if (uwg_nat_conf_canonical(key)) {
 		ok = uwg_nat_conf_key(&c->nat, key, quickval, p->line, w, sizeof(w));
 	} else if (uwg_igd_conf_canonical(key)) {
@@ -789,6 +837,7 @@ bool uwg_conf_parser_finish(struct uwg_conf_parser *p)
 {
 	if (p->failed)
 		return false;
+	uwg_igd_conf_finish(&p->conf->igd);
 	/* The IGD maps ports in the NAT: UPnP = on runs it even without Masquerade. */
 	if (p->conf->igd.enable)
 		p->conf->nat.enable = true;

@@ -96,6 +96,8 @@ struct uwg_conf {
 	char **hooks[UWG_HOOK_COUNT];
 	size_t n_hooks[UWG_HOOK_COUNT];
 	bool save_config;
+	char *netns;         /* Namespace: the interface's network namespace, NULL = this one */
+	struct uwg_ip_prefix gw4, gw6; /* Gateway: default routes via these (family 0 = none) */
 	struct uwg_nat_settings nat; /* uwg's own NAT keys (cli/uapi/nat_conf.h) */
 	struct uwg_igd_settings igd; /* uwg's UPnP IGD keys (cli/uapi/igd_conf.h) */
 
@@ -168,6 +170,9 @@ void uwg_conf_nat_inside(struct uwg_conf *conf);
 
 /* wg-quick's interface-name rule ^[a-zA-Z0-9_=+.-]{1,15}$. */
 bool uwg_conf_valid_ifname(const char *name);
+
+/* True for the keys `uwg up` applies and wg's own setconf does not know (Address, DNS, ...). */
+bool uwg_conf_is_quick_key(const char *key);
 
 /* Table value: auto, off, a number, or a name from rt_tables. */
 bool uwg_conf_parse_table(struct uwg_conf *conf, const char *value, char *why, size_t len);

@@ -24,6 +24,15 @@ static void lease_text(uint32_t s, char *buf, size_t len)
 		snprintf(buf, len, "%us left", s);
 }
 
+static const char *origin_text(const char *origin)
+{
+	if (!strcmp(origin, "natpmp"))
+		return "NAT-PMP";
+	if (!strcmp(origin, "pcp"))
+		return "PCP";
+	return "UPnP";
+}
+
 void uwg_igd_conf_show(FILE *f, const char *reply, bool color)
 {
 	const char *bold = color ? "\x1b[1m" : "", *reset = color ? "\x1b[0m" : "";
@@ -63,10 +72,11 @@ void uwg_igd_conf_show(FILE *f, const char *reply, bool color)
 
 			inet_ntop(AF_INET, &a, ip, sizeof(ip));
 			lease_text(maps[i].lease_left_s, lease, sizeof(lease));
-			fprintf(f, "  %sport map%s: %s %u -> %s:%u, %s, peer %s, \"%s\"\n", bold,
-				reset, maps[i].proto == IPPROTO_UDP ? "UDP" : "TCP", maps[i].ext_port,
-				ip, maps[i].int_port, lease,
-				maps[i].owner[0] ? maps[i].owner : "(removed)", maps[i].desc);
+			fprintf(f, "  %sport map%s: %s %u -> %s:%u, %s, peer %s, \"%s\" (%s)\n",
+				bold, reset, maps[i].proto == IPPROTO_UDP ? "UDP" : "TCP",
+				maps[i].ext_port, ip, maps[i].int_port, lease,
+				maps[i].owner[0] ? maps[i].owner : "(removed)", maps[i].desc,
+				origin_text(maps[i].origin));
 		}
 	}
 	free(maps);

@@ -19,6 +19,7 @@
 #include "igd/desc.h"
 #include "igd/http.h"
 #include "igd/httpd.h"
+#include "igd/pmpd.h"
 #include "igd/ssdp.h"
 
 #include <arpa/inet.h>
@@ -48,6 +49,7 @@ struct uwg_igd {
 
 	struct uwg_igd_httpd *httpd;
 	struct uwg_igd_ssdp *ssdp;
+	struct uwg_igd_pmpd *pmpd;
 	uint64_t actions, errors, refused_source, bad_requests;
 	uint64_t errors_by_code[UWG_IGD_STAT_CODES];
 };
@@ -387,9 +389,35 @@ int uwg_igd_start(struct uwg_igd **out, uv_loop_t *loop, const char *ifname,
 	hc.no_filter = cfg->no_socket_filter;
 	hc.handler = serve;
 	hc.ctx = igd;
+	if (cfg->natpmp) {
+		struct uwg_igd_pmpd_config pc;
+
+		memset(&pc, 0, sizeof(pc));
+		pc.ip = tunnel_ip;
+		pc.port = cfg->natpmp_port;
+		pc.filter = hc.filter;
+		pc.filter.local_h = 0; /* NAT-PMP only ever comes through the tunnel */
+		pc.no_filter = cfg->no_socket_filter;
+		pc.pmp.ops = &igd->ops;
+		pc.pmp.pol = pol;
+		pc.pmp.min_lifetime = cfg->pmp_min_lifetime;
+		pc.pmp.max_lifetime = cfg->pmp_max_lifetime;
+		pc.epoch_origin_s = cfg->epoch_origin_s;
+		err = uwg_igd_pmpd_start(&igd->pmpd, loop, &pc);
+		if (err)
+			goto fail;
+	}
+	if (cfg->no_upnp) {
+		if (!cfg->natpmp) {
+			err = -EINVAL;
+			goto fail;
+		}
+		*out = igd;
+		return 0;
+	}
 	err = uwg_igd_httpd_start(&igd->httpd, loop, &hc);
 	if (err)
-		goto fail;
+		goto fail_pmpd;
 	inet_ntop(AF_INET, &tunnel_ip, ip, sizeof(ip));
 	snprintf(igd->desc_url, sizeof(igd->desc_url), "http://%s:%u%s", ip,
 		 uwg_igd_httpd_port(igd->httpd), UWG_IGD_DESC_PATH);
@@ -408,11 +436,13 @@ int uwg_igd_start(struct uwg_igd **out, uv_loop_t *loop, const char *ifname,
 	err = uwg_igd_ssdp_start(&igd->ssdp, loop, &sp);
 	if (err) {
 		uwg_igd_httpd_stop(igd->httpd);
-		goto fail;
+		goto fail_pmpd;
 	}
 	*out = igd;
 	return 0;
 
+fail_pmpd:
+	uwg_igd_pmpd_stop(igd->pmpd);
 fail:
 	free_igd(igd);
 	return err;
@@ -422,8 +452,11 @@ void uwg_igd_stop(struct uwg_igd *igd)
 {
 	if (!igd)
 		return;
-	uwg_igd_ssdp_stop(igd->ssdp); /* ssdp:byebye from the child */
-	uwg_igd_httpd_stop(igd->httpd);
+	if (igd->ssdp)
+		uwg_igd_ssdp_stop(igd->ssdp); /* ssdp:byebye from the child */
+	if (igd->httpd)
+		uwg_igd_httpd_stop(igd->httpd);
+	uwg_igd_pmpd_stop(igd->pmpd);
 	free_igd(igd);
 }
 
@@ -434,11 +467,15 @@ const char *uwg_igd_desc_url(const struct uwg_igd *igd)
 
 void uwg_igd_get_stats(const struct uwg_igd *igd, struct uwg_igd_stats *out)
 {
-	struct uwg_igd_httpd_stats hs;
-	struct uwg_igd_ssdp_stats ss;
+	struct uwg_igd_httpd_stats hs = { 0 };
+	struct uwg_igd_ssdp_stats ss = { 0 };
+	struct uwg_igd_pmpd_stats ps;
 
-	uwg_igd_httpd_get_stats(igd->httpd, &hs);
-	uwg_igd_ssdp_get_stats(igd->ssdp, &ss);
+	if (igd->httpd)
+		uwg_igd_httpd_get_stats(igd->httpd, &hs);
+	if (igd->ssdp)
+		uwg_igd_ssdp_get_stats(igd->ssdp, &ss);
+	uwg_igd_pmpd_get_stats(igd->pmpd, &ps);
 	memset(out, 0, sizeof(*out));
 	out->actions = igd->actions;
 	out->errors = igd->errors;
@@ -453,5 +490,9 @@ void uwg_igd_get_stats(const struct uwg_igd *igd, struct uwg_igd_stats *out)
 	out->ssdp_starts = ss.starts;
 	out->ssdp_crashes = ss.crashes;
 	out->ssdp_running = ss.running != 0;
-	out->filtered_sockets = ss.filtered + (igd->cfg.no_socket_filter ? 0 : 1);
+	out->filtered_sockets = ss.filtered + (igd->cfg.no_socket_filter ? 0 :
+				(unsigned)(igd->httpd != NULL) + (unsigned)(igd->pmpd != NULL));
+	out->natpmp_requests = ps.requests;
+	out->natpmp_errors = ps.errors;
+	out->natpmp_dropped = ps.dropped;
 }

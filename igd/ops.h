@@ -14,6 +14,14 @@
 
 #include "igd/soap.h"
 
+/* Which protocol made a map (shown by `uwg show`, kept in the lease file). */
+enum uwg_igd_origin {
+	UWG_IGD_ORIGIN_UPNP = 0,
+	UWG_IGD_ORIGIN_NATPMP,
+	UWG_IGD_ORIGIN_PCP,
+	UWG_IGD_ORIGIN_STATIC, /* a PortForward of the configuration (listing only) */
+};
+
 /* One port map as the IGD sees it. */
 struct uwg_igd_map {
 	uint8_t proto;             /* IPPROTO_TCP or IPPROTO_UDP */
@@ -27,6 +35,7 @@ struct uwg_igd_map {
 	 */
 	uint32_t lease_s;
 	char desc[UWG_IGD_DESC_MAX]; /* sanitized printable ASCII, NUL-terminated */
+	uint8_t origin;              /* enum uwg_igd_origin */
 };
 
 /* WAN-side totals for WANCommonInterfaceConfig (sent = toward the internet). */

@@ -6,6 +6,7 @@ UWG_PACKAGES=(build-essential cmake pkg-config clang libclang-rt-14-dev
 	libsodium-dev libssl-dev libuv1-dev libnl-3-dev libnl-route-3-dev libupnp-dev
 	iproute2 iputils-ping wireguard-tools wireguard-go miniupnpc iperf3 socat
 	procps psmisc libcap2-bin python3 nftables python3-libtorrent python3-prometheus-client curl tcpdump util-linux
+	natpmpc transmission-daemon transmission-cli
 	systemd dpkg-dev debhelper fakeroot lintian debootstrap git)
 missing=()
 for p in "${UWG_PACKAGES[@]}"; do

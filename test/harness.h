@@ -26,6 +26,14 @@ static unsigned harness_passed, harness_failed;
 		}                                                                      \
 	} while (0)
 
+#define CHECK_EQ_STR(a, b)                                                             \
+	do {                                                                           \
+		const char *a_ = (a), *b_ = (b);                                       \
+		if (strcmp(a_, b_))                                                    \
+			fprintf(stderr, "  got '%s' want '%s'\n", a_, b_);             \
+		CHECK(!strcmp(a_, b_));                                                \
+	} while (0)
+
 #define CHECK_EQ_U64(a, b)                                                              \
 	do {                                                                            \
 		uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                        \

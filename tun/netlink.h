@@ -32,6 +32,7 @@ struct uwg_nl_route {
 	struct uwg_ip_prefix dst; /* host bits must be clear */
 	int ifindex;
 	uint32_t table;
+	struct uwg_ip_prefix gw;  /* family 0 = a device route; else `via GW onlink` */
 };
 
 struct uwg_nl_addr {
@@ -57,7 +58,7 @@ int uwg_netlink_addr_add(struct uwg_netlink *nl, int ifindex, const struct uwg_i
 int uwg_netlink_addr_list(struct uwg_netlink *nl, int ifindex, struct uwg_nl_addr **out,
 			  size_t *n);
 
-/* `ip route add DST dev IF table T` (proto boot, like ip); -EEXIST if present. */
+/* `ip route add DST [via GW onlink] dev IF table T` (proto boot, like ip); -EEXIST if present. */
 int uwg_netlink_route_add(struct uwg_netlink *nl, const struct uwg_nl_route *r);
 int uwg_netlink_route_del(struct uwg_netlink *nl, const struct uwg_nl_route *r);
 /* 1 if `ip route show dev IF match P` (main table) prints something, 0 if not. */

@@ -1,6 +1,6 @@
 /*
- * tun/nl_route.c - device routes over libnl (`ip route add|del DST dev IF
- * table T`), the route dumps wg-quick's checks need (`ip route show dev IF
+ * tun/nl_route.c - device routes over libnl (`ip route add|del DST [via GW
+ * onlink] dev IF table T`), the route dumps wg-quick's checks need (`ip route show dev IF
  * match P`, `ip route show table T`) and single route lookups
  * (`ip route get ADDR`, RTM_GETROUTE). Main thread only.
  */
@@ -28,7 +28,9 @@ static int build_route(const struct uwg_nl_route *r, struct rtnl_route **out)
 	rtnl_route_set_table(route, r->table);
 	rtnl_route_set_protocol(route, RTPROT_BOOT);
 	rtnl_route_set_type(route, RTN_UNICAST);
-	rtnl_route_set_scope(route, r->dst.family == AF_INET ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE);
+	/* A gatewayed route is universe-scoped; a device route to IPv4 is link-scoped (as ip does). */
+	rtnl_route_set_scope(route, r->dst.family == AF_INET && !r->gw.family ? RT_SCOPE_LINK :
+										RT_SCOPE_UNIVERSE);
 	dst = nl_addr_build(r->dst.family, r->dst.addr, uwg_ip_family_len(r->dst.family));
 	if (!dst) {
 		rtnl_route_put(route);
@@ -43,6 +45,20 @@ static int build_route(const struct uwg_nl_route *r, struct rtnl_route **out)
 		return err < 0 ? uwg_nl_errno(err) : -ENOMEM;
 	}
 	rtnl_route_nh_set_ifindex(nh, r->ifindex);
+	if (r->gw.family) {
+		struct nl_addr *gw = nl_addr_build(r->gw.family, r->gw.addr,
+						   uwg_ip_family_len(r->gw.family));
+
+		if (!gw) {
+			rtnl_route_nh_free(nh);
+			rtnl_route_put(route);
+			return -ENOMEM;
+		}
+		rtnl_route_nh_set_gateway(nh, gw);
+		nl_addr_put(gw);
+		/* the gateway is the peer behind a point-to-point TUN: no subnet holds it */
+		rtnl_route_nh_set_flags(nh, RTNH_F_ONLINK);
+	}
 	rtnl_route_add_nexthop(route, nh);
 	*out = route;
 	return 0;

@@ -53,6 +53,7 @@ struct igd_map {
 	uint8_t owner_key[32];      /* the peer's public key (lease file, map lines) */
 	uint16_t prio_l4, prio_err; /* 0 = none */
 	int fd;                     /* placeholder socket, -1 = none */
+	uint8_t origin;             /* enum uwg_igd_origin */
 };
 
 struct uwg_igdd {
@@ -83,10 +84,28 @@ struct uwg_igdd {
 	size_t n_pending;
 	const char *pending_from; /* "the lease file", or the NAT before a rebuild */
 	bool restored;  /* until then the file is not written (it still holds them) */
+	int64_t epoch_origin;    /* when the map table started (wall clock): NAT-PMP's epoch */
 	struct uwg_igd_stats totals; /* counters of the IGDs stopped so far */
 };
 
 static void save(struct uwg_igdd *g);
+
+static const char *const origin_names[] = { "upnp", "natpmp", "pcp", "static" };
+
+static const char *origin_name(uint8_t origin)
+{
+	return origin < sizeof(origin_names) / sizeof(origin_names[0]) ? origin_names[origin]
+								       : "upnp";
+}
+
+/* A lease file's origin word; an unknown one (a newer uwg's) counts as UPnP. */
+static uint8_t origin_parse(const char *name)
+{
+	for (uint8_t i = 0; i < UWG_IGD_ORIGIN_STATIC; i++)
+		if (!strcmp(name, origin_names[i]))
+			return i;
+	return UWG_IGD_ORIGIN_UPNP;
+}
 static void stats_now(const struct uwg_igdd *g, struct uwg_igd_stats *out);
 
 /* ---- owners ---- */
@@ -236,7 +255,7 @@ static size_t snapshot(struct uwg_igdd *g, struct uwg_lease *v)
 
 		if (!nm)
 			continue;
-		snprintf(e->origin, sizeof(e->origin), "upnp");
+		snprintf(e->origin, sizeof(e->origin), "%s", origin_name(g->maps[i].origin));
 		e->proto = nm->proto;
 		e->ext_port = nm->ext_port;
 		e->int_addr = nm->int_addr;
@@ -263,6 +282,7 @@ static void save(struct uwg_igdd *g)
 
 	if (!g->restored || !g->env.leases || g->env.leases->fd < 0)
 		return;
+	g->env.leases->epoch_origin = g->epoch_origin;
 	v = calloc(g->n_maps ? g->n_maps : 1, sizeof(*v));
 	if (!v)
 		return;
@@ -356,12 +376,14 @@ static int add_map(struct uwg_igdd *g, const struct uwg_igd_map *map, struct in_
 			close(fd);
 		return nat_err_to_upnp(err);
 	}
-	if (m)
+	if (m) {
+		m->origin = map->origin;
 		return 0; /* an update: filters and socket stay */
+	}
 
 	m = &g->maps[g->n_maps++];
 	*m = (struct igd_map){ .proto = map->proto, .ext_port = map->ext_port, .owner = owner,
-			       .fd = fd };
+			       .fd = fd, .origin = map->origin };
 	memcpy(m->owner_key, uwg_peer_public_key(peer), sizeof(m->owner_key));
 	{
 		struct uwg_steer_match l4 = { UWG_STEER_L4, map->proto, map->ext_port, 0xffff };
@@ -453,9 +475,13 @@ static int op_del_map(void *ctx, uint8_t proto, uint16_t ext_port, struct in_add
 	return 0;
 }
 
-static void fill(struct uwg_igd_map *out, const struct uwg_nat_map *m, uint64_t now)
+static void fill(struct uwg_igdd *g, struct uwg_igd_map *out, const struct uwg_nat_map *m,
+		 uint64_t now)
 {
+	const struct igd_map *ours = find_map(g, m->proto, m->ext_port);
+
 	memset(out, 0, sizeof(*out));
+	out->origin = ours ? ours->origin : UWG_IGD_ORIGIN_STATIC;
 	out->proto = m->proto;
 	out->ext_port = m->ext_port;
 	out->int_client.s_addr = htonl(m->int_addr);
@@ -478,7 +504,7 @@ static int op_get_map(void *ctx, uint8_t proto, uint16_t ext_port, struct uwg_ig
 	m = uwg_nat_map_find(g->nat.nat, proto, ext_port, now);
 	if (!m)
 		return UWG_IGD_E_NO_SUCH_ENTRY;
-	fill(out, m, now);
+	fill(g, out, m, now);
 	return 0;
 }
 
@@ -495,7 +521,7 @@ static int op_get_map_by_index(void *ctx, uint32_t index, struct uwg_igd_map *ou
 		if (m->expires_ns && m->expires_ns <= now)
 			continue;
 		if (i++ == index) {
-			fill(out, m, now);
+			fill(g, out, m, now);
 			return 0;
 		}
 	}
@@ -763,6 +789,7 @@ static void restore(struct uwg_igdd *g)
 			map.int_client = client;
 			map.int_port = e->int_port;
 			map.lease_s = e->expires ? (uint32_t)(e->expires - wall) : 0;
+			map.origin = origin_parse(e->origin);
 			/* An IGD description is shorter than the NAT's: cut to fit. */
 			memcpy(map.desc, e->desc, sizeof(map.desc) - 1);
 			map.desc[sizeof(map.desc) - 1] = '\0';
@@ -827,6 +854,9 @@ static void try_start(struct uwg_igdd *g)
 	cfg.uuid = uuid;
 	snprintf(name, sizeof(name), "uwg Internet Gateway (%s)", g->env.tun->name);
 	cfg.friendly_name = name;
+	cfg.no_upnp = g->active.igd_off;
+	cfg.natpmp = !g->active.natpmp_off;
+	cfg.epoch_origin_s = g->epoch_origin;
 	err = uwg_igd_start(&g->igd, g->env.uv, g->env.tun->name, addr, 0, &cfg, &ops);
 	if (err) {
 		g->igd = NULL;
@@ -838,8 +868,9 @@ static void try_start(struct uwg_igdd *g)
 	g->igd_addr = addr;
 	g->last_err = 0;
 	snprintf(g->url, sizeof(g->url), "%s", uwg_igd_desc_url(g->igd));
-	uwg_log_info("UPnP IGD on %s: %s (%u maps per peer, %zu rules)", g->env.tun->name,
-		     g->url, cap_per_peer(g), g->active.n_rules);
+	uwg_log_info("UPnP IGD on %s: %s%s%s%s (%u maps per peer, %zu rules)", g->env.tun->name,
+		     g->url, g->url[0] && cfg.natpmp ? ", " : "", cfg.natpmp ? "NAT-PMP on " : "",
+		     cfg.natpmp ? inet_ntoa(addr) : "", cap_per_peer(g), g->active.n_rules);
 }
 
 /* Is the running IGD still where it should be? */
@@ -1019,6 +1050,9 @@ static void stats_now(const struct uwg_igdd *g, struct uwg_igd_stats *out)
 	out->busy += live.busy;
 	out->ssdp_starts += live.ssdp_starts;
 	out->ssdp_crashes += live.ssdp_crashes;
+	out->natpmp_requests += live.natpmp_requests;
+	out->natpmp_errors += live.natpmp_errors;
+	out->natpmp_dropped += live.natpmp_dropped;
 }
 
 /* "upnp_stat_NAME=" lines: the request counters, or (codes) the errors by UPnP code. */
@@ -1041,10 +1075,11 @@ static void stats_block(const struct uwg_igdd *g, bool codes, char *buf, size_t 
 		      "upnp_stat_timeouts=%" PRIu64 "\nupnp_stat_http_requests=%" PRIu64 "\n"
 		      "upnp_stat_http_refused=%" PRIu64 "\nupnp_stat_refused_host=%" PRIu64 "\n"
 		      "upnp_stat_busy=%" PRIu64 "\nupnp_stat_ssdp_starts=%" PRIu64 "\n"
-		      "upnp_stat_ssdp_crashes=%" PRIu64 "\n",
+		      "upnp_stat_ssdp_crashes=%" PRIu64 "\nupnp_stat_natpmp_requests=%" PRIu64 "\n"
+		      "upnp_stat_natpmp_errors=%" PRIu64 "\nupnp_stat_natpmp_dropped=%" PRIu64 "\n",
 		      st.actions, st.errors, st.refused_source, st.bad_requests, st.timeouts,
 		      st.http_requests, st.http_refused, st.refused_host, st.busy, st.ssdp_starts,
-		      st.ssdp_crashes);
+		      st.ssdp_crashes, st.natpmp_requests, st.natpmp_errors, st.natpmp_dropped);
 }
 
 /*
@@ -1088,13 +1123,14 @@ static bool emit_ours(struct uwg_igdd *g, size_t *cursor, char *buf, size_t cap,
 		char text[256];
 
 		if (nm) {
-			fill(&im, nm, now);
+			fill(g, &im, nm, now);
 			ml.proto = nm->proto;
 			ml.ext_port = nm->ext_port;
 			ml.int_addr = nm->int_addr;
 			ml.int_port = nm->int_port;
 			ml.lease_left_s = im.lease_s;
 			uwg_key_to_base64(ml.owner, g->maps[i].owner_key);
+			snprintf(ml.origin, sizeof(ml.origin), "%s", origin_name(g->maps[i].origin));
 			snprintf(ml.desc, sizeof(ml.desc), "%s", im.desc);
 			uwg_igd_conf_format_map(&ml, text, sizeof(text));
 			if (!uwg_text_line(buf, cap, used, "upnp_map=%s\n", text))
@@ -1152,9 +1188,14 @@ int uwg_igdd_new(struct uwg_igdd **out, const struct uwg_igdd_env *env)
 	if (env->natd)
 		uwg_natd_on_replaced(env->natd, nat_replaced, g);
 	g->restored = true;
+	g->epoch_origin = wall_now();
 	if (env->leases && env->leases->fd >= 0) {
 		int err = uwg_leases_read(env->leases, &g->pending, &g->n_pending);
 
+		/* Maps that come back keep their epoch: clients see no state loss. */
+		if (!err && g->n_pending && env->leases->epoch_origin > 0 &&
+		    env->leases->epoch_origin <= g->epoch_origin)
+			g->epoch_origin = env->leases->epoch_origin;
 		g->pending_from = "the lease file";
 		if (err)
 			uwg_log_error("UPnP: the lease file is unreadable (%s): its maps are lost",

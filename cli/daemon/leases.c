@@ -210,10 +210,17 @@ int uwg_leases_read(struct uwg_leases *l, struct uwg_lease **out, size_t *n)
 		free(body[1]);
 		return -ENOMEM;
 	}
+	l->epoch_origin = 0;
 	for (line = strtok_r(best, "\n", &save); line && *n < UWG_LEASES_MAX;
-	     line = strtok_r(NULL, "\n", &save))
-		if (uwg_lease_parse(&(*out)[*n], line) == 0)
+	     line = strtok_r(NULL, "\n", &save)) {
+		long long epoch;
+		char end;
+
+		if (sscanf(line, "epoch %lld%c", &epoch, &end) == 1 && epoch > 0)
+			l->epoch_origin = epoch;
+		else if (uwg_lease_parse(&(*out)[*n], line) == 0)
 			(*n)++;
+	}
 	free(body[0]);
 	free(body[1]);
 	return 0;
@@ -230,6 +237,9 @@ int uwg_leases_write(struct uwg_leases *l, const struct uwg_lease *v, size_t n)
 	buf = malloc(UWG_LEASES_SLOT);
 	if (!buf)
 		return -ENOMEM;
+	if (l->epoch_origin > 0)
+		len = (size_t)snprintf(buf + HEAD_MAX, UWG_LEASES_SLOT - HEAD_MAX, "epoch %" PRId64 "\n",
+				       l->epoch_origin);
 	for (size_t i = 0; i < n; i++) {
 		int w;
 

@@ -26,7 +26,7 @@ enum {
 };
 
 struct uwg_lease {
-	char origin[8];        /* the protocol that made the map: "upnp" */
+	char origin[8];        /* the protocol that made the map: "upnp", "natpmp" or "pcp" */
 	uint8_t proto;         /* IPPROTO_TCP or IPPROTO_UDP */
 	uint16_t ext_port;
 	uint32_t int_addr;     /* host order */
@@ -39,6 +39,12 @@ struct uwg_lease {
 struct uwg_leases {
 	int fd;        /* -1: no file (not root at start, or it could not be opened) */
 	uint64_t seq;  /* of the newest slot read or written */
+	/*
+	 * When the map table started (wall clock, Unix seconds; 0 = not known):
+	 * read sets it from the file, write stores it, so a restore keeps
+	 * NAT-PMP's epoch counting instead of restarting it (RFC 6886 §3.6).
+	 */
+	int64_t epoch_origin;
 };
 
 /*

@@ -17,7 +17,7 @@
 
 
 static const char *const igd_keys[] = { "UPnP", "UPnPAllow", "UPnPDeny", "UPnPMaxMapsPerPeer",
-					"UPnPExternalAddress" };
+					"UPnPExternalAddress", "NATPMP" };
 
 const char *uwg_igd_conf_canonical(const char *key)
 {
@@ -77,6 +77,11 @@ bool uwg_igd_conf_key(struct uwg_igd_settings *s, const char *key, const char *v
 			return uwg_text_why(w, len, "\"%.64s\" is neither on nor off", value);
 		s->has_enable = true;
 		s->line_enable = line;
+	} else if (!strcmp(key, "NATPMP")) {
+		if (!uwg_text_onoff(value, &s->natpmp))
+			return uwg_text_why(w, len, "\"%.64s\" is neither on nor off", value);
+		s->has_natpmp = true;
+		s->line_natpmp = line;
 	} else if (!strcmp(key, "UPnPMaxMapsPerPeer")) {
 		unsigned long n;
 
@@ -117,12 +122,25 @@ static const char *rule_body(const struct uwg_igd_rule *r, char *buf, size_t len
 	return sp ? sp + 1 : buf;
 }
 
+void uwg_igd_conf_finish(struct uwg_igd_settings *s)
+{
+	bool natpmp = s->has_natpmp ? s->natpmp : s->enable;
+
+	s->natpmp_off = !natpmp;
+	if (natpmp && !s->enable) {
+		s->enable = true;
+		s->igd_off = true;
+	}
+}
+
 void uwg_igd_conf_write(FILE *f, const struct uwg_igd_settings *s)
 {
 	char buf[UWG_IGD_RULE_TEXT_MAX];
 
 	if (s->has_enable)
-		fprintf(f, "UPnP = %s\n", s->enable ? "on" : "off");
+		fprintf(f, "UPnP = %s\n", s->enable && !s->igd_off ? "on" : "off");
+	if (s->has_natpmp)
+		fprintf(f, "NATPMP = %s\n", s->natpmp ? "on" : "off");
 	if (s->max_per_peer)
 		fprintf(f, "UPnPMaxMapsPerPeer = %u\n", s->max_per_peer);
 	if (s->has_ext_addr) {
@@ -142,8 +160,14 @@ int uwg_igd_conf_check(const struct uwg_igd_settings *s, bool has_v4, const char
 {
 	if (!s->enable || has_v4)
 		return 0;
-	snprintf(err, errlen, "%s:%u: UPnP: needs an IPv4 Address on the interface (the IGD "
-		 "listens on the tunnel's IPv4 address)", file ? file : "(config)", s->line_enable);
+	if (s->igd_off)
+		snprintf(err, errlen, "%s:%u: NATPMP: needs an IPv4 Address on the interface "
+			 "(NAT-PMP listens on the tunnel's IPv4 address)", file ? file : "(config)",
+			 s->line_natpmp);
+	else
+		snprintf(err, errlen, "%s:%u: UPnP: needs an IPv4 Address on the interface (the "
+			 "IGD listens on the tunnel's IPv4 address)", file ? file : "(config)",
+			 s->line_enable);
 	return -EINVAL;
 }
 
@@ -156,6 +180,10 @@ char *uwg_igd_conf_format_set(const struct uwg_igd_settings *s, size_t *len)
 
 	uwg_text_printf(&b, "set=1\nupnp=%s\n", s->enable ? "true" : "false");
 	if (s->enable) {
+		if (s->igd_off)
+			uwg_text_printf(&b, "upnp_igd=false\n");
+		if (s->natpmp_off)
+			uwg_text_printf(&b, "upnp_natpmp=false\n");
 		uwg_text_printf(&b, "upnp_max_maps_per_peer=%u\n",
 		       s->max_per_peer ? s->max_per_peer : UWG_IGD_DEFAULT_PER_CLIENT);
 		if (s->ext_addr) {
@@ -180,6 +208,10 @@ int uwg_igd_conf_uapi_key(struct uwg_igd_settings *s, const char *key, const cha
 		if (strcmp(v, "true") && strcmp(v, "false"))
 			return -EINVAL;
 		s->enable = !strcmp(v, "true");
+	} else if (!strcmp(key, "upnp_igd") || !strcmp(key, "upnp_natpmp")) {
+		if (strcmp(v, "true") && strcmp(v, "false"))
+			return -EINVAL;
+		*(key[5] == 'i' ? &s->igd_off : &s->natpmp_off) = !strcmp(v, "false");
 	} else if (!strcmp(key, "upnp_max_maps_per_peer")) {
 		unsigned long n;
 
@@ -220,8 +252,8 @@ void uwg_igd_conf_format_map(const struct uwg_igd_map_line *m, char *buf, size_t
 	char ip[INET_ADDRSTRLEN];
 
 	inet_ntop(AF_INET, &a, ip, sizeof(ip));
-	snprintf(buf, len, "%s:%u:%s:%u:%u:%s:%s", proto_name(m->proto), m->ext_port, ip,
-		 m->int_port, m->lease_left_s, m->owner, m->desc);
+	snprintf(buf, len, "%s:%u:%s:%u:%u:%s:%s:%s", proto_name(m->proto), m->ext_port, ip,
+		 m->int_port, m->lease_left_s, m->owner, m->origin, m->desc);
 }
 
 /* The next ':'-terminated field of *p, NUL-terminated in place; NULL if there is none. */
@@ -238,14 +270,14 @@ static char *field(char **p)
 
 bool uwg_igd_conf_parse_map(struct uwg_igd_map_line *m, const char *value)
 {
-	char buf[256], *p = buf, *f[6];
+	char buf[256], *p = buf, *f[7];
 	unsigned long n;
 	struct in_addr a;
 
 	if (strlen(value) >= sizeof(buf))
 		return false;
 	memcpy(buf, value, strlen(value) + 1);
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 7; i++)
 		if (!(f[i] = field(&p)))
 			return false;
 	memset(m, 0, sizeof(*m));
@@ -267,9 +299,11 @@ bool uwg_igd_conf_parse_map(struct uwg_igd_map_line *m, const char *value)
 	if (!parse_uint(f[4], UINT32_MAX, &n))
 		return false;
 	m->lease_left_s = (uint32_t)n;
-	if (strlen(f[5]) >= sizeof(m->owner) || strlen(p) >= sizeof(m->desc))
+	if (strlen(f[5]) >= sizeof(m->owner) || strlen(f[6]) >= sizeof(m->origin) ||
+	    strlen(p) >= sizeof(m->desc))
 		return false;
 	strcpy(m->owner, f[5]);
+	strcpy(m->origin, f[6]);
 	strcpy(m->desc, p);
 	return true;
 }

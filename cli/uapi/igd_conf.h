@@ -26,8 +26,11 @@ enum uwg_igd_conf_limits {
 
 /* Everything the UPnP keys say; all zero = no IGD. */
 struct uwg_igd_settings {
-	bool enable;      /* UPnP = on */
+	bool enable;      /* port mapping runs: UPnP = on, or NATPMP = on alone */
 	bool has_enable;  /* a UPnP line was written (SaveConfig) */
+	bool igd_off;     /* enable without the UPnP front end (NATPMP = on, UPnP off) */
+	bool natpmp_off;  /* enable without NAT-PMP (NATPMP = off) */
+	bool has_natpmp, natpmp; /* a NATPMP line, and its value (config side) */
 	unsigned max_per_peer; /* 0 = UWG_IGD_DEFAULT_PER_CLIENT */
 	/*
 	 * The address GetExternalIPAddress reports, host order; 0 = the NAT's
@@ -39,7 +42,7 @@ struct uwg_igd_settings {
 	bool has_ext_addr;
 	size_t n_rules;   /* UPnPAllow / UPnPDeny in file order (first match wins) */
 	struct uwg_igd_rule rules[UWG_IGD_MAX_RULES];
-	unsigned line_enable, line_max, line_ext_addr;
+	unsigned line_enable, line_max, line_ext_addr, line_natpmp;
 };
 
 /* ---- config file ---- */
@@ -49,6 +52,11 @@ const char *uwg_igd_conf_canonical(const char *key);
 /* One key (canonical) with its value trimmed at the ends; false with the reason in why. */
 bool uwg_igd_conf_key(struct uwg_igd_settings *s, const char *key, const char *value,
 		      unsigned line, char *why, size_t len);
+/*
+ * After the last key: NATPMP follows UPnP unless written, and NATPMP = on
+ * alone runs port mapping without the UPnP front end.
+ */
+void uwg_igd_conf_finish(struct uwg_igd_settings *s);
 /* The UPnP lines for SaveConfig, as they were written. */
 void uwg_igd_conf_write(FILE *f, const struct uwg_igd_settings *s);
 
@@ -63,16 +71,16 @@ int uwg_igd_conf_check(const struct uwg_igd_settings *s, bool has_v4, const char
 /* ---- UAPI ---- */
 
 /*
- * "set=1\nupnp=true|false\n" + upnp_max_maps_per_peer, upnp_external_address
- * and upnp_rule lines +
+ * "set=1\nupnp=true|false\n" + upnp_igd=false, upnp_natpmp=false (front ends
+ * off), upnp_max_maps_per_peer, upnp_external_address and upnp_rule lines +
  * "\n" (malloc'd, *len set; NULL on ENOMEM).
  */
 char *uwg_igd_conf_format_set(const struct uwg_igd_settings *s, size_t *len);
 
 /*
  * One upnp* UAPI line into staged settings (the daemon's side): upnp,
- * upnp_max_maps_per_peer, upnp_external_address, upnp_rule,
- * upnp_replace_rules. 0, -EINVAL (bad value), -ENOSPC (too
+ * upnp_igd, upnp_natpmp, upnp_max_maps_per_peer, upnp_external_address,
+ * upnp_rule, upnp_replace_rules. 0, -EINVAL (bad value), -ENOSPC (too
  * many rules) or -ENOENT (not a upnp key: someone else's).
  */
 int uwg_igd_conf_uapi_key(struct uwg_igd_settings *s, const char *key, const char *value);
@@ -86,10 +94,14 @@ struct uwg_igd_map_line {
 	uint16_t int_port;
 	uint32_t lease_left_s;  /* 0 = permanent */
 	char owner[45];         /* the owning peer's public key, base64 ("" if gone) */
+	char origin[8];         /* upnp, natpmp, pcp, or static (a PortForward) */
 	char desc[64];
 };
 
-/* "upnp_map=tcp:8043:10.100.0.2:8043:287:KEY:description" without the key=; false if malformed. */
+/*
+ * "upnp_map=tcp:8043:10.100.0.2:8043:287:KEY:upnp:description" without the
+ * key=; false if malformed.
+ */
 bool uwg_igd_conf_parse_map(struct uwg_igd_map_line *m, const char *value);
 /* The value part of such a line into buf. */
 void uwg_igd_conf_format_map(const struct uwg_igd_map_line *m, char *buf, size_t len);

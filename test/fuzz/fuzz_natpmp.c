@@ -1,40 +1,78 @@
 /*
- * test/fuzz/fuzz_natpmp.c - libFuzzer harness for the NAT-PMP codec
- * (igd/natpmp.c): any datagram parses into one of its kinds, and the reply
- * built for it has the size and header RFC 6886 gives that kind.
+ * test/fuzz/fuzz_natpmp.c - libFuzzer harness for NAT-PMP: the codec
+ * (igd/natpmp.c) and its semantics over a map table (igd/pmp.c, on the test
+ * double). The input is a sequence of datagrams, each prefixed by a length
+ * byte and a requester byte (one of three tunnel clients or an outsider), so
+ * maps, renewals and deletions interact; every reply must have the size and
+ * header RFC 6886 gives its request, and the table must stay consistent.
  */
+#include <arpa/inet.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include "igd/natpmp.h"
+#include "igd/pmp.h"
+#include "test/doubles/maptable.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static uint64_t now_s;
+
+static uint64_t fake_clock(void *ctx)
+{
+	(void)ctx;
+	return now_s;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t out[UWG_NATPMP_REPLY_MAX];
-	struct uwg_natpmp_req r;
-	size_t n = 0;
+	static struct uwg_igd_maptable table;
+	struct uwg_igd_ops ops;
+	struct uwg_igd_policy pol;
+	struct uwg_pmp_ctx cx = { 0 };
 
-	switch (uwg_natpmp_parse(data, size, &r)) {
-	case UWG_NATPMP_DROP:
-		return 0;
-	case UWG_NATPMP_BAD_VERSION:
-		n = uwg_natpmp_reply_error(out, r.op, UWG_NATPMP_UNSUPPORTED_VERSION, 1);
-		break;
-	case UWG_NATPMP_BAD_OPCODE:
-		n = uwg_natpmp_reply_error(out, r.op, UWG_NATPMP_UNSUPPORTED_OPCODE, 1);
-		break;
-	case UWG_NATPMP_REQUEST:
-		if (r.op == UWG_NATPMP_OP_ADDRESS)
-			n = uwg_natpmp_reply_address(out, 0, 1, 0x01020304);
-		else if (r.op == UWG_NATPMP_OP_MAP_UDP || r.op == UWG_NATPMP_OP_MAP_TCP)
-			n = uwg_natpmp_reply_map(out, r.op, 0, 1, r.int_port, r.ext_port, r.lifetime);
-		else
+	now_s = 1000;
+	uwg_igd_maptable_init(&table, 32, fake_clock, NULL);
+	table.ext_ip.s_addr = htonl(0xcb007202u);
+	uwg_igd_maptable_ops(&table, &ops);
+	uwg_igd_policy_init(&pol);
+	uwg_igd_cidr_parse("10.100.0.0/24", &pol.allow_net_h, &pol.allow_mask_h);
+	pol.max_per_client = 8;
+	cx.ops = &ops;
+	cx.pol = &pol;
+	cx.max_lifetime = 600;
+	while (size >= 2) {
+		size_t n = data[0] < size - 2 ? data[0] : size - 2;
+		struct in_addr who = { htonl(data[1] % 4 == 3 ? 0xc0000201u :
+					      0x0a640002u + data[1] % 4) };
+		uint8_t out[UWG_NATPMP_REPLY_MAX];
+		const uint8_t *p = data + 2;
+		size_t len = 0;
+		enum uwg_pmp_outcome o;
+		struct uwg_igd_map m;
+
+		o = uwg_pmp_natpmp(&cx, p, n, who, 5, out, &len);
+		if ((o == UWG_PMP_DROPPED) != (len == 0))
 			abort();
-		break;
+		if (len) {
+			size_t want = p[0] ? 8 : p[1] == 0 ? 12 : p[1] <= 2 ? 16 : 8;
+
+			if (len != want || out[0] != 0 || out[1] != (128 | p[1]))
+				abort();
+			/* a failed map echoes the internal port and maps nothing (§3.5) */
+			if (len == 16 && (out[2] | out[3]) && (out[10] | out[11] | out[12] | out[13] |
+							       out[14] | out[15]))
+				abort();
+		}
+		/* every live map belongs to a tunnel client, on a port the policy allows */
+		for (uint32_t i = 0; !ops.get_map_by_index(ops.ctx, i, &m); i++)
+			if (m.int_client.s_addr == htonl(0xc0000201u) || m.ext_port < 1024 ||
+			    m.int_port == 0)
+				abort();
+		now_s += data[1] >> 4;
+		uwg_igd_maptable_expire(&table);
+		data += 2 + n;
+		size -= 2 + n;
 	}
-	if (n < 8 || n > sizeof(out) || out[0] != 0 || out[1] != (128 | (r.op & 127)))
-		abort();
 	return 0;
 }

@@ -225,3 +225,27 @@ wait_listen()
 	done
 	return 1
 }
+
+# lt_map NS ADDR PORT upnp|natpmp: a libtorrent session (test/tools/lt_portmap.py) in NS,
+# listening on ADDR:PORT, asking for its TCP port with that protocol only; waits up to 65 s.
+# LT_EXT is the external port it got ("" if none); its output is in $T_TMP/lt.out (printed
+# here); the session lives (its stdin is a FIFO held open) until lt_stop.
+lt_map()
+{
+	local i
+	rm -f "$T_TMP/lt.in"
+	mkfifo "$T_TMP/lt.in"
+	ip netns exec "$(nsname "$1")" timeout 200 "$PY_BIN" \
+		"$(dirname "${BASH_SOURCE[0]}")/../tools/lt_portmap.py" "$2" "$3" "$4" \
+		<"$T_TMP/lt.in" >"$T_TMP/lt.out" 2>&1 &
+	LT_PID=$!
+	exec 7>"$T_TMP/lt.in"
+	for i in $(seq 1 650); do
+		grep -qE '^(MAPPED|NO_MAPPING)' "$T_TMP/lt.out" && break
+		kill -0 "$LT_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	sed 's/^/    lt: /' "$T_TMP/lt.out"
+	LT_EXT=$(sed -n 's/^MAPPED //p' "$T_TMP/lt.out")
+}
+lt_stop() { exec 7>&-; wait "$LT_PID" 2>/dev/null; }

@@ -120,6 +120,34 @@ static void test_keys(void)
 			   "listens on the tunnel's IPv4 address)"));
 	CHECK_EQ_INT(uwg_igd_conf_check(&c.igd, true, "wg0.conf", err, sizeof(err)), 0);
 	uwg_conf_free(&c);
+
+	/* NATPMP follows UPnP unless written; alone it runs port mapping without the IGD. */
+	CHECK_EQ_INT(parse(&c, "UPnP = on\n", err), 0);
+	CHECK(c.igd.enable && !c.igd.igd_off && !c.igd.natpmp_off && c.nat.enable);
+	uwg_conf_free(&c);
+	CHECK_EQ_INT(parse(&c, "UPnP = on\nNATPMP = off\n", err), 0);
+	CHECK(c.igd.enable && !c.igd.igd_off && c.igd.natpmp_off);
+	uwg_conf_free(&c);
+	CHECK_EQ_INT(parse(&c, "natpmp = on\nAddress = fd00::1/64\n", err), 0);
+	CHECK(c.igd.enable && c.igd.igd_off && !c.igd.natpmp_off && c.nat.enable);
+	CHECK_EQ_INT(uwg_igd_conf_check(&c.igd, false, "wg0.conf", err, sizeof(err)), -EINVAL);
+	CHECK_EQ_STR(err, "wg0.conf:3: NATPMP: needs an IPv4 Address on the interface (NAT-PMP "
+			  "listens on the tunnel's IPv4 address)");
+	{
+		size_t len;
+		char *text = uwg_igd_conf_format_set(&c.igd, &len);
+
+		CHECK_EQ_STR(text ? text : "", "set=1\nupnp=true\nupnp_igd=false\n"
+					       "upnp_max_maps_per_peer=16\n\n");
+		free(text);
+	}
+	uwg_conf_free(&c);
+	CHECK_EQ_INT(parse(&c, "NATPMP = maybe\n", err), -EINVAL);
+	CHECK(strstr(err, "wg0.conf:3: NATPMP: \"maybe\" is neither on nor off") != NULL);
+	uwg_conf_free(&c);
+	CHECK_EQ_INT(parse(&c, "UPnP = off\nNATPMP = off\n", err), 0);
+	CHECK(!c.igd.enable && !c.nat.enable);
+	uwg_conf_free(&c);
 }
 
 static void test_uapi(void)
@@ -155,6 +183,13 @@ static void test_uapi(void)
 	CHECK_EQ_INT(d.n_rules, 1);
 	CHECK(!memcmp(&d.rules[0], &s.rules[0], sizeof(d.rules[0])));
 
+	CHECK_EQ_INT(uwg_igd_conf_uapi_key(&d, "upnp_natpmp", "false"), 0);
+	CHECK(d.natpmp_off && !d.igd_off);
+	CHECK_EQ_INT(uwg_igd_conf_uapi_key(&d, "upnp_igd", "false"), 0);
+	CHECK(d.igd_off);
+	CHECK_EQ_INT(uwg_igd_conf_uapi_key(&d, "upnp_natpmp", "true"), 0);
+	CHECK(!d.natpmp_off);
+	CHECK_EQ_INT(uwg_igd_conf_uapi_key(&d, "upnp_natpmp", "on"), -EINVAL);
 	CHECK_EQ_INT(uwg_igd_conf_uapi_key(&d, "upnp", "on"), -EINVAL);
 	CHECK_EQ_INT(uwg_igd_conf_uapi_key(&d, "upnp_max_maps_per_peer", "0"), -EINVAL);
 	CHECK_EQ_INT(uwg_igd_conf_uapi_key(&d, "upnp_rule", "allow 1 2 3"), -EINVAL);
@@ -181,19 +216,21 @@ static void test_map_lines(void)
 	m.int_port = 51413;
 	m.lease_left_s = 3599;
 	strcpy(m.owner, "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=");
+	strcpy(m.origin, "natpmp");
 	strcpy(m.desc, "Transmission at 51413: a:b");
 	uwg_igd_conf_format_map(&m, buf, sizeof(buf));
-	CHECK(!strcmp(buf, "udp:6881:10.100.0.2:51413:3599:"
-			   "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=:Transmission at 51413: a:b"));
+	CHECK_EQ_STR(buf, "udp:6881:10.100.0.2:51413:3599:"
+			  "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=:natpmp:Transmission at 51413: a:b");
 	CHECK(uwg_igd_conf_parse_map(&b, buf));
 	CHECK(!memcmp(&b, &m, sizeof(m)));
-	CHECK(uwg_igd_conf_parse_map(&b, "tcp:1:10.0.0.1:2:0::"));
-	CHECK(b.owner[0] == '\0' && b.desc[0] == '\0' && b.lease_left_s == 0);
+	CHECK(uwg_igd_conf_parse_map(&b, "tcp:1:10.0.0.1:2:0:::"));
+	CHECK(b.owner[0] == '\0' && b.origin[0] == '\0' && b.desc[0] == '\0' &&
+	      b.lease_left_s == 0);
 
 	static const char *const bad[] = {
-		"", "tcp", "icmp:1:10.0.0.1:2:0::", "tcp:0:10.0.0.1:2:0::", "tcp:1:10.0.0:2:0::",
-		"tcp:1:10.0.0.1:65536:0::", "tcp:1:10.0.0.1:2:-1::", "tcp:1:10.0.0.1:2:0",
-		"tcp:1:10.0.0.1:2:x::",
+		"", "tcp", "icmp:1:10.0.0.1:2:0:::", "tcp:0:10.0.0.1:2:0:::", "tcp:1:10.0.0:2:0:::",
+		"tcp:1:10.0.0.1:65536:0:::", "tcp:1:10.0.0.1:2:-1:::", "tcp:1:10.0.0.1:2:0",
+		"tcp:1:10.0.0.1:2:x:::", "tcp:1:10.0.0.1:2:0::", "tcp:1:10.0.0.1:2:0:K:longerthan7:d",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		CHECK(!uwg_igd_conf_parse_map(&b, bad[i]));

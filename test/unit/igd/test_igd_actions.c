@@ -105,14 +105,6 @@ static const char *out(const char *name)
 	return v ? v : "(absent)";
 }
 
-#define STR_EQ(a, b)                                                                   \
-	do {                                                                           \
-		const char *a_ = (a), *b_ = (b);                                       \
-		if (strcmp(a_, b_))                                                    \
-			fprintf(stderr, "  got '%s' want '%s'\n", a_, b_);             \
-		CHECK(!strcmp(a_, b_));                                                \
-	} while (0)
-
 static int add(struct in_addr from, const char *ext, const char *proto, const char *iport,
 	       const char *client, const char *desc, const char *lease)
 {
@@ -153,26 +145,26 @@ static void test_status(void)
 {
 	reset();
 	CHECK_EQ_INT(call(UWG_IGD_SVC_WANIP, A, "GetExternalIPAddress", NULL), 0);
-	STR_EQ(out("NewExternalIPAddress"), "203.0.114.1");
+	CHECK_EQ_STR(out("NewExternalIPAddress"), "203.0.114.1");
 	CHECK_EQ_INT(call(UWG_IGD_SVC_WANIP, A, "GetStatusInfo", NULL), 0);
-	STR_EQ(out("NewConnectionStatus"), "Connected");
-	STR_EQ(out("NewLastConnectionError"), "ERROR_NONE");
-	STR_EQ(out("NewUptime"), "10");
+	CHECK_EQ_STR(out("NewConnectionStatus"), "Connected");
+	CHECK_EQ_STR(out("NewLastConnectionError"), "ERROR_NONE");
+	CHECK_EQ_STR(out("NewUptime"), "10");
 	CHECK_EQ_INT(call(UWG_IGD_SVC_WANIP, A, "GetConnectionTypeInfo", NULL), 0);
-	STR_EQ(out("NewConnectionType"), "IP_Routed");
-	STR_EQ(out("NewPossibleConnectionTypes"), "IP_Routed");
+	CHECK_EQ_STR(out("NewConnectionType"), "IP_Routed");
+	CHECK_EQ_STR(out("NewPossibleConnectionTypes"), "IP_Routed");
 	CHECK_EQ_INT(call(UWG_IGD_SVC_WANIP, A, "GetNATRSIPStatus", NULL), 0);
-	STR_EQ(out("NewRSIPAvailable"), "0");
-	STR_EQ(out("NewNATEnabled"), "1");
+	CHECK_EQ_STR(out("NewRSIPAvailable"), "0");
+	CHECK_EQ_STR(out("NewNATEnabled"), "1");
 	/* the response echoes the request's namespace, else the service type */
-	STR_EQ(resp.ns, WANIP);
+	CHECK_EQ_STR(resp.ns, WANIP);
 
 	/* unknown external address: empty, and the connection reads Disconnected */
 	table.ext_ip.s_addr = 0;
 	CHECK_EQ_INT(call(UWG_IGD_SVC_WANIP, A, "GetExternalIPAddress", NULL), 0);
-	STR_EQ(out("NewExternalIPAddress"), "");
+	CHECK_EQ_STR(out("NewExternalIPAddress"), "");
 	CHECK_EQ_INT(call(UWG_IGD_SVC_WANIP, A, "GetStatusInfo", NULL), 0);
-	STR_EQ(out("NewConnectionStatus"), "Disconnected");
+	CHECK_EQ_STR(out("NewConnectionStatus"), "Disconnected");
 
 	CHECK_EQ_INT(call(UWG_IGD_SVC_WANIP, A, "SetConnectionType", "NewConnectionType",
 			  "IP_Routed", NULL),
@@ -197,25 +189,25 @@ static void test_cif_l3f(void)
 	table.counters.packets_received = 9;
 	ax.up_bps = 50000000;
 	CHECK_EQ_INT(call(UWG_IGD_SVC_CIF, A, "GetCommonLinkProperties", NULL), 0);
-	STR_EQ(out("NewWANAccessType"), "Ethernet");
-	STR_EQ(out("NewLayer1UpstreamMaxBitRate"), "50000000");
-	STR_EQ(out("NewLayer1DownstreamMaxBitRate"), "1000000000");
-	STR_EQ(out("NewPhysicalLinkStatus"), "Up");
+	CHECK_EQ_STR(out("NewWANAccessType"), "Ethernet");
+	CHECK_EQ_STR(out("NewLayer1UpstreamMaxBitRate"), "50000000");
+	CHECK_EQ_STR(out("NewLayer1DownstreamMaxBitRate"), "1000000000");
+	CHECK_EQ_STR(out("NewPhysicalLinkStatus"), "Up");
 	CHECK_EQ_INT(call(UWG_IGD_SVC_CIF, A, "GetTotalBytesSent", NULL), 0);
-	STR_EQ(out("NewTotalBytesSent"), "5");
+	CHECK_EQ_STR(out("NewTotalBytesSent"), "5");
 	CHECK_EQ_INT(call(UWG_IGD_SVC_CIF, A, "GetTotalBytesReceived", NULL), 0);
-	STR_EQ(out("NewTotalBytesReceived"), "7");
+	CHECK_EQ_STR(out("NewTotalBytesReceived"), "7");
 	CHECK_EQ_INT(call(UWG_IGD_SVC_CIF, A, "GetTotalPacketsSent", NULL), 0);
-	STR_EQ(out("NewTotalPacketsSent"), "8");
+	CHECK_EQ_STR(out("NewTotalPacketsSent"), "8");
 	CHECK_EQ_INT(call(UWG_IGD_SVC_CIF, A, "GetTotalPacketsReceived", NULL), 0);
-	STR_EQ(out("NewTotalPacketsReceived"), "9");
+	CHECK_EQ_STR(out("NewTotalPacketsReceived"), "9");
 	/* counters are optional */
 	ops.counters = NULL;
 	CHECK_EQ_INT(call(UWG_IGD_SVC_CIF, A, "GetTotalPacketsReceived", NULL), 0);
-	STR_EQ(out("NewTotalPacketsReceived"), "0");
+	CHECK_EQ_STR(out("NewTotalPacketsReceived"), "0");
 
 	CHECK_EQ_INT(call(UWG_IGD_SVC_L3F, A, "GetDefaultConnectionService", NULL), 0);
-	STR_EQ(out("NewDefaultConnectionService"),
+	CHECK_EQ_STR(out("NewDefaultConnectionService"),
 	       "uuid:0123abcd-0000-4000-8000-000000000002:WANConnectionDevice:1,"
 	       "urn:upnp-org:serviceId:WANIPConn1");
 	CHECK_EQ_INT(call(UWG_IGD_SVC_L3F, A, "SetDefaultConnectionService",
@@ -228,13 +220,13 @@ static void test_add(void)
 	reset();
 	/* the upnpc -a shape */
 	CHECK_EQ_INT(add(A, "8043", "TCP", "8043", "10.100.0.2", "libminiupnpc", "0"), 0);
-	STR_EQ(events, "add TCP 8043;");
+	CHECK_EQ_STR(events, "add TCP 8043;");
 	CHECK_EQ_INT(specific(A, "8043", "tcp"), 0);
-	STR_EQ(out("NewInternalPort"), "8043");
-	STR_EQ(out("NewInternalClient"), "10.100.0.2");
-	STR_EQ(out("NewEnabled"), "1");
-	STR_EQ(out("NewPortMappingDescription"), "libminiupnpc");
-	STR_EQ(out("NewLeaseDuration"), "0");
+	CHECK_EQ_STR(out("NewInternalPort"), "8043");
+	CHECK_EQ_STR(out("NewInternalClient"), "10.100.0.2");
+	CHECK_EQ_STR(out("NewEnabled"), "1");
+	CHECK_EQ_STR(out("NewPortMappingDescription"), "libminiupnpc");
+	CHECK_EQ_STR(out("NewLeaseDuration"), "0");
 
 	/* argument errors, in miniupnpd's order */
 	CHECK_EQ_INT(add(A, "80x", "TCP", "1", "10.100.0.2", "", "0"), 402);
@@ -257,7 +249,7 @@ static void test_add(void)
 		     726);
 	/* privileged external port */
 	CHECK_EQ_INT(add(A, "443", "TCP", "443", "10.100.0.2", "", "0"), 606);
-	STR_EQ(events, "add TCP 8043;");
+	CHECK_EQ_STR(events, "add TCP 8043;");
 
 	/* empty client = the requester; no lease argument = 0; remote host "*" */
 	CHECK_EQ_INT(call(UWG_IGD_SVC_WANIP, B, "AddPortMapping", "NewRemoteHost", "*",
@@ -266,26 +258,26 @@ static void test_add(void)
 			  "x<y>&\"z'\x01", NULL),
 		     0);
 	CHECK_EQ_INT(specific(B, "9001", "UDP"), 0);
-	STR_EQ(out("NewInternalClient"), "10.100.0.3");
-	STR_EQ(out("NewInternalPort"), "19001");
-	STR_EQ(out("NewPortMappingDescription"), "xyz");
+	CHECK_EQ_STR(out("NewInternalClient"), "10.100.0.3");
+	CHECK_EQ_STR(out("NewInternalPort"), "19001");
+	CHECK_EQ_STR(out("NewPortMappingDescription"), "xyz");
 
 	/* conflict and overwrite */
 	CHECK_EQ_INT(add(B, "8043", "TCP", "8043", "10.100.0.3", "", "0"), 718);
 	CHECK_EQ_INT(add(B, "8043", "UDP", "8043", "10.100.0.3", "", "0"), 0); /* other proto */
 	CHECK_EQ_INT(add(A, "8043", "TCP", "8044", "10.100.0.2", "new", "3600"), 0);
 	CHECK_EQ_INT(specific(A, "8043", "TCP"), 0);
-	STR_EQ(out("NewInternalPort"), "8044");
-	STR_EQ(out("NewPortMappingDescription"), "new");
-	STR_EQ(out("NewLeaseDuration"), "3600");
+	CHECK_EQ_STR(out("NewInternalPort"), "8044");
+	CHECK_EQ_STR(out("NewPortMappingDescription"), "new");
+	CHECK_EQ_STR(out("NewLeaseDuration"), "3600");
 
 	/* leases: clamped, counted down, expired */
 	CHECK_EQ_INT(add(A, "8045", "TCP", "8045", "10.100.0.2", "", "999999999"), 0);
 	CHECK_EQ_INT(specific(A, "8045", "TCP"), 0);
-	STR_EQ(out("NewLeaseDuration"), "604800");
+	CHECK_EQ_STR(out("NewLeaseDuration"), "604800");
 	fake_now += 600;
 	CHECK_EQ_INT(specific(A, "8043", "TCP"), 0);
-	STR_EQ(out("NewLeaseDuration"), "3000");
+	CHECK_EQ_STR(out("NewLeaseDuration"), "3000");
 	fake_now += 3000;
 	CHECK_EQ_INT(specific(A, "8043", "TCP"), 714);
 	CHECK(strstr(events, "expire TCP 8043;") != NULL);
@@ -323,21 +315,21 @@ static void test_add_any(void)
 	reset();
 	/* requested port free: taken as is (the upnpc -n shape) */
 	CHECK_EQ_INT(add_any(A, "8043", "tcp", "8043", "10.100.0.2"), 0);
-	STR_EQ(out("NewReservedPort"), "8043");
+	CHECK_EQ_STR(out("NewReservedPort"), "8043");
 	/* taken by A: B gets a neighbour */
 	CHECK_EQ_INT(add_any(B, "8043", "TCP", "8043", "10.100.0.3"), 0);
-	STR_EQ(out("NewReservedPort"), "8044");
+	CHECK_EQ_STR(out("NewReservedPort"), "8044");
 	CHECK_EQ_INT(add_any(B, "8043", "TCP", "9999", "10.100.0.3"), 0);
-	STR_EQ(out("NewReservedPort"), "8042");
+	CHECK_EQ_STR(out("NewReservedPort"), "8042");
 	/* ... without touching B's map on 8044 */
 	CHECK_EQ_INT(specific(B, "8044", "TCP"), 0);
-	STR_EQ(out("NewInternalPort"), "8043");
+	CHECK_EQ_STR(out("NewInternalPort"), "8043");
 	/* asking again for one's own port updates it */
 	CHECK_EQ_INT(add_any(A, "8043", "TCP", "8043", "10.100.0.2"), 0);
-	STR_EQ(out("NewReservedPort"), "8043");
+	CHECK_EQ_STR(out("NewReservedPort"), "8043");
 	/* wildcard: the internal port when it is allowed */
 	CHECK_EQ_INT(add_any(A, "0", "UDP", "6881", "10.100.0.2"), 0);
-	STR_EQ(out("NewReservedPort"), "6881");
+	CHECK_EQ_STR(out("NewReservedPort"), "6881");
 	CHECK_EQ_INT(add_any(A, "*", "UDP", "80", "10.100.0.2"), 0);
 	{
 		unsigned long p = strtoul(out("NewReservedPort"), NULL, 10);
@@ -353,7 +345,7 @@ static void test_add_any(void)
 	table.reserved_lo = 7000;
 	table.reserved_hi = 7010;
 	CHECK_EQ_INT(add_any(A, "7005", "TCP", "7005", "10.100.0.2"), 0);
-	STR_EQ(out("NewReservedPort"), "7011");
+	CHECK_EQ_STR(out("NewReservedPort"), "7011");
 
 	/* at the cap (4): only one's own requested port can be updated */
 	CHECK_EQ_INT(add_any(A, "7011", "TCP", "7011", "10.100.0.2"), 0);
@@ -375,7 +367,7 @@ static void test_add_any(void)
 	CHECK_EQ_INT(add_any(B, "7000", "TCP", "2000", "10.100.0.3"), 606);
 	CHECK_EQ_INT(add_any(A, "7000", "TCP", "2001", "10.100.0.2"), 606);
 	CHECK_EQ_INT(add_any(A, "7000", "TCP", "2000", "10.100.0.2"), 0);
-	STR_EQ(out("NewReservedPort"), "7000");
+	CHECK_EQ_STR(out("NewReservedPort"), "7000");
 
 	/* every candidate busy: bounded attempts, then 728 */
 	reset();
@@ -396,20 +388,20 @@ static void test_delete_and_list(void)
 
 	/* GetGeneric: only one's own maps, 713 at the end */
 	CHECK_EQ_INT(generic(A, "0"), 0);
-	STR_EQ(out("NewExternalPort"), "6881");
-	STR_EQ(out("NewProtocol"), "TCP");
-	STR_EQ(out("NewRemoteHost"), "");
-	STR_EQ(out("NewPortMappingDescription"), "a1");
+	CHECK_EQ_STR(out("NewExternalPort"), "6881");
+	CHECK_EQ_STR(out("NewProtocol"), "TCP");
+	CHECK_EQ_STR(out("NewRemoteHost"), "");
+	CHECK_EQ_STR(out("NewPortMappingDescription"), "a1");
 	CHECK_EQ_INT(generic(A, "1"), 0);
-	STR_EQ(out("NewExternalPort"), "6883");
-	STR_EQ(out("NewLeaseDuration"), "100");
+	CHECK_EQ_STR(out("NewExternalPort"), "6883");
+	CHECK_EQ_STR(out("NewLeaseDuration"), "100");
 	CHECK_EQ_INT(generic(A, "2"), 0);
-	STR_EQ(out("NewExternalPort"), "7000");
+	CHECK_EQ_STR(out("NewExternalPort"), "7000");
 	CHECK_EQ_INT(generic(A, "3"), 713);
 	CHECK_EQ_INT(generic(A, "4294967295"), 713);
 	CHECK_EQ_INT(generic(A, "-1"), 402);
 	CHECK_EQ_INT(generic(B, "0"), 0);
-	STR_EQ(out("NewExternalPort"), "6882");
+	CHECK_EQ_STR(out("NewExternalPort"), "6882");
 	CHECK_EQ_INT(generic(B, "1"), 713);
 	CHECK_EQ_INT(specific(B, "6881", "TCP"), 714);
 	CHECK_EQ_INT(specific(A, "6881", "UDP"), 714);
@@ -420,7 +412,7 @@ static void test_delete_and_list(void)
 	/* miniupnpd's behaviour on request */
 	ax.show_all = true;
 	CHECK_EQ_INT(generic(B, "0"), 0);
-	STR_EQ(out("NewExternalPort"), "6881");
+	CHECK_EQ_STR(out("NewExternalPort"), "6881");
 	CHECK_EQ_INT(generic(B, "4"), 713);
 	CHECK_EQ_INT(specific(B, "6881", "TCP"), 0);
 	ax.show_all = false;
@@ -474,7 +466,7 @@ static void test_delete_and_list(void)
 	CHECK_EQ_INT(del(A, "6881", "XYZ"), 402);
 	events[0] = '\0';
 	CHECK_EQ_INT(del(A, "6881", "tcp"), 0);
-	STR_EQ(events, "del TCP 6881;");
+	CHECK_EQ_STR(events, "del TCP 6881;");
 	CHECK_EQ_INT(del(A, "6881", "TCP"), 714);
 
 	/* DeletePortMappingRange: own maps of that protocol in range only */
@@ -483,7 +475,7 @@ static void test_delete_and_list(void)
 	CHECK_EQ_INT(call(UWG_IGD_SVC_WANIP, A, "DeletePortMappingRange", "NewStartPort", "6000",
 			  "NewEndPort", "6999", "NewProtocol", "TCP", "NewManage", "1", NULL),
 		     0);
-	STR_EQ(events, "del TCP 6884;");
+	CHECK_EQ_STR(events, "del TCP 6884;");
 	CHECK_EQ_INT(call(UWG_IGD_SVC_WANIP, A, "DeletePortMappingRange", "NewStartPort", "6000",
 			  "NewEndPort", "6999", "NewProtocol", "TCP", "NewManage", "1", NULL),
 		     730);
@@ -527,21 +519,21 @@ static void test_query_var(void)
 	CHECK_EQ_INT(uwg_igd_query_var(&ax, UWG_IGD_SVC_WANIP, "ExternalIPAddress", A, fake_now, v,
 				       sizeof(v)),
 		     0);
-	STR_EQ(v, "203.0.114.1");
+	CHECK_EQ_STR(v, "203.0.114.1");
 	CHECK_EQ_INT(uwg_igd_query_var(&ax, UWG_IGD_SVC_WANIP, "ConnectionStatus", A, fake_now, v,
 				       sizeof(v)),
 		     0);
-	STR_EQ(v, "Connected");
+	CHECK_EQ_STR(v, "Connected");
 	CHECK_EQ_INT(uwg_igd_query_var(&ax, UWG_IGD_SVC_WANIP, "PortMappingNumberOfEntries", A,
 				       fake_now, v, sizeof(v)),
 		     0);
-	STR_EQ(v, "1");
+	CHECK_EQ_STR(v, "1");
 	CHECK_EQ_INT(uwg_igd_query_var(&ax, UWG_IGD_SVC_WANIP, "Uptime", A, fake_now, v, sizeof(v)),
 		     0);
 	CHECK_EQ_INT(uwg_igd_query_var(&ax, UWG_IGD_SVC_CIF, "PhysicalLinkStatus", A, fake_now, v,
 				       sizeof(v)),
 		     0);
-	STR_EQ(v, "Up");
+	CHECK_EQ_STR(v, "Up");
 	CHECK_EQ_INT(uwg_igd_query_var(&ax, UWG_IGD_SVC_L3F, "DefaultConnectionService", A,
 				       fake_now, v, sizeof(v)),
 		     0);

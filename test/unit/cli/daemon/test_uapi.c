@@ -206,18 +206,6 @@ static const char *exchange(struct uwg_uapi *s, const char *req)
 	return rep.buf ? rep.buf : "";
 }
 
-#define CHECK_STR_EQ(got, want)                                                         \
-	do {                                                                            \
-		const char *g_ = (got), *w_ = (want);                                   \
-		if (!strcmp(g_, w_)) {                                                  \
-			harness_passed++;                                               \
-		} else {                                                                \
-			harness_failed++;                                               \
-			fprintf(stderr, "FAIL %s:%d:\n--- got\n%s--- want\n%s---\n", __FILE__, \
-				__LINE__, g_, w_);                                      \
-		}                                                                       \
-	} while (0)
-
 static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 
 static char *fmt(const char *f, ...)
@@ -261,18 +249,18 @@ static void test_round_trip(void)
 
 	uwg_uapi_init(&s, wg, &io);
 	/* Fresh device: nothing but the footer. */
-	CHECK_STR_EQ(exchange(&s, "get=1\n\n"), "errno=0\n\n");
+	CHECK_EQ_STR(exchange(&s, "get=1\n\n"), "errno=0\n\n");
 
 	/* An unclamped private key is stored and shown clamped. */
 	hex32(sk_in, 0xff);
 	memset(sk, 0xff, sizeof(sk));
 	uwg_x25519_clamp(sk);
 	uwg_key_to_hex(sk_clamped, sk);
-	CHECK_STR_EQ(sk_clamped, "f8ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");
+	CHECK_EQ_STR(sk_clamped, "f8ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");
 	CHECK(uwg_x25519_public(pub, sk));
 	uwg_key_to_hex(pub_hex, pub);
 
-	CHECK_STR_EQ(exchange(&s, fmt("set=1\n"
+	CHECK_EQ_STR(exchange(&s, fmt("set=1\n"
 				      "private_key=%s\n"
 				      "listen_port=51820\n"
 				      "fwmark=4660\n"
@@ -296,7 +284,7 @@ static void test_round_trip(void)
 	CHECK_EQ_U64(fio.mark, 4660);
 	CHECK_EQ_U64(uwg_wg_peer_count(wg), 2);
 
-	CHECK_STR_EQ(exchange(&s, "get=1\n\n"),
+	CHECK_EQ_STR(exchange(&s, "get=1\n\n"),
 		     fmt("private_key=%s\n"
 			 "listen_port=51820\n"
 			 "fwmark=4660\n"
@@ -326,7 +314,7 @@ static void test_round_trip(void)
 			 sk_clamped, pk_a, psk_hex, pk_b, zero_hex));
 
 	/* Host bits are masked; a v4-mapped v6 endpoint is IPv4; zones parse. */
-	CHECK_STR_EQ(exchange(&s, fmt("set=1\npublic_key=%s\nreplace_allowed_ips=true\n"
+	CHECK_EQ_STR(exchange(&s, fmt("set=1\npublic_key=%s\nreplace_allowed_ips=true\n"
 				      "allowed_ip=192.168.7.7/24\nendpoint=[::ffff:192.0.2.9]:9\n"
 				      "public_key=%s\nendpoint=[fe80::1%%eth7]:5\n\n",
 				      pk_b, pk_a)),
@@ -335,12 +323,12 @@ static void test_round_trip(void)
 						"last_handshake_time_sec=0\n") != NULL);
 	CHECK(strstr(rep.buf, "allowed_ip=192.168.7.0/24\nerrno=0\n\n") != NULL);
 	CHECK(strstr(rep.buf, "endpoint=[fe80::1%7]:5\n") != NULL);
-	CHECK_STR_EQ(exchange(&s, fmt("set=1\npublic_key=%s\nendpoint=[fe80::1%%3]:5\n\n", pk_a)),
+	CHECK_EQ_STR(exchange(&s, fmt("set=1\npublic_key=%s\nendpoint=[fe80::1%%3]:5\n\n", pk_a)),
 		     "errno=0\n\n");
 	CHECK(strstr(exchange(&s, "get=1\n\n"), "endpoint=[fe80::1%3]:5\n") != NULL);
 
 	/* Clearing keys: zero private key and preshared key; 0 port/fwmark are not shown. */
-	CHECK_STR_EQ(exchange(&s, fmt("set=1\nprivate_key=%s\nfwmark=0\npublic_key=%s\n"
+	CHECK_EQ_STR(exchange(&s, fmt("set=1\nprivate_key=%s\nfwmark=0\npublic_key=%s\n"
 				      "preshared_key=%s\n\n",
 				      zero_hex, pk_a, zero_hex)),
 		     "errno=0\n\n");
@@ -356,7 +344,7 @@ static void test_round_trip(void)
 		for (int i = 0; i < 64; i++)
 			upper[i] = (char)(pk_c[i] >= 'a' ? pk_c[i] - 32 : pk_c[i]);
 		upper[64] = '\0';
-		CHECK_STR_EQ(exchange(&s, fmt("set=1\npublic_key=%s\n\n", upper)), "errno=0\n\n");
+		CHECK_EQ_STR(exchange(&s, fmt("set=1\npublic_key=%s\n\n", upper)), "errno=0\n\n");
 		CHECK(strstr(exchange(&s, "get=1\n\n"), fmt("public_key=%s\n", pk_c)) != NULL);
 	}
 
@@ -376,21 +364,21 @@ static void test_own_key_peer(void)
 	uwg_key_to_hex(sk_hex, sk);
 	uwg_key_to_hex(pub_hex, pub);
 	/* A peer with the device's own public key is silently ignored, its lines still checked. */
-	CHECK_STR_EQ(exchange(&s, fmt("set=1\nprivate_key=%s\npublic_key=%s\n"
+	CHECK_EQ_STR(exchange(&s, fmt("set=1\nprivate_key=%s\npublic_key=%s\n"
 				      "allowed_ip=10.0.0.0/8\nendpoint=192.0.2.1:1\n\n",
 				      sk_hex, pub_hex)),
 		     "errno=0\n\n");
 	CHECK_EQ_U64(uwg_wg_peer_count(wg), 0);
-	CHECK_STR_EQ(exchange(&s, fmt("set=1\npublic_key=%s\nallowed_ip=10.0.0.0/33\n\n", pub_hex)),
+	CHECK_EQ_STR(exchange(&s, fmt("set=1\npublic_key=%s\nallowed_ip=10.0.0.0/33\n\n", pub_hex)),
 		     "errno=-22\n\n");
 	/* Taking a peer's key as our own removes that peer. */
 	uwg_x25519_generate(sk, pub);
 	uwg_key_to_hex(sk_hex, sk);
 	uwg_key_to_hex(pub_hex, pub);
-	CHECK_STR_EQ(exchange(&s, fmt("set=1\npublic_key=%s\npublic_key=%s\n\n", pk_a, pub_hex)),
+	CHECK_EQ_STR(exchange(&s, fmt("set=1\npublic_key=%s\npublic_key=%s\n\n", pk_a, pub_hex)),
 		     "errno=0\n\n");
 	CHECK_EQ_U64(uwg_wg_peer_count(wg), 2);
-	CHECK_STR_EQ(exchange(&s, fmt("set=1\nprivate_key=%s\n\n", sk_hex)), "errno=0\n\n");
+	CHECK_EQ_STR(exchange(&s, fmt("set=1\nprivate_key=%s\n\n", sk_hex)), "errno=0\n\n");
 	CHECK_EQ_U64(uwg_wg_peer_count(wg), 1);
 	CHECK(strstr(exchange(&s, "get=1\n\n"), pub_hex) == NULL);
 	uwg_memzero(sk, sizeof(sk));
@@ -405,14 +393,14 @@ static void test_peer_ops(void)
 	static struct uwg_uapi s;
 
 	uwg_uapi_init(&s, wg, &io);
-	CHECK_STR_EQ(exchange(&s, fmt("set=1\npublic_key=%s\nallowed_ip=10.0.0.0/24\n"
+	CHECK_EQ_STR(exchange(&s, fmt("set=1\npublic_key=%s\nallowed_ip=10.0.0.0/24\n"
 				      "allowed_ip=10.1.0.0/16\nallowed_ip=fd00::/64\n"
 				      "public_key=%s\nallowed_ip=10.2.0.0/16\n\n",
 				      pk_a, pk_b)),
 		     "errno=0\n\n");
 
 	/* "-prefix" removes one prefix; one the peer does not own is a no-op. */
-	CHECK_STR_EQ(exchange(&s, fmt("set=1\npublic_key=%s\nallowed_ip=-10.0.0.0/24\n"
+	CHECK_EQ_STR(exchange(&s, fmt("set=1\npublic_key=%s\nallowed_ip=-10.0.0.0/24\n"
 				      "allowed_ip=-10.2.0.0/16\nallowed_ip=-fd00::/64\n"
 				      "allowed_ip=-10.9.0.0/16\n\n",
 				      pk_a)),
@@ -423,7 +411,7 @@ static void test_peer_ops(void)
 	CHECK(strstr(rep.buf, "allowed_ip=10.2.0.0/16\nerrno=0\n\n") != NULL);
 
 	/* update_only: an unknown peer is not created, a known one is updated. */
-	CHECK_STR_EQ(exchange(&s, fmt("set=1\npublic_key=%s\nupdate_only=true\n"
+	CHECK_EQ_STR(exchange(&s, fmt("set=1\npublic_key=%s\nupdate_only=true\n"
 				      "allowed_ip=10.3.0.0/16\npersistent_keepalive_interval=5\n"
 				      "public_key=%s\nupdate_only=true\npersistent_keepalive_interval=9\n\n",
 				      pk_c, pk_b)),
@@ -435,7 +423,7 @@ static void test_peer_ops(void)
 	CHECK(strstr(rep.buf, "persistent_keepalive_interval=9\nallowed_ip=10.2.0.0/16\n") != NULL);
 
 	/* remove: the peer goes and the rest of its section is ignored. */
-	CHECK_STR_EQ(exchange(&s, fmt("set=1\npublic_key=%s\nremove=true\nallowed_ip=10.4.0.0/16\n\n",
+	CHECK_EQ_STR(exchange(&s, fmt("set=1\npublic_key=%s\nremove=true\nallowed_ip=10.4.0.0/16\n\n",
 				      pk_a)),
 		     "errno=0\n\n");
 	CHECK_EQ_U64(uwg_wg_peer_count(wg), 1);
@@ -443,7 +431,7 @@ static void test_peer_ops(void)
 	CHECK(strstr(rep.buf, "10.4.0.0") == NULL);
 
 	/* replace_allowed_ips keeps only what follows it. */
-	CHECK_STR_EQ(exchange(&s, fmt("set=1\npublic_key=%s\nreplace_allowed_ips=true\n"
+	CHECK_EQ_STR(exchange(&s, fmt("set=1\npublic_key=%s\nreplace_allowed_ips=true\n"
 				      "allowed_ip=10.5.0.0/16\n\n",
 				      pk_b)),
 		     "errno=0\n\n");
@@ -451,9 +439,9 @@ static void test_peer_ops(void)
 		     "persistent_keepalive_interval=9\nallowed_ip=10.5.0.0/16\nerrno=0\n\n") != NULL);
 
 	/* replace_peers drops every peer before the new ones. */
-	CHECK_STR_EQ(exchange(&s, fmt("set=1\npublic_key=%s\n\n", pk_a)), "errno=0\n\n");
+	CHECK_EQ_STR(exchange(&s, fmt("set=1\npublic_key=%s\n\n", pk_a)), "errno=0\n\n");
 	CHECK_EQ_U64(uwg_wg_peer_count(wg), 2);
-	CHECK_STR_EQ(exchange(&s, fmt("set=1\nreplace_peers=true\npublic_key=%s\n\n", pk_c)),
+	CHECK_EQ_STR(exchange(&s, fmt("set=1\nreplace_peers=true\npublic_key=%s\n\n", pk_c)),
 		     "errno=0\n\n");
 	CHECK_EQ_U64(uwg_wg_peer_count(wg), 1);
 	exchange(&s, "get=1\n\n");
@@ -529,7 +517,7 @@ static void test_errors(void)
 
 		if (strcmp(got, cases[i].reply))
 			fprintf(stderr, "case %zu: %s", i, cases[i].req);
-		CHECK_STR_EQ(got, cases[i].reply);
+		CHECK_EQ_STR(got, cases[i].reply);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(peer_cases); i++) {
 		const char *got = exchange(&s, fmt("set=1\npublic_key=%s\n%s\n\n", pk_a,
@@ -537,12 +525,12 @@ static void test_errors(void)
 
 		if (strcmp(got, fmt("errno=%d\n\n", peer_cases[i].err)))
 			fprintf(stderr, "peer case %zu: %s\n", i, peer_cases[i].line);
-		CHECK_STR_EQ(got, fmt("errno=%d\n\n", peer_cases[i].err));
+		CHECK_EQ_STR(got, fmt("errno=%d\n\n", peer_cases[i].err));
 	}
 
 	/* Lines before the failing one stay applied; the rest of the request is ignored. */
 	uwg_wg_peers_clear(wg);
-	CHECK_STR_EQ(exchange(&s, fmt("set=1\nlisten_port=1234\npublic_key=%s\nallowed_ip=10.0.0.0/8\n"
+	CHECK_EQ_STR(exchange(&s, fmt("set=1\nlisten_port=1234\npublic_key=%s\nallowed_ip=10.0.0.0/8\n"
 				      "allowed_ip=bogus\npublic_key=%s\nallowed_ip=10.1.0.0/16\n\n",
 				      pk_a, pk_b)),
 		     "errno=-22\n\n");
@@ -552,15 +540,15 @@ static void test_errors(void)
 
 	/* An I/O failure comes back as its errno. */
 	fio.port_err = -EADDRINUSE;
-	CHECK_STR_EQ(exchange(&s, "set=1\nlisten_port=53\n\n"), "errno=-98\n\n");
+	CHECK_EQ_STR(exchange(&s, "set=1\nlisten_port=53\n\n"), "errno=-98\n\n");
 	fio.port_err = 0;
 	CHECK_EQ_U64(fio.port, 1234);
 
 	/* An overlong line fails the request with -EPROTO but keeps the stream in sync. */
 	memset(longline, 'a', sizeof(longline) - 1);
 	longline[sizeof(longline) - 1] = '\0';
-	CHECK_STR_EQ(exchange(&s, fmt("set=1\nfwmark=%s\n\n", longline)), "errno=-71\n\n");
-	CHECK_STR_EQ(exchange(&s, "get=1\n\n"),
+	CHECK_EQ_STR(exchange(&s, fmt("set=1\nfwmark=%s\n\n", longline)), "errno=-71\n\n");
+	CHECK_EQ_STR(exchange(&s, "get=1\n\n"),
 		     fmt("listen_port=1234\npublic_key=%s\npreshared_key=%s\nprotocol_version=1\n"
 			 "last_handshake_time_sec=0\nlast_handshake_time_nsec=0\ntx_bytes=0\n"
 			 "rx_bytes=0\npersistent_keepalive_interval=0\nallowed_ip=10.0.0.0/8\n"
@@ -610,7 +598,7 @@ static void test_pipelining(void)
 	/* The same bytes one at a time, replies drained one byte at a time. */
 	uwg_wg_peers_clear(wg);
 	CHECK_EQ_INT(exchange_ex(&t, req, 1, 1, &b), 0);
-	CHECK_STR_EQ(b.buf, a.buf);
+	CHECK_EQ_STR(b.buf, a.buf);
 	CHECK(!strncmp(a.buf, "errno=0\n\nlisten_port=9\npublic_key=", 34));
 	CHECK(strstr(a.buf, "allowed_ip=10.0.0.0/8\nerrno=0\n\nerrno=-22\n\nlisten_port=9\n") !=
 	      NULL);
@@ -687,7 +675,7 @@ static void test_large(void)
 	snprintf(req + len, cap - len, "\n");
 	/* Set streamed in odd-sized pieces, get drained 1000 bytes at a time. */
 	CHECK_EQ_INT(exchange_ex(&s, req, 4093, 0, &r), 0);
-	CHECK_STR_EQ(r.buf, "errno=0\n\n");
+	CHECK_EQ_STR(r.buf, "errno=0\n\n");
 	CHECK_EQ_INT(exchange_ex(&s, "get=1\n\n", 0, 1000, &big), 0);
 	CHECK_EQ_INT(count_lines(big.buf, "allowed_ip=10."), NV4);
 	CHECK_EQ_INT(count_lines(big.buf, "allowed_ip=fd00::"), NV6);
@@ -713,7 +701,7 @@ static void test_large(void)
 						16 + p, i);
 	}
 	snprintf(req + len, cap - len, "\n");
-	CHECK_STR_EQ(exchange(&s, req), "errno=0\n\n");
+	CHECK_EQ_STR(exchange(&s, req), "errno=0\n\n");
 	CHECK_EQ_INT(exchange_ex(&s, "get=1\n\n", 0, 777, &big), 0);
 	CHECK_EQ_INT(count_lines(big.buf, "public_key="), NPEERS);
 	CHECK_EQ_INT(count_lines(big.buf, "allowed_ip="), NPEERS * PER_PEER);
