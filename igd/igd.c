@@ -389,7 +389,7 @@ int uwg_igd_start(struct uwg_igd **out, uv_loop_t *loop, const char *ifname,
 	hc.no_filter = cfg->no_socket_filter;
 	hc.handler = serve;
 	hc.ctx = igd;
-	if (cfg->natpmp) {
+	if (cfg->natpmp || cfg->pcp) {
 		struct uwg_igd_pmpd_config pc;
 
 		memset(&pc, 0, sizeof(pc));
@@ -398,6 +398,8 @@ int uwg_igd_start(struct uwg_igd **out, uv_loop_t *loop, const char *ifname,
 		pc.filter = hc.filter;
 		pc.filter.local_h = 0; /* NAT-PMP only ever comes through the tunnel */
 		pc.no_filter = cfg->no_socket_filter;
+		pc.natpmp = cfg->natpmp;
+		pc.pcp = cfg->pcp;
 		pc.pmp.ops = &igd->ops;
 		pc.pmp.pol = pol;
 		pc.pmp.min_lifetime = cfg->pmp_min_lifetime;
@@ -408,7 +410,7 @@ int uwg_igd_start(struct uwg_igd **out, uv_loop_t *loop, const char *ifname,
 			goto fail;
 	}
 	if (cfg->no_upnp) {
-		if (!cfg->natpmp) {
+		if (!igd->pmpd) {
 			err = -EINVAL;
 			goto fail;
 		}
@@ -495,4 +497,6 @@ void uwg_igd_get_stats(const struct uwg_igd *igd, struct uwg_igd_stats *out)
 	out->natpmp_requests = ps.requests;
 	out->natpmp_errors = ps.errors;
 	out->natpmp_dropped = ps.dropped;
+	out->pcp_requests = ps.pcp_requests;
+	out->pcp_errors = ps.pcp_errors;
 }

@@ -36,8 +36,9 @@ struct uwg_igd_config {
 	unsigned advert_s;            /* SSDP max-age; 0 = 1800 */
 	unsigned max_content_length;  /* SOAP body limit; 0 = 8192 */
 	const char *ssdp_exe;         /* runs uwg_igd_ssdp_main for UWG_IGD_SSDP_ARG; NULL = ourselves */
-	bool no_upnp;                 /* no HTTP server and no SSDP: NAT-PMP only */
+	bool no_upnp;                 /* no HTTP server and no SSDP: NAT-PMP/PCP only */
 	bool natpmp;                  /* NAT-PMP on UDP 5351 of the tunnel address (igd/pmpd.h) */
+	bool pcp;                     /* PCP on the same socket */
 	uint16_t natpmp_port;         /* 0 = 5351; tests only */
 	uint32_t pmp_min_lifetime, pmp_max_lifetime; /* see struct uwg_pmp_ctx; 0 = defaults */
 	int64_t epoch_origin_s;       /* CLOCK_REALTIME second the map table started (NAT-PMP epoch) */
@@ -64,7 +65,9 @@ struct uwg_igd_stats {
 	unsigned filtered_sockets; /* sockets carrying a filter (HTTP, NAT-PMP + the child's) */
 	uint64_t natpmp_requests; /* NAT-PMP datagrams answered with result 0 */
 	uint64_t natpmp_errors;   /* answered with an error result */
-	uint64_t natpmp_dropped;  /* not answered (responses, too short) */
+	uint64_t natpmp_dropped;  /* not answered, NAT-PMP or PCP (responses, too short) */
+	uint64_t pcp_requests;    /* PCP requests answered with SUCCESS */
+	uint64_t pcp_errors;      /* answered with an error result */
 };
 
 struct uwg_igd;
@@ -76,8 +79,8 @@ void uwg_igd_config_init(struct uwg_igd_config *cfg);
  * Starts the IGD on ifname, which must carry tunnel_ip: the HTTP server on
  * tunnel_ip:port (0 = the first free port from 49152 on) and the SSDP child,
  * which announces on its own schedule and is restarted when it fails (its
- * errors reach ops->log), unless cfg->no_upnp; and with cfg->natpmp the
- * NAT-PMP server on tunnel_ip:5351 (one of the two at least). Config and ops are copied. Errors: -EINVAL (bad
+ * errors reach ops->log), unless cfg->no_upnp; and with cfg->natpmp or
+ * cfg->pcp the NAT-PMP/PCP server on tunnel_ip:5351 (something at least). Config and ops are copied. Errors: -EINVAL (bad
  * config/uuid), -ENODEV (no such interface), -EADDRNOTAVAIL (tunnel_ip not on
  * ifname), -EADDRINUSE (no free port), -ENOMEM, other -errno. Keep running
  * the loop after uwg_igd_stop: handles are released in close callbacks.

@@ -10,6 +10,7 @@
 #define UWG_IGD_OPS_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "igd/soap.h"
@@ -26,7 +27,8 @@ enum uwg_igd_origin {
 struct uwg_igd_map {
 	uint8_t proto;             /* IPPROTO_TCP or IPPROTO_UDP */
 	uint16_t ext_port;         /* on the external address; never 0 */
-	struct in_addr int_client; /* tunnel client; always == the requester for adds */
+	struct in_addr int_client; /* tunnel client: the requester, or (PCP THIRD_PARTY) an
+				    * address of the same owner */
 	uint16_t int_port;         /* never 0 */
 	/*
 	 * add_map: the granted lease in seconds, 0 = permanent (already
@@ -56,9 +58,10 @@ struct uwg_igd_ops {
 	/*
 	 * Add, or update in place when (proto, ext_port) already belongs to
 	 * the same internal client (IGD overwrite rule: port, lease and
-	 * description change). requester is the client's tunnel IPv4 (equal
-	 * to map->int_client); the implementer must check it belongs to the
-	 * AllowedIPs of the peer it came from and use that peer as owner.
+	 * description change). requester is the tunnel IPv4 the request came
+	 * from (map->int_client, or another address of the same owner); the
+	 * implementer must check both belong to the AllowedIPs of the peer it
+	 * came from and use that peer as owner.
 	 * Returns 0; 718 held by another client; 729 the port is taken by
 	 * something else (the server's own ports, the masquerade pool: the IGD
 	 * then tries another port for AddAnyPortMapping); 728 the table is
@@ -78,6 +81,8 @@ struct uwg_igd_ops {
 	int (*external_ip)(void *ctx, struct in_addr *out);
 	/* May be NULL (totals read 0). */
 	void (*counters)(void *ctx, struct uwg_igd_counters *out);
+	/* May be NULL (= never). Do a and b belong to the same owner (PCP THIRD_PARTY)? */
+	bool (*same_owner)(void *ctx, struct in_addr a, struct in_addr b);
 	/* May be NULL. Short messages about rejected or failed requests; never per packet. */
 	void (*log)(void *ctx, const char *msg);
 	/*

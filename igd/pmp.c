@@ -52,21 +52,13 @@ static bool is_any(const struct uwg_igd_map *m)
 	return m->origin == UWG_IGD_ORIGIN_NATPMP && !strcmp(m->desc, d);
 }
 
-/* What the requester holds: how many maps, its map for the request, and the other protocol's "any". */
-struct own {
-	unsigned held;      /* of both protocols: the per-client cap counts them all */
-	bool found;         /* map: the one this request renews */
-	struct uwg_igd_map map;
-	uint16_t companion; /* internal port 0: the external port of its "any" map of the other protocol */
-};
-
 static bool mine(const struct uwg_igd_map *m, struct in_addr requester)
 {
 	return m->int_client.s_addr == requester.s_addr;
 }
 
-static void scan_own(const struct uwg_pmp_ctx *cx, struct in_addr requester, uint8_t proto,
-		     uint16_t int_port, struct own *o)
+void uwg_pmp_own(const struct uwg_pmp_ctx *cx, struct in_addr requester, uint8_t proto,
+		 uint16_t int_port, struct uwg_pmp_own *o)
 {
 	struct uwg_igd_map m;
 
@@ -121,8 +113,8 @@ static uint16_t unmap(const struct uwg_pmp_ctx *cx, struct in_addr requester, ui
 	return result;
 }
 
-static uint16_t first_port(const struct uwg_pmp_ctx *cx, struct in_addr requester,
-			   uint16_t suggested, uint16_t int_port)
+uint16_t uwg_pmp_first_port(const struct uwg_pmp_ctx *cx, struct in_addr requester,
+			    uint16_t suggested, uint16_t int_port)
 {
 	uint16_t lo = uwg_igd_policy_min_port(cx->pol);
 	uint32_t h;
@@ -141,8 +133,8 @@ static uint16_t first_port(const struct uwg_pmp_ctx *cx, struct in_addr requeste
  * protocol's p) not someone else's (RFC 6886 §3.3: a client holding TCP X
  * keeps UDP X from others).
  */
-static bool port_free(const struct uwg_pmp_ctx *cx, struct in_addr requester, uint8_t proto,
-		      uint16_t p)
+bool uwg_pmp_port_free(const struct uwg_pmp_ctx *cx, struct in_addr requester, uint8_t proto,
+		       uint16_t p)
 {
 	const struct uwg_igd_ops *ops = cx->ops;
 	uint8_t other = proto == IPPROTO_TCP ? IPPROTO_UDP : IPPROTO_TCP;
@@ -153,18 +145,50 @@ static bool port_free(const struct uwg_pmp_ctx *cx, struct in_addr requester, ui
 	return ops->get_map(ops->ctx, other, p, &cur) || mine(&cur, requester);
 }
 
+int uwg_pmp_place(const struct uwg_pmp_ctx *cx, struct in_addr requester, struct uwg_igd_map *m,
+		  uint16_t start, bool same_port)
+{
+	const struct uwg_igd_ops *ops = cx->ops;
+	uint32_t client_h = ntohl(m->int_client.s_addr);
+	struct uwg_igd_port_walk walk;
+	unsigned attempts = 0, allowed = 0;
+	uint16_t p;
+	int err;
+
+	uwg_igd_port_walk_init(&walk, start, uwg_igd_policy_min_port(cx->pol));
+	while ((p = uwg_igd_port_walk_next(&walk)) != 0) {
+		if (same_port)
+			m->int_port = p;
+		if (uwg_igd_policy_check(cx->pol, p, client_h, m->int_port))
+			continue;
+		/* RFC 6887 §11.3: never a client's map on the port-mapping ports themselves */
+		if (m->proto == IPPROTO_UDP &&
+		    (p == UWG_NATPMP_PORT || p == UWG_NATPMP_ANNOUNCE_PORT))
+			continue;
+		if (++allowed > UWG_IGD_ADD_ANY_PROBES)
+			break;
+		if (!uwg_pmp_port_free(cx, requester, m->proto, p))
+			continue;
+		m->ext_port = p;
+		err = ops->add_map(ops->ctx, m, requester);
+		if (!err)
+			return 0;
+		if (err != UWG_IGD_E_CONFLICT && err != UWG_IGD_E_CONFLICT_OTHER_MECHANISM)
+			return err;
+		if (++attempts >= UWG_IGD_ADD_ANY_ATTEMPTS)
+			break;
+	}
+	return allowed ? UWG_IGD_E_NO_PORT_MAPS_AVAILABLE : UWG_IGD_E_NOT_AUTHORIZED;
+}
+
 static uint16_t map(const struct uwg_pmp_ctx *cx, struct in_addr requester,
 		    const struct uwg_natpmp_req *req, uint16_t *ext_port, uint32_t *lifetime)
 {
 	const struct uwg_igd_ops *ops = cx->ops;
 	uint8_t proto = req->op == UWG_NATPMP_OP_MAP_TCP ? IPPROTO_TCP : IPPROTO_UDP;
-	uint32_t client_h = ntohl(requester.s_addr);
 	uint32_t max = cx->max_lifetime ? cx->max_lifetime : UWG_PMP_MAX_LIFETIME;
-	struct uwg_igd_port_walk walk;
 	struct uwg_igd_map m;
-	unsigned attempts = 0, allowed = 0;
-	struct own own;
-	uint16_t p, start;
+	struct uwg_pmp_own own;
 	int err;
 
 	if (req->lifetime == 0)
@@ -180,48 +204,28 @@ static uint16_t map(const struct uwg_pmp_ctx *cx, struct in_addr requester,
 			 proto == IPPROTO_TCP ? "tcp" : "udp");
 	else
 		any_desc(m.desc, sizeof(m.desc), proto);
-	scan_own(cx, requester, proto, req->int_port, &own);
+	uwg_pmp_own(cx, requester, proto, req->int_port, &own);
 	if (own.found) {
 		/* a renewal keeps its external port, whatever the client suggests now (§3.3) */
 		m.ext_port = own.map.ext_port;
 		m.int_port = own.map.int_port;
-		err = uwg_igd_policy_check(cx->pol, m.ext_port, client_h, m.int_port);
+		err = uwg_igd_policy_check(cx->pol, m.ext_port, ntohl(requester.s_addr), m.int_port);
 		if (!err)
 			err = ops->add_map(ops->ctx, &m, requester);
-		if (err)
-			return uwg_pmp_result_of(err);
-		*ext_port = m.ext_port;
-		*lifetime = m.lease_s;
-		return UWG_NATPMP_SUCCESS;
-	}
-	if (cx->pol->max_per_client && own.held >= cx->pol->max_per_client)
+	} else if (cx->pol->max_per_client && own.held >= cx->pol->max_per_client) {
 		return UWG_NATPMP_NO_RESOURCES;
-	/* internal port 0: the UDP and TCP halves of one forward share their port */
-	start = own.companion ? own.companion : first_port(cx, requester, req->ext_port,
-							    req->int_port);
-	uwg_igd_port_walk_init(&walk, start, uwg_igd_policy_min_port(cx->pol));
-	while ((p = uwg_igd_port_walk_next(&walk)) != 0) {
-		if (!req->int_port)
-			m.int_port = p;
-		if (uwg_igd_policy_check(cx->pol, p, client_h, m.int_port))
-			continue;
-		if (++allowed > UWG_IGD_ADD_ANY_PROBES)
-			break;
-		if (!port_free(cx, requester, proto, p))
-			continue;
-		m.ext_port = p;
-		err = ops->add_map(ops->ctx, &m, requester);
-		if (!err) {
-			*ext_port = p;
-			*lifetime = m.lease_s;
-			return UWG_NATPMP_SUCCESS;
-		}
-		if (err != UWG_IGD_E_CONFLICT && err != UWG_IGD_E_CONFLICT_OTHER_MECHANISM)
-			return uwg_pmp_result_of(err);
-		if (++attempts >= UWG_IGD_ADD_ANY_ATTEMPTS)
-			break;
+	} else {
+		/* internal port 0: the UDP and TCP halves of one forward share their port */
+		err = uwg_pmp_place(cx, requester, &m, own.companion ? own.companion :
+				    uwg_pmp_first_port(cx, requester, req->ext_port, req->int_port),
+				    req->int_port == 0);
 	}
-	return allowed ? UWG_NATPMP_NO_RESOURCES : UWG_NATPMP_REFUSED;
+	if (err)
+		return err == UWG_IGD_E_NO_PORT_MAPS_AVAILABLE ? UWG_NATPMP_NO_RESOURCES
+							       : uwg_pmp_result_of(err);
+	*ext_port = m.ext_port;
+	*lifetime = m.lease_s;
+	return UWG_NATPMP_SUCCESS;
 }
 
 enum uwg_pmp_outcome uwg_pmp_natpmp(const struct uwg_pmp_ctx *cx, const uint8_t *p, size_t len,

@@ -9,6 +9,7 @@
 #define UWG_IGD_PMP_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,5 +55,36 @@ enum uwg_pmp_outcome uwg_pmp_natpmp(const struct uwg_pmp_ctx *cx, const uint8_t 
 
 /* A UPnP error code from the map store as the NAT-PMP result code a client gets. */
 uint16_t uwg_pmp_result_of(int upnp_err);
+
+/* ---- shared with PCP (pcp.c) ---- */
+
+/* What a client holds: how many maps, its map for (proto, int_port), the other protocol's "any". */
+struct uwg_pmp_own {
+	unsigned held;      /* of both protocols: the per-client cap counts them all */
+	bool found;         /* map: the one a request for (proto, int_port) renews */
+	struct uwg_igd_map map;
+	uint16_t companion; /* int_port 0: the external port of its "any" map of the other protocol */
+};
+
+void uwg_pmp_own(const struct uwg_pmp_ctx *cx, struct in_addr client, uint8_t proto,
+		 uint16_t int_port, struct uwg_pmp_own *o);
+/* Where a walk for a new map starts: the suggestion, else the internal port, else a spread one. */
+uint16_t uwg_pmp_first_port(const struct uwg_pmp_ctx *cx, struct in_addr client,
+			    uint16_t suggested, uint16_t int_port);
+/*
+ * May requester get (proto, p)? Free, and its companion (the other
+ * protocol's p) not someone else's (RFC 6886 §3.3: a client holding TCP X
+ * keeps UDP X from others).
+ */
+bool uwg_pmp_port_free(const struct uwg_pmp_ctx *cx, struct in_addr requester, uint8_t proto,
+		       uint16_t p);
+/*
+ * Adds m (proto, client, internal port, lease, description, origin set) on
+ * the first free allowed external port from start on (same_port: internal
+ * port = external port); m->ext_port receives it. 0, or a UPnP code: 728
+ * nothing free, 606 nothing allowed, another the store's refusal.
+ */
+int uwg_pmp_place(const struct uwg_pmp_ctx *cx, struct in_addr requester, struct uwg_igd_map *m,
+		  uint16_t start, bool same_port);
 
 #endif

@@ -9,14 +9,15 @@
 #include <time.h>
 #include <unistd.h>
 
-/* PCP's largest message (RFC 6887 §7): anything longer is not ours either. */
-#define MAX_DATAGRAM 1100
+/* One more than PCP's largest message (RFC 6887 §7), so a longer one is seen as such. */
+#define MAX_DATAGRAM (UWG_PCP_MAX + 4)
 
 struct uwg_igd_pmpd {
 	uv_udp_t udp;
 	struct uwg_igd_pmpd_config cfg;
 	struct uwg_igd_pmpd_stats stats;
 	uint8_t buf[MAX_DATAGRAM];
+	uint8_t out[UWG_PCP_MAX];
 };
 
 uint32_t uwg_igd_pmp_epoch(int64_t origin_s)
@@ -51,10 +52,10 @@ static void on_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct so
 {
 	struct uwg_igd_pmpd *s = h->data;
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)from;
-	uint8_t out[UWG_NATPMP_REPLY_MAX];
+	enum uwg_pmp_outcome o;
+	bool pcp = false;
 	uint32_t epoch;
 	size_t len = 0;
-	enum uwg_pmp_outcome o = UWG_PMP_DROPPED;
 	uv_buf_t reply;
 
 	(void)buf;
@@ -65,26 +66,31 @@ static void on_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct so
 		return;
 	}
 	epoch = uwg_igd_pmp_epoch(s->cfg.epoch_origin_s);
-	if (s->buf[0] == 0) {
-		o = uwg_pmp_natpmp(&s->cfg.pmp, s->buf, (size_t)n, sin->sin_addr, epoch, out, &len);
+	if (s->buf[0] == 0 && s->cfg.natpmp) {
+		o = uwg_pmp_natpmp(&s->cfg.pmp, s->buf, (size_t)n, sin->sin_addr, epoch, s->out,
+				   &len);
+	} else if (s->cfg.pcp) {
+		pcp = true;
+		o = uwg_pcp_handle(&s->cfg.pmp, s->buf, (size_t)n, sin->sin_addr, epoch, s->out,
+				   &len);
 	} else {
-		len = other_version(s->buf, (size_t)n, epoch, out);
+		len = other_version(s->buf, (size_t)n, epoch, s->out);
 		o = len ? UWG_PMP_ERROR : UWG_PMP_DROPPED;
 	}
 	if (!len) {
 		s->stats.dropped++;
 		return;
 	}
-	reply = uv_buf_init((char *)out, (unsigned)len);
+	reply = uv_buf_init((char *)s->out, (unsigned)len);
 	/* A reply that cannot go now is lost like any datagram; the client retries. */
 	if (uv_udp_try_send(&s->udp, &reply, 1, from) != (int)len) {
 		s->stats.dropped++;
 		return;
 	}
 	if (o == UWG_PMP_ANSWERED)
-		s->stats.requests++;
+		(*(pcp ? &s->stats.pcp_requests : &s->stats.requests))++;
 	else
-		s->stats.errors++;
+		(*(pcp ? &s->stats.pcp_errors : &s->stats.errors))++;
 }
 
 static int bound_socket(const struct uwg_igd_pmpd_config *cfg)

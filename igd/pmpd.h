@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "igd/pcp.h"
 #include "igd/pmp.h"
 #include "igd/sockfilter.h"
 
@@ -23,14 +24,17 @@ struct uwg_igd_pmpd_config {
 	uint16_t port;  /* 0 = UWG_NATPMP_PORT (tests bind elsewhere) */
 	struct uwg_igd_sockfilter filter;
 	bool no_filter; /* tests only */
+	bool natpmp;    /* NAT-PMP served (else version 0 gets PCP's refusal) */
+	bool pcp;       /* PCP served (else version 2 gets NAT-PMP's refusal) */
 	struct uwg_pmp_ctx pmp;   /* copied; its ops and policy must outlive the server */
 	int64_t epoch_origin_s;   /* CLOCK_REALTIME second the map table started */
 };
 
 struct uwg_igd_pmpd_stats {
-	uint64_t requests; /* datagrams answered with result 0 */
+	uint64_t requests; /* NAT-PMP datagrams answered with result 0 */
 	uint64_t errors;   /* answered with an error result */
 	uint64_t dropped;  /* not answered: responses, too short, or no room to send */
+	uint64_t pcp_requests, pcp_errors; /* the same for PCP */
 };
 
 struct uwg_igd_pmpd;

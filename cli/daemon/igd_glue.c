@@ -336,9 +336,9 @@ static int add_map(struct uwg_igdd *g, const struct uwg_igd_map *map, struct in_
 	if (!nat_live(g))
 		return UWG_IGD_E_ACTION_FAILED;
 	/* Cryptokey routing vouches for the source: the peer holding it sent the request. */
+	/* The internal client may be another address of the same peer (PCP THIRD_PARTY). */
 	peer = peer_of(g, h32(requester));
-	if (!peer || peer_of(g, h32(map->int_client)) != peer ||
-	    map->int_client.s_addr != requester.s_addr)
+	if (!peer || peer_of(g, h32(map->int_client)) != peer)
 		return UWG_IGD_E_NOT_AUTHORIZED;
 	owner = owner_of(peer);
 	if (map->proto == IPPROTO_UDP && map->ext_port == g->env.listen_port(g->env.ctx))
@@ -526,6 +526,13 @@ static int op_get_map_by_index(void *ctx, uint32_t index, struct uwg_igd_map *ou
 		}
 	}
 	return UWG_IGD_E_ARRAY_INDEX_INVALID;
+}
+
+static bool op_same_owner(void *ctx, struct in_addr a, struct in_addr b)
+{
+	struct uwg_peer *p = peer_of(ctx, h32(a));
+
+	return p && p == peer_of(ctx, h32(b));
 }
 
 static int op_external_ip(void *ctx, struct in_addr *out)
@@ -825,6 +832,7 @@ static void try_start(struct uwg_igdd *g)
 		.get_map_by_index = op_get_map_by_index,
 		.external_ip = op_external_ip,
 		.counters = op_counters,
+		.same_owner = op_same_owner,
 		.log = op_log,
 		.refused = op_refused,
 	};
@@ -856,6 +864,7 @@ static void try_start(struct uwg_igdd *g)
 	cfg.friendly_name = name;
 	cfg.no_upnp = g->active.igd_off;
 	cfg.natpmp = !g->active.natpmp_off;
+	cfg.pcp = !g->active.pcp_off;
 	cfg.epoch_origin_s = g->epoch_origin;
 	err = uwg_igd_start(&g->igd, g->env.uv, g->env.tun->name, addr, 0, &cfg, &ops);
 	if (err) {
@@ -868,9 +877,11 @@ static void try_start(struct uwg_igdd *g)
 	g->igd_addr = addr;
 	g->last_err = 0;
 	snprintf(g->url, sizeof(g->url), "%s", uwg_igd_desc_url(g->igd));
-	uwg_log_info("UPnP IGD on %s: %s%s%s%s (%u maps per peer, %zu rules)", g->env.tun->name,
-		     g->url, g->url[0] && cfg.natpmp ? ", " : "", cfg.natpmp ? "NAT-PMP on " : "",
-		     cfg.natpmp ? inet_ntoa(addr) : "", cap_per_peer(g), g->active.n_rules);
+	uwg_log_info("UPnP IGD on %s: %s%s%s%s%s (%u maps per peer, %zu rules)", g->env.tun->name,
+		     g->url, g->url[0] && (cfg.natpmp || cfg.pcp) ? ", " : "",
+		     cfg.natpmp ? "NAT-PMP " : "", cfg.pcp ? "PCP " : "",
+		     cfg.natpmp || cfg.pcp ? inet_ntoa(addr) : "", cap_per_peer(g),
+		     g->active.n_rules);
 }
 
 /* Is the running IGD still where it should be? */
@@ -1053,6 +1064,8 @@ static void stats_now(const struct uwg_igdd *g, struct uwg_igd_stats *out)
 	out->natpmp_requests += live.natpmp_requests;
 	out->natpmp_errors += live.natpmp_errors;
 	out->natpmp_dropped += live.natpmp_dropped;
+	out->pcp_requests += live.pcp_requests;
+	out->pcp_errors += live.pcp_errors;
 }
 
 /* "upnp_stat_NAME=" lines: the request counters, or (codes) the errors by UPnP code. */
@@ -1076,10 +1089,12 @@ static void stats_block(const struct uwg_igdd *g, bool codes, char *buf, size_t 
 		      "upnp_stat_http_refused=%" PRIu64 "\nupnp_stat_refused_host=%" PRIu64 "\n"
 		      "upnp_stat_busy=%" PRIu64 "\nupnp_stat_ssdp_starts=%" PRIu64 "\n"
 		      "upnp_stat_ssdp_crashes=%" PRIu64 "\nupnp_stat_natpmp_requests=%" PRIu64 "\n"
-		      "upnp_stat_natpmp_errors=%" PRIu64 "\nupnp_stat_natpmp_dropped=%" PRIu64 "\n",
+		      "upnp_stat_natpmp_errors=%" PRIu64 "\nupnp_stat_natpmp_dropped=%" PRIu64 "\n"
+		      "upnp_stat_pcp_requests=%" PRIu64 "\nupnp_stat_pcp_errors=%" PRIu64 "\n",
 		      st.actions, st.errors, st.refused_source, st.bad_requests, st.timeouts,
 		      st.http_requests, st.http_refused, st.refused_host, st.busy, st.ssdp_starts,
-		      st.ssdp_crashes, st.natpmp_requests, st.natpmp_errors, st.natpmp_dropped);
+		      st.ssdp_crashes, st.natpmp_requests, st.natpmp_errors, st.natpmp_dropped,
+		      st.pcp_requests, st.pcp_errors);
 }
 
 /*

@@ -17,7 +17,7 @@
 
 
 static const char *const igd_keys[] = { "UPnP", "UPnPAllow", "UPnPDeny", "UPnPMaxMapsPerPeer",
-					"UPnPExternalAddress", "NATPMP" };
+					"UPnPExternalAddress", "NATPMP", "PCP" };
 
 const char *uwg_igd_conf_canonical(const char *key)
 {
@@ -82,6 +82,11 @@ bool uwg_igd_conf_key(struct uwg_igd_settings *s, const char *key, const char *v
 			return uwg_text_why(w, len, "\"%.64s\" is neither on nor off", value);
 		s->has_natpmp = true;
 		s->line_natpmp = line;
+	} else if (!strcmp(key, "PCP")) {
+		if (!uwg_text_onoff(value, &s->pcp))
+			return uwg_text_why(w, len, "\"%.64s\" is neither on nor off", value);
+		s->has_pcp = true;
+		s->line_pcp = line;
 	} else if (!strcmp(key, "UPnPMaxMapsPerPeer")) {
 		unsigned long n;
 
@@ -125,9 +130,11 @@ static const char *rule_body(const struct uwg_igd_rule *r, char *buf, size_t len
 void uwg_igd_conf_finish(struct uwg_igd_settings *s)
 {
 	bool natpmp = s->has_natpmp ? s->natpmp : s->enable;
+	bool pcp = s->has_pcp ? s->pcp : s->enable;
 
 	s->natpmp_off = !natpmp;
-	if (natpmp && !s->enable) {
+	s->pcp_off = !pcp;
+	if ((natpmp || pcp) && !s->enable) {
 		s->enable = true;
 		s->igd_off = true;
 	}
@@ -141,6 +148,8 @@ void uwg_igd_conf_write(FILE *f, const struct uwg_igd_settings *s)
 		fprintf(f, "UPnP = %s\n", s->enable && !s->igd_off ? "on" : "off");
 	if (s->has_natpmp)
 		fprintf(f, "NATPMP = %s\n", s->natpmp ? "on" : "off");
+	if (s->has_pcp)
+		fprintf(f, "PCP = %s\n", s->pcp ? "on" : "off");
 	if (s->max_per_peer)
 		fprintf(f, "UPnPMaxMapsPerPeer = %u\n", s->max_per_peer);
 	if (s->has_ext_addr) {
@@ -161,9 +170,10 @@ int uwg_igd_conf_check(const struct uwg_igd_settings *s, bool has_v4, const char
 	if (!s->enable || has_v4)
 		return 0;
 	if (s->igd_off)
-		snprintf(err, errlen, "%s:%u: NATPMP: needs an IPv4 Address on the interface "
-			 "(NAT-PMP listens on the tunnel's IPv4 address)", file ? file : "(config)",
-			 s->line_natpmp);
+		snprintf(err, errlen, "%s:%u: %s: needs an IPv4 Address on the interface "
+			 "(NAT-PMP and PCP listen on the tunnel's IPv4 address)",
+			 file ? file : "(config)", s->natpmp_off ? s->line_pcp : s->line_natpmp,
+			 s->natpmp_off ? "PCP" : "NATPMP");
 	else
 		snprintf(err, errlen, "%s:%u: UPnP: needs an IPv4 Address on the interface (the "
 			 "IGD listens on the tunnel's IPv4 address)", file ? file : "(config)",
@@ -184,6 +194,8 @@ char *uwg_igd_conf_format_set(const struct uwg_igd_settings *s, size_t *len)
 			uwg_text_printf(&b, "upnp_igd=false\n");
 		if (s->natpmp_off)
 			uwg_text_printf(&b, "upnp_natpmp=false\n");
+		if (s->pcp_off)
+			uwg_text_printf(&b, "upnp_pcp=false\n");
 		uwg_text_printf(&b, "upnp_max_maps_per_peer=%u\n",
 		       s->max_per_peer ? s->max_per_peer : UWG_IGD_DEFAULT_PER_CLIENT);
 		if (s->ext_addr) {
@@ -208,10 +220,12 @@ int uwg_igd_conf_uapi_key(struct uwg_igd_settings *s, const char *key, const cha
 		if (strcmp(v, "true") && strcmp(v, "false"))
 			return -EINVAL;
 		s->enable = !strcmp(v, "true");
-	} else if (!strcmp(key, "upnp_igd") || !strcmp(key, "upnp_natpmp")) {
+	} else if (!strcmp(key, "upnp_igd") || !strcmp(key, "upnp_natpmp") ||
+		   !strcmp(key, "upnp_pcp")) {
 		if (strcmp(v, "true") && strcmp(v, "false"))
 			return -EINVAL;
-		*(key[5] == 'i' ? &s->igd_off : &s->natpmp_off) = !strcmp(v, "false");
+		*(key[5] == 'i' ? &s->igd_off : key[5] == 'n' ? &s->natpmp_off : &s->pcp_off) =
+			!strcmp(v, "false");
 	} else if (!strcmp(key, "upnp_max_maps_per_peer")) {
 		unsigned long n;
 

@@ -28,9 +28,11 @@ enum uwg_igd_conf_limits {
 struct uwg_igd_settings {
 	bool enable;      /* port mapping runs: UPnP = on, or NATPMP = on alone */
 	bool has_enable;  /* a UPnP line was written (SaveConfig) */
-	bool igd_off;     /* enable without the UPnP front end (NATPMP = on, UPnP off) */
+	bool igd_off;     /* enable without the UPnP front end (NATPMP or PCP on, UPnP off) */
 	bool natpmp_off;  /* enable without NAT-PMP (NATPMP = off) */
+	bool pcp_off;     /* enable without PCP (PCP = off) */
 	bool has_natpmp, natpmp; /* a NATPMP line, and its value (config side) */
+	bool has_pcp, pcp;       /* a PCP line, and its value (config side) */
 	unsigned max_per_peer; /* 0 = UWG_IGD_DEFAULT_PER_CLIENT */
 	/*
 	 * The address GetExternalIPAddress reports, host order; 0 = the NAT's
@@ -42,7 +44,7 @@ struct uwg_igd_settings {
 	bool has_ext_addr;
 	size_t n_rules;   /* UPnPAllow / UPnPDeny in file order (first match wins) */
 	struct uwg_igd_rule rules[UWG_IGD_MAX_RULES];
-	unsigned line_enable, line_max, line_ext_addr, line_natpmp;
+	unsigned line_enable, line_max, line_ext_addr, line_natpmp, line_pcp;
 };
 
 /* ---- config file ---- */
@@ -53,8 +55,8 @@ const char *uwg_igd_conf_canonical(const char *key);
 bool uwg_igd_conf_key(struct uwg_igd_settings *s, const char *key, const char *value,
 		      unsigned line, char *why, size_t len);
 /*
- * After the last key: NATPMP follows UPnP unless written, and NATPMP = on
- * alone runs port mapping without the UPnP front end.
+ * After the last key: NATPMP and PCP follow UPnP unless written, and either
+ * on alone runs port mapping without the UPnP front end.
  */
 void uwg_igd_conf_finish(struct uwg_igd_settings *s);
 /* The UPnP lines for SaveConfig, as they were written. */
@@ -71,15 +73,15 @@ int uwg_igd_conf_check(const struct uwg_igd_settings *s, bool has_v4, const char
 /* ---- UAPI ---- */
 
 /*
- * "set=1\nupnp=true|false\n" + upnp_igd=false, upnp_natpmp=false (front ends
- * off), upnp_max_maps_per_peer, upnp_external_address and upnp_rule lines +
+ * "set=1\nupnp=true|false\n" + upnp_igd=false, upnp_natpmp=false,
+ * upnp_pcp=false (front ends off), upnp_max_maps_per_peer, upnp_external_address and upnp_rule lines +
  * "\n" (malloc'd, *len set; NULL on ENOMEM).
  */
 char *uwg_igd_conf_format_set(const struct uwg_igd_settings *s, size_t *len);
 
 /*
  * One upnp* UAPI line into staged settings (the daemon's side): upnp,
- * upnp_igd, upnp_natpmp, upnp_max_maps_per_peer, upnp_external_address,
+ * upnp_igd, upnp_natpmp, upnp_pcp, upnp_max_maps_per_peer, upnp_external_address,
  * upnp_rule, upnp_replace_rules. 0, -EINVAL (bad value), -ENOSPC (too
  * many rules) or -ENOENT (not a upnp key: someone else's).
  */

@@ -4,6 +4,9 @@
  */
 #include "test/doubles/maptable.h"
 
+#include <arpa/inet.h>
+#include <stdbool.h>
+
 #include <string.h>
 
 void uwg_igd_maptable_init(struct uwg_igd_maptable *t, size_t cap,
@@ -68,6 +71,15 @@ static void report(const struct uwg_igd_maptable *t, size_t i, struct uwg_igd_ma
 	out->lease_s = t->e[i].expires_s ? (uint32_t)(t->e[i].expires_s - s) : 0;
 }
 
+/* One owner: the same address, or (owner_mask_h) the same masked network (a peer's LAN). */
+static bool same_owner(void *ctx, struct in_addr a, struct in_addr b)
+{
+	const struct uwg_igd_maptable *t = ctx;
+	uint32_t mask = t->owner_mask_h ? t->owner_mask_h : 0xffffffffu;
+
+	return ((ntohl(a.s_addr) ^ ntohl(b.s_addr)) & mask) == 0;
+}
+
 static int add_map(void *ctx, const struct uwg_igd_map *map, struct in_addr requester)
 {
 	struct uwg_igd_maptable *t = ctx;
@@ -75,10 +87,10 @@ static int add_map(void *ctx, const struct uwg_igd_map *map, struct in_addr requ
 	long i;
 
 	uwg_igd_maptable_expire(t);
-	if (map->int_client.s_addr != requester.s_addr || !map->ext_port || !map->int_port)
+	if (!same_owner(t, map->int_client, requester) || !map->ext_port || !map->int_port)
 		return 606;
 	i = find(t, map->proto, map->ext_port);
-	if (i >= 0 && t->e[i].map.int_client.s_addr != requester.s_addr)
+	if (i >= 0 && !same_owner(t, t->e[i].map.int_client, requester))
 		return 718;
 	if (i < 0 && map->ext_port >= t->reserved_lo && map->ext_port <= t->reserved_hi &&
 	    t->reserved_hi)
@@ -104,7 +116,7 @@ static int del_map(void *ctx, uint8_t proto, uint16_t ext_port, struct in_addr r
 	i = find(t, proto, ext_port);
 	if (i < 0)
 		return 714;
-	if (t->e[i].map.int_client.s_addr != requester.s_addr)
+	if (!same_owner(t, t->e[i].map.int_client, requester))
 		return 606;
 	m = t->e[i].map;
 	remove_at(t, (size_t)i);
@@ -161,4 +173,5 @@ void uwg_igd_maptable_ops(struct uwg_igd_maptable *t, struct uwg_igd_ops *ops)
 	ops->get_map_by_index = get_map_by_index;
 	ops->external_ip = external_ip;
 	ops->counters = counters;
+	ops->same_owner = same_owner;
 }

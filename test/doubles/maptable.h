@@ -30,6 +30,7 @@ struct uwg_igd_maptable {
 	void *changed_ctx;
 	uint16_t reserved_lo, reserved_hi; /* external ports answered 729 (0-0 = none) */
 	struct in_addr ext_ip;             /* 0 = unknown */
+	uint32_t owner_mask_h;             /* addresses equal under it have one owner; 0 = /32 */
 	struct uwg_igd_counters counters;
 };
 

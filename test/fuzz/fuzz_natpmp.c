@@ -1,16 +1,20 @@
 /*
- * test/fuzz/fuzz_natpmp.c - libFuzzer harness for NAT-PMP: the codec
- * (igd/natpmp.c) and its semantics over a map table (igd/pmp.c, on the test
- * double). The input is a sequence of datagrams, each prefixed by a length
- * byte and a requester byte (one of three tunnel clients or an outsider), so
+ * test/fuzz/fuzz_natpmp.c - libFuzzer harness for the port-mapping server's
+ * parsers: NAT-PMP (igd/natpmp.c, igd/pmp.c) and PCP (igd/pcp.c) over a map
+ * table (the test double), dispatched on the first byte as the server does.
+ * The input is a sequence of datagrams, each prefixed by a length byte (PCP
+ * needs more than 255: the length counts 4-byte words when the top bit is
+ * set) and a requester byte (one of three tunnel clients or an outsider), so
  * maps, renewals and deletions interact; every reply must have the size and
- * header RFC 6886 gives its request, and the table must stay consistent.
+ * header RFC 6886 or RFC 6887 gives its request, and the table must stay
+ * consistent.
  */
 #include <arpa/inet.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "igd/pcp.h"
 #include "igd/pmp.h"
 #include "test/doubles/maptable.h"
 
@@ -42,22 +46,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cx.pol = &pol;
 	cx.max_lifetime = 600;
 	while (size >= 2) {
-		size_t n = data[0] < size - 2 ? data[0] : size - 2;
+		size_t want = data[0] & 0x80 ? (size_t)(data[0] & 0x7f) * 12 : data[0];
+		size_t n = want < size - 2 ? want : size - 2;
 		struct in_addr who = { htonl(data[1] % 4 == 3 ? 0xc0000201u :
 					      0x0a640002u + data[1] % 4) };
-		uint8_t out[UWG_NATPMP_REPLY_MAX];
+		uint8_t out[UWG_PCP_MAX];
 		const uint8_t *p = data + 2;
 		size_t len = 0;
 		enum uwg_pmp_outcome o;
 		struct uwg_igd_map m;
 
-		o = uwg_pmp_natpmp(&cx, p, n, who, 5, out, &len);
-		if ((o == UWG_PMP_DROPPED) != (len == 0))
-			abort();
-		if (len) {
-			size_t want = p[0] ? 8 : p[1] == 0 ? 12 : p[1] <= 2 ? 16 : 8;
-
-			if (len != want || out[0] != 0 || out[1] != (128 | p[1]))
+		if (n && p[0]) {
+			o = uwg_pcp_handle(&cx, p, n, who, 5, out, &len);
+			if ((o == UWG_PMP_DROPPED) != (len == 0) || len > UWG_PCP_MAX || len % 4 ||
+			    (len && (len < UWG_PCP_HEADER || out[0] != UWG_PCP_VERSION ||
+				     out[1] != (0x80 | (p[1] & 0x7f)) || out[2] != 0)))
+				abort();
+		} else {
+			o = uwg_pmp_natpmp(&cx, p, n, who, 5, out, &len);
+			if ((o == UWG_PMP_DROPPED) != (len == 0))
+				abort();
+			if (len && (len != (p[1] == 0 ? 12u : p[1] <= 2 ? 16u : 8u) || out[0] != 0 ||
+				    out[1] != (128 | p[1])))
 				abort();
 			/* a failed map echoes the internal port and maps nothing (§3.5) */
 			if (len == 16 && (out[2] | out[3]) && (out[10] | out[11] | out[12] | out[13] |

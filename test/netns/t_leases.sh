@@ -50,7 +50,7 @@ for _ in $(seq 1 30); do
 	sleep 0.2
 done
 maps=$(upnp_maps)
-grep -q "^tcp:8043:10.100.0.2:8043:0:$CP:forever$" <<<"$maps" || fail "permanent map not restored: $maps"
+grep -q "^tcp:8043:10.100.0.2:8043:0:$CP:upnp:forever$" <<<"$maps" || fail "permanent map not restored: $maps"
 left=$(grep "^tcp:8044:10.100.0.2:8044:" <<<"$maps" | cut -d: -f5)
 [ -n "$left" ] && [ "$left" -lt 599 ] && [ "$left" -gt 500 ] || fail "600 s map: left '$left' in $maps"
 grep -q ':8045:' <<<"$maps" && fail "the map of a removed peer came back: $maps"

@@ -10,8 +10,9 @@
 # forwarded to that port on the client; a second client can neither take nor delete the first
 # one's port, nor its companion UDP port, and lists (upnpc -l) only its own maps, not the
 # first one's or a PortForward to it; lifetime 0 deletes; a short lifetime expires by
-# itself; uwg show names NAT-PMP as the maps' origin and counts the requests; a PCP request
-# gets NAT-PMP's "unsupported version" (RFC 6887 §9) so clients fall back; maps come back
+# itself; uwg show names NAT-PMP as the maps' origin and counts the requests; PCP (a small
+# client written from RFC 6887, test/tools/pcp_client.py): ANNOUNCE, MAP create, refresh and
+# delete with a nonce mismatch refused, PREFER_FAILURE, ADDRESS_MISMATCH; maps come back
 # after kill -9 of the server through the lease file, with the epoch still counting.
 set -u -o pipefail
 SRV_EXTRA="PortForward = tcp 8444 -> 10.100.0.2:8443"
@@ -106,26 +107,52 @@ done
 upnp_maps | grep -q '^tcp:7100:' && fail "the 3 s map did not expire"
 log "ok: lifetime 0 deletes; a 3 s map expires by itself"
 
-# ---------- uwg show, counters, PCP fallback ----------
+# ---------- uwg show, counters ----------
 
 o=$(uwgx srv show "$SRV_IF" upnp 2>&1)
 grep -q "port map: UDP $P -> 10.100.0.2:6000, .* \"NAT-PMP 6000 udp\" (NAT-PMP)" <<<"$o" ||
 	fail "uwg show upnp: $o"
 n=$(sed -n 's/^ *natpmp_requests  *\([0-9]*\)$/\1/p' <<<"$o")
 [ -n "$n" ] && [ "$n" -ge 10 ] || fail "natpmp_requests in uwg show: $o"
-# A PCP MAP request (version 2, 60 bytes), as libtorrent sends first.
-o=$(nsx cli "$PY_BIN" - <<'EOF'
+log "ok: uwg show lists NAT-PMP maps with their origin, $n requests counted"
+
+# ---------- PCP (on with UPnP) ----------
+
+pcp() { local ns=$1 ip=$2; shift 2; nsx "$ns" timeout 30 "$PY_BIN" "$(dirname "$0")/../tools/pcp_client.py" 10.100.0.1 "$ip" "$@" 2>&1; }
+N1=0102030405060708090a0b0c
+N2=aaaaaaaaaaaaaaaaaaaaaaaa
+o=$(pcp cli 10.100.0.2 announce)
+[[ "$o" =~ ^result=0\ lifetime=0\ epoch=[0-9]+$ ]] || fail "PCP ANNOUNCE: $o"
+o=$(pcp cli 10.100.0.2 map tcp 7300 7300 600 $N1)
+grep -qE "^result=0 lifetime=600 epoch=[0-9]+ nonce=$N1 ext=$SRV_PUB:7300$" <<<"$o" || fail "PCP MAP: $o"
+upnp_maps | grep -q "^tcp:7300:10.100.0.2:7300:[0-9]*:$CP:pcp:PCP MAP $N1$" || fail "PCP map on the server: $(upnp_maps)"
+o=$(pcp cli 10.100.0.2 map tcp 7300 9999 900 $N1)
+grep -qE "^result=0 lifetime=900 .* ext=$SRV_PUB:7300$" <<<"$o" || fail "PCP refresh: $o"
+o=$(pcp cli 10.100.0.2 map tcp 7300 7300 600 $N2)
+grep -qE "^result=2 " <<<"$o" || fail "PCP MAP with another nonce was not refused (NOT_AUTHORIZED): $o"
+o=$(pcp cli 10.100.0.2 map tcp 7300 0 0 $N2)
+grep -qE "^result=2 " <<<"$o" || fail "PCP delete with another nonce was not refused: $o"
+upnp_maps | grep -q "^tcp:7300:" || fail "a wrong nonce deleted the map"
+bg cli "$T_TMP/pcp.out" timeout 20 socat -T 5 TCP-LISTEN:7300,reuseaddr SYSTEM:'echo pcp-ok'
+wait_listen cli t 7300 || fail "socat did not listen on 7300"
+o=$(nsx rmt timeout 10 socat -T 5 - TCP:$SRV_PUB:7300 </dev/null 2>&1)
+[ "$o" = "pcp-ok" ] || fail "remote -> PCP map: '$o'"
+o=$(pcp cl2 10.100.0.3 map tcp 7300 7300 600 $N2 prefer-failure)
+grep -qE "^result=11 " <<<"$o" || fail "client 2 PREFER_FAILURE on client 1's port: $o"
+o=$(pcp cli 10.100.0.2 map tcp 7300 0 0 $N1)
+grep -qE "^result=0 lifetime=0 " <<<"$o" || fail "PCP delete: $o"
+upnp_maps | grep -q "^tcp:7300:" && fail "PCP delete left the map"
+# The address field must be the sender's (a NAT between client and server changes it).
+o=$(nsx cli timeout 10 "$PY_BIN" -c '
 import socket, struct
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(3)
 s.connect(("10.100.0.1", 5351))
-s.send(struct.pack(">BBHI", 2, 1, 0, 3600) + bytes(16) + bytes(12) + bytes([6, 0, 0, 0]) + struct.pack(">HH", 6881, 6881) + bytes(16))
-r = s.recv(100)
-print(len(r), r[0], r[1], struct.unpack(">H", r[2:4])[0])
-EOF
-)
-[ "$o" = "8 0 129 1" ] || fail "PCP request: got '$o' (want an 8-byte NAT-PMP unsupported-version reply)"
-log "ok: uwg show lists NAT-PMP maps with their origin, $n requests counted; PCP gets version 0, result 1"
+s.send(struct.pack(">BBHI", 2, 0, 0, 0) + bytes(10) + b"\xff\xff" + socket.inet_aton("10.100.0.9"))
+print(s.recv(1100)[3])
+' 2>&1)
+[ "$o" = 12 ] || fail "PCP with a wrong client address: result '$o', want 12 (ADDRESS_MISMATCH)"
+log "ok: PCP ANNOUNCE, MAP create/refresh/delete (remote reaches it), other nonce refused (2), PREFER_FAILURE on a taken port (11), ADDRESS_MISMATCH (12)"
 
 # ---------- restart through the lease file ----------
 

@@ -132,13 +132,13 @@ static void test_keys(void)
 	CHECK(c.igd.enable && c.igd.igd_off && !c.igd.natpmp_off && c.nat.enable);
 	CHECK_EQ_INT(uwg_igd_conf_check(&c.igd, false, "wg0.conf", err, sizeof(err)), -EINVAL);
 	CHECK_EQ_STR(err, "wg0.conf:3: NATPMP: needs an IPv4 Address on the interface (NAT-PMP "
-			  "listens on the tunnel's IPv4 address)");
+			  "and PCP listen on the tunnel's IPv4 address)");
 	{
 		size_t len;
 		char *text = uwg_igd_conf_format_set(&c.igd, &len);
 
 		CHECK_EQ_STR(text ? text : "", "set=1\nupnp=true\nupnp_igd=false\n"
-					       "upnp_max_maps_per_peer=16\n\n");
+					       "upnp_pcp=false\nupnp_max_maps_per_peer=16\n\n");
 		free(text);
 	}
 	uwg_conf_free(&c);
@@ -147,6 +147,15 @@ static void test_keys(void)
 	uwg_conf_free(&c);
 	CHECK_EQ_INT(parse(&c, "UPnP = off\nNATPMP = off\n", err), 0);
 	CHECK(!c.igd.enable && !c.nat.enable);
+	uwg_conf_free(&c);
+	/* PCP follows UPnP too, and alone serves PCP without NAT-PMP */
+	CHECK_EQ_INT(parse(&c, "UPnP = on\nPCP = off\n", err), 0);
+	CHECK(c.igd.enable && !c.igd.natpmp_off && c.igd.pcp_off);
+	uwg_conf_free(&c);
+	CHECK_EQ_INT(parse(&c, "PCP = on\n", err), 0);
+	CHECK(c.igd.enable && c.igd.igd_off && c.igd.natpmp_off && !c.igd.pcp_off);
+	CHECK_EQ_INT(uwg_igd_conf_check(&c.igd, false, "wg0.conf", err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "wg0.conf:3: PCP: needs an IPv4 Address") != NULL);
 	uwg_conf_free(&c);
 }
 
@@ -190,6 +199,8 @@ static void test_uapi(void)
 	CHECK_EQ_INT(uwg_igd_conf_uapi_key(&d, "upnp_natpmp", "true"), 0);
 	CHECK(!d.natpmp_off);
 	CHECK_EQ_INT(uwg_igd_conf_uapi_key(&d, "upnp_natpmp", "on"), -EINVAL);
+	CHECK_EQ_INT(uwg_igd_conf_uapi_key(&d, "upnp_pcp", "false"), 0);
+	CHECK(d.pcp_off && !d.natpmp_off);
 	CHECK_EQ_INT(uwg_igd_conf_uapi_key(&d, "upnp", "on"), -EINVAL);
 	CHECK_EQ_INT(uwg_igd_conf_uapi_key(&d, "upnp_max_maps_per_peer", "0"), -EINVAL);
 	CHECK_EQ_INT(uwg_igd_conf_uapi_key(&d, "upnp_rule", "allow 1 2 3"), -EINVAL);

@@ -1,0 +1,354 @@
+/*
+ * test/unit/igd/test_pcp.c - PCP (igd/pcp.c) on the test map table: the
+ * replies RFC 6887 gives (shared portmap-protocols.md §2) for ANNOUNCE, MAP
+ * create, renew, nonce mismatch and delete, lifetimes clamped, PREFER_FAILURE,
+ * FILTER, THIRD_PARTY, PEER and every malformed case the processing order of
+ * §8.2 names; one full reply byte for byte.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "igd/pcp.h"
+#include "test/doubles/maptable.h"
+#include "test/harness.h"
+
+static uint64_t fake_now = 1000;
+
+static uint64_t fake_clock(void *ctx)
+{
+	(void)ctx;
+	return fake_now;
+}
+
+static struct uwg_igd_maptable table;
+static struct uwg_igd_ops ops;
+static struct uwg_igd_policy pol;
+static struct uwg_pmp_ctx cx;
+static struct in_addr A, A2, B;
+
+static void reset(void)
+{
+	uwg_igd_maptable_init(&table, 16, fake_clock, NULL);
+	table.ext_ip.s_addr = htonl(0xcb007202u); /* 203.0.114.2 */
+	table.owner_mask_h = 0xfffffffcu;         /* 10.100.0.0-3: one peer (A, A2) */
+	uwg_igd_maptable_ops(&table, &ops);
+	uwg_igd_policy_init(&pol);
+	uwg_igd_cidr_parse("10.100.0.0/24", &pol.allow_net_h, &pol.allow_mask_h);
+	pol.max_per_client = 4;
+	memset(&cx, 0, sizeof(cx));
+	cx.ops = &ops;
+	cx.pol = &pol;
+}
+
+struct msg {
+	uint8_t b[UWG_PCP_MAX + 8];
+	size_t n;
+};
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static void put_v4(uint8_t *p, struct in_addr a)
+{
+	memset(p, 0, 10);
+	p[10] = p[11] = 0xff;
+	memcpy(p + 12, &a.s_addr, 4);
+}
+
+/* A MAP request from client (its address in the header) with nonce byte k. */
+static struct msg map_req(struct in_addr client, uint8_t k, uint8_t proto, uint16_t iport,
+			  uint16_t eport, uint32_t lifetime)
+{
+	struct msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.b[0] = 2;
+	m.b[1] = 1;
+	put32(m.b + 4, lifetime);
+	put_v4(m.b + 8, client);
+	memset(m.b + 24, k, 12);
+	m.b[36] = proto;
+	m.b[40] = (uint8_t)(iport >> 8);
+	m.b[41] = (uint8_t)iport;
+	m.b[42] = (uint8_t)(eport >> 8);
+	m.b[43] = (uint8_t)eport;
+	put_v4(m.b + 44, (struct in_addr){ 0 });
+	m.n = 60;
+	return m;
+}
+
+static void add_option(struct msg *m, uint8_t code, const uint8_t *data, uint16_t len)
+{
+	m->b[m->n] = code;
+	m->b[m->n + 1] = 0;
+	m->b[m->n + 2] = (uint8_t)(len >> 8);
+	m->b[m->n + 3] = (uint8_t)len;
+	if (len)
+		memcpy(m->b + m->n + 4, data, len);
+	m->n += 4 + ((len + 3u) & ~3u);
+}
+
+struct reply {
+	size_t n;
+	uint8_t version, op, result;
+	uint32_t lifetime, epoch;
+	uint16_t ext_port;
+	uint8_t b[UWG_PCP_MAX];
+};
+
+static struct reply send_from(struct in_addr from, const struct msg *m)
+{
+	struct reply r;
+
+	memset(&r, 0, sizeof(r));
+	uwg_pcp_handle(&cx, m->b, m->n, from, 77, r.b, &r.n);
+	if (r.n >= 24) {
+		r.version = r.b[0];
+		r.op = r.b[1];
+		r.result = r.b[3];
+		r.lifetime = (uint32_t)r.b[4] << 24 | (uint32_t)r.b[5] << 16 | (uint32_t)r.b[6] << 8 | r.b[7];
+		r.epoch = (uint32_t)r.b[8] << 24 | (uint32_t)r.b[9] << 16 | (uint32_t)r.b[10] << 8 | r.b[11];
+	}
+	if (r.n >= 60)
+		r.ext_port = (uint16_t)(r.b[42] << 8 | r.b[43]);
+	return r;
+}
+
+static void test_announce_and_header(void)
+{
+	struct msg m;
+	struct reply r;
+
+	reset();
+	memset(&m, 0, sizeof(m));
+	m.b[0] = 2;
+	put_v4(m.b + 8, A);
+	m.n = 24;
+	r = send_from(A, &m);
+	CHECK_EQ_U64(r.n, 24);
+	CHECK(r.version == 2 && r.op == 0x80 && r.result == 0 && r.lifetime == 0 && r.epoch == 77);
+	/* the client address is not the source: ADDRESS_MISMATCH, the request copied back */
+	put_v4(m.b + 8, B);
+	r = send_from(A, &m);
+	CHECK(r.n == 24 && r.op == 0x80 && r.result == UWG_PCP_ADDRESS_MISMATCH &&
+	      r.lifetime == UWG_PCP_LONG_ERROR_S);
+	/* runts and responses: dropped; 2-23 bytes of version 2 too */
+	m.n = 20;
+	CHECK_EQ_U64(send_from(A, &m).n, 0);
+	m.b[1] = 0x80;
+	m.n = 24;
+	CHECK_EQ_U64(send_from(A, &m).n, 0);
+	/* not a multiple of 4, or over 1100 bytes: MALFORMED_REQUEST */
+	m.b[1] = 0;
+	put_v4(m.b + 8, A);
+	m.n = 26;
+	r = send_from(A, &m);
+	CHECK(r.n == 28 && r.result == UWG_PCP_MALFORMED_REQUEST);
+	m.n = UWG_PCP_MAX + 4;
+	r = send_from(A, &m);
+	CHECK(r.n == UWG_PCP_MAX && r.result == UWG_PCP_MALFORMED_REQUEST);
+	/* version 1 (and 3): UNSUPP_VERSION with ours */
+	m.b[0] = 1;
+	m.n = 24;
+	r = send_from(A, &m);
+	CHECK(r.version == 2 && r.result == UWG_PCP_UNSUPP_VERSION);
+	/* PEER (80 bytes) and an unknown opcode: UNSUPP_OPCODE */
+	m.b[0] = 2;
+	m.b[1] = 2;
+	m.n = 80;
+	r = send_from(A, &m);
+	CHECK(r.n == 80 && r.op == 0x82 && r.result == UWG_PCP_UNSUPP_OPCODE);
+	m.b[1] = 9;
+	m.n = 24;
+	CHECK_EQ_U64(send_from(A, &m).result, UWG_PCP_UNSUPP_OPCODE);
+	/* a MAP shorter than its payload */
+	m.b[1] = 1;
+	m.n = 56;
+	CHECK_EQ_U64(send_from(A, &m).result, UWG_PCP_MALFORMED_REQUEST);
+}
+
+static void test_map(void)
+{
+	static const char want[] =
+		"02810000" "00000e10" "0000004d" "000000000000000000000000"
+		"111111111111111111111111" "06000000" "1f6b1f6b"
+		"00000000000000000000ffffcb007202";
+	struct msg m = map_req(A, 0x11, 6, 8043, 8043, 3600);
+	struct reply r;
+	char hex[2 * 60 + 1];
+
+	reset();
+	r = send_from(A, &m);
+	CHECK_EQ_U64(r.n, 60);
+	for (size_t i = 0; i < r.n && i < 60; i++)
+		snprintf(hex + 2 * i, 3, "%02x", r.b[i]);
+	CHECK_EQ_STR(hex, want);
+	/* renewed with the same nonce, suggesting another port: the same port */
+	m = map_req(A, 0x11, 6, 8043, 9000, 3600);
+	r = send_from(A, &m);
+	CHECK(r.result == 0 && r.ext_port == 8043);
+	/* another nonce for the same internal port: NOT_AUTHORIZED, lifetime = what is left */
+	fake_now += 100;
+	m = map_req(A, 0x22, 6, 8043, 8043, 3600);
+	r = send_from(A, &m);
+	CHECK(r.result == UWG_PCP_NOT_AUTHORIZED && r.lifetime == 3500);
+	/* and it cannot delete it either */
+	m = map_req(A, 0x22, 6, 8043, 0, 0);
+	CHECK_EQ_U64(send_from(A, &m).result, UWG_PCP_NOT_AUTHORIZED);
+	/* lifetimes are clamped to [120, 86400] */
+	m = map_req(A, 0x33, 17, 5000, 5000, 30);
+	r = send_from(A, &m);
+	CHECK(r.result == 0 && r.lifetime == 120 && r.ext_port == 5000);
+	m = map_req(A, 0x33, 17, 5000, 5000, 999999);
+	CHECK_EQ_U64(send_from(A, &m).lifetime, 86400);
+	/* B wants A's port: another one */
+	m = map_req(B, 0x44, 6, 8043, 8043, 3600);
+	r = send_from(B, &m);
+	CHECK(r.result == 0 && r.ext_port != 8043 && r.ext_port >= 1024);
+	/* delete with the right nonce: SUCCESS, lifetime 0; again: SUCCESS */
+	m = map_req(A, 0x11, 6, 8043, 8043, 0);
+	r = send_from(A, &m);
+	CHECK(r.result == 0 && r.lifetime == 0);
+	CHECK_EQ_U64(table.n, 2);
+	CHECK_EQ_U64(send_from(A, &m).result, 0);
+	/* protocol 0 with a port; a protocol the NAT does not map; all ports */
+	m = map_req(A, 0x55, 0, 80, 80, 60);
+	CHECK_EQ_U64(send_from(A, &m).result, UWG_PCP_MALFORMED_REQUEST);
+	m = map_req(A, 0x55, 1, 0, 0, 60);
+	CHECK_EQ_U64(send_from(A, &m).result, UWG_PCP_UNSUPP_PROTOCOL);
+	m = map_req(A, 0x55, 6, 0, 0, 60);
+	CHECK_EQ_U64(send_from(A, &m).result, UWG_PCP_NOT_AUTHORIZED);
+	/* no external address: NETWORK_FAILURE, a short error */
+	table.ext_ip.s_addr = 0;
+	m = map_req(A, 0x55, 6, 7000, 7000, 60);
+	r = send_from(A, &m);
+	CHECK(r.result == UWG_PCP_NETWORK_FAILURE && r.lifetime == UWG_PCP_SHORT_ERROR_S);
+	/* the per-client cap: USER_EX_QUOTA */
+	reset();
+	pol.max_per_client = 1;
+	m = map_req(A, 0x66, 6, 7000, 7000, 600);
+	CHECK_EQ_U64(send_from(A, &m).result, 0);
+	m = map_req(A, 0x66, 6, 7001, 7001, 600);
+	CHECK_EQ_U64(send_from(A, &m).result, UWG_PCP_USER_EX_QUOTA);
+}
+
+static void test_options(void)
+{
+	uint8_t tp[16], filter[20] = { 0 };
+	struct msg m;
+	struct reply r;
+
+	reset();
+	m = map_req(B, 0x01, 6, 8043, 8043, 600);
+	CHECK_EQ_U64(send_from(B, &m).result, 0);
+	/* PREFER_FAILURE for B's port: CANNOT_PROVIDE_EXTERNAL; for a free one: exactly it */
+	m = map_req(A, 0x02, 6, 8043, 8043, 600);
+	add_option(&m, 2, NULL, 0);
+	r = send_from(A, &m);
+	CHECK(r.result == UWG_PCP_CANNOT_PROVIDE_EXTERNAL && r.n == 64);
+	m = map_req(A, 0x02, 6, 8043, 8050, 600);
+	add_option(&m, 2, NULL, 0);
+	r = send_from(A, &m);
+	CHECK(r.result == 0 && r.ext_port == 8050 && r.n == 64 && r.b[60] == 2);
+	/* PREFER_FAILURE with no port suggested, or twice: MALFORMED_OPTION */
+	m = map_req(A, 0x03, 6, 8044, 0, 600);
+	add_option(&m, 2, NULL, 0);
+	CHECK_EQ_U64(send_from(A, &m).result, UWG_PCP_MALFORMED_OPTION);
+	m = map_req(A, 0x03, 6, 8044, 8044, 600);
+	add_option(&m, 2, NULL, 0);
+	add_option(&m, 2, NULL, 0);
+	CHECK_EQ_U64(send_from(A, &m).result, UWG_PCP_MALFORMED_OPTION);
+	/* FILTER: one that narrows cannot be honoured by the NAT; prefix 0 is, and is echoed */
+	filter[1] = 128;
+	put_v4(filter + 4, (struct in_addr){ htonl(0xcb007232u) });
+	m = map_req(A, 0x04, 6, 8045, 8045, 600);
+	add_option(&m, 3, filter, 20);
+	CHECK_EQ_U64(send_from(A, &m).result, UWG_PCP_UNSUPP_OPTION);
+	filter[1] = 0;
+	m = map_req(A, 0x04, 6, 8045, 8045, 600);
+	add_option(&m, 3, filter, 20);
+	r = send_from(A, &m);
+	CHECK(r.result == 0 && r.n == 84 && r.b[60] == 3);
+	/* a FILTER too short to hold its prefix length, at the very end of the datagram */
+	m = map_req(A, 0x04, 6, 8045, 8045, 600);
+	add_option(&m, 3, NULL, 0);
+	CHECK_EQ_U64(send_from(A, &m).result, UWG_PCP_MALFORMED_OPTION);
+	filter[1] = 40; /* below 96 for an IPv4 address */
+	m = map_req(A, 0x04, 6, 8045, 8045, 600);
+	add_option(&m, 3, filter, 20);
+	CHECK_EQ_U64(send_from(A, &m).result, UWG_PCP_MALFORMED_OPTION);
+	/* THIRD_PARTY: the sender itself is malformed, another peer's address unsupported */
+	put_v4(tp, A);
+	m = map_req(A, 0x05, 6, 8046, 8046, 600);
+	add_option(&m, 1, tp, 16);
+	CHECK_EQ_U64(send_from(A, &m).result, UWG_PCP_MALFORMED_REQUEST);
+	put_v4(tp, B);
+	m = map_req(A, 0x05, 6, 8046, 8046, 600);
+	add_option(&m, 1, tp, 16);
+	CHECK_EQ_U64(send_from(A, &m).result, UWG_PCP_UNSUPP_OPTION);
+	/* ... and an address of the sender's own peer maps to that address */
+	put_v4(tp, A2);
+	m = map_req(A, 0x05, 6, 8046, 8046, 600);
+	add_option(&m, 1, tp, 16);
+	r = send_from(A, &m);
+	CHECK(r.result == 0 && r.ext_port == 8046 && r.n == 80 && r.b[60] == 1);
+	{
+		struct uwg_igd_map got;
+
+		CHECK(!ops.get_map(ops.ctx, IPPROTO_TCP, 8046, &got) &&
+		      got.int_client.s_addr == A2.s_addr && got.origin == UWG_IGD_ORIGIN_PCP);
+	}
+	/* an unknown mandatory option: UNSUPP_OPTION; an optional one is skipped */
+	m = map_req(A, 0x06, 6, 8047, 8047, 600);
+	add_option(&m, 0x7f, NULL, 0);
+	CHECK_EQ_U64(send_from(A, &m).result, UWG_PCP_UNSUPP_OPTION);
+	m = map_req(A, 0x06, 6, 8047, 8047, 600);
+	add_option(&m, 0x80, tp, 16);
+	r = send_from(A, &m);
+	CHECK(r.result == 0 && r.n == 60);
+	/* an option running past the end */
+	m = map_req(A, 0x07, 6, 8048, 8048, 600);
+	add_option(&m, 2, NULL, 0);
+	m.b[62] = 0;
+	m.b[63] = 8;
+	CHECK_EQ_U64(send_from(A, &m).result, UWG_PCP_MALFORMED_OPTION);
+}
+
+/* A map NAT-PMP or UPnP made has no nonce: its owner renews or deletes it through PCP. */
+static void test_other_origins(void)
+{
+	struct uwg_igd_map nm = { .proto = IPPROTO_UDP, .ext_port = 6000, .int_port = 6000,
+				  .lease_s = 60, .origin = UWG_IGD_ORIGIN_NATPMP };
+	struct uwg_igd_map got;
+	struct msg m;
+	struct reply r;
+
+	reset();
+	nm.int_client = A;
+	snprintf(nm.desc, sizeof(nm.desc), "NAT-PMP 6000 udp");
+	CHECK_EQ_INT(ops.add_map(ops.ctx, &nm, A), 0);
+	m = map_req(A, 0x77, 17, 6000, 0, 600);
+	r = send_from(A, &m);
+	CHECK(r.result == 0 && r.ext_port == 6000 && r.lifetime == 600);
+	CHECK(!ops.get_map(ops.ctx, IPPROTO_UDP, 6000, &got) && got.origin == UWG_IGD_ORIGIN_NATPMP);
+	m = map_req(A, 0x78, 17, 6000, 0, 0);
+	CHECK_EQ_U64(send_from(A, &m).result, 0);
+	CHECK(ops.get_map(ops.ctx, IPPROTO_UDP, 6000, &got) != 0);
+}
+
+int main(void)
+{
+	A.s_addr = htonl(0x0a640002u);  /* 10.100.0.2 */
+	A2.s_addr = htonl(0x0a640003u); /* 10.100.0.3: A's peer's other address */
+	B.s_addr = htonl(0x0a640005u);  /* 10.100.0.5: another peer */
+	test_announce_and_header();
+	test_map();
+	test_options();
+	test_other_origins();
+	return harness_report("test_pcp");
+}
