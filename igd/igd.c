@@ -400,6 +400,8 @@ int uwg_igd_start(struct uwg_igd **out, uv_loop_t *loop, const char *ifname,
 		pc.no_filter = cfg->no_socket_filter;
 		pc.natpmp = cfg->natpmp;
 		pc.pcp = cfg->pcp;
+		pc.ip6 = cfg->tunnel_ip6;
+		pc.ifname = ifname;
 		pc.pmp.ops = &igd->ops;
 		pc.pmp.pol = pol;
 		pc.pmp.min_lifetime = cfg->pmp_min_lifetime;
@@ -408,6 +410,8 @@ int uwg_igd_start(struct uwg_igd **out, uv_loop_t *loop, const char *ifname,
 		err = uwg_igd_pmpd_start(&igd->pmpd, loop, &pc);
 		if (err)
 			goto fail;
+		/* a (re)started map table: clients learn the address and epoch at once */
+		uwg_igd_pmpd_announce(igd->pmpd);
 	}
 	if (cfg->no_upnp) {
 		if (!igd->pmpd) {
@@ -462,6 +466,11 @@ void uwg_igd_stop(struct uwg_igd *igd)
 	free_igd(igd);
 }
 
+void uwg_igd_announce(struct uwg_igd *igd)
+{
+	uwg_igd_pmpd_announce(igd->pmpd);
+}
+
 const char *uwg_igd_desc_url(const struct uwg_igd *igd)
 {
 	return igd->desc_url;
@@ -499,4 +508,6 @@ void uwg_igd_get_stats(const struct uwg_igd *igd, struct uwg_igd_stats *out)
 	out->natpmp_dropped = ps.dropped;
 	out->pcp_requests = ps.pcp_requests;
 	out->pcp_errors = ps.pcp_errors;
+	out->announcements = ps.announcements;
+	out->pcp_ipv6 = ps.ipv6;
 }

@@ -39,6 +39,7 @@ struct uwg_igd_config {
 	bool no_upnp;                 /* no HTTP server and no SSDP: NAT-PMP/PCP only */
 	bool natpmp;                  /* NAT-PMP on UDP 5351 of the tunnel address (igd/pmpd.h) */
 	bool pcp;                     /* PCP on the same socket */
+	struct in6_addr tunnel_ip6;   /* PCP over IPv6 on this tunnel address too; zeros = not */
 	uint16_t natpmp_port;         /* 0 = 5351; tests only */
 	uint32_t pmp_min_lifetime, pmp_max_lifetime; /* see struct uwg_pmp_ctx; 0 = defaults */
 	int64_t epoch_origin_s;       /* CLOCK_REALTIME second the map table started (NAT-PMP epoch) */
@@ -68,6 +69,8 @@ struct uwg_igd_stats {
 	uint64_t natpmp_dropped;  /* not answered, NAT-PMP or PCP (responses, too short) */
 	uint64_t pcp_requests;    /* PCP requests answered with SUCCESS */
 	uint64_t pcp_errors;      /* answered with an error result */
+	uint64_t announcements;   /* unsolicited NAT-PMP/PCP announcements sent */
+	bool pcp_ipv6;            /* PCP is served over IPv6 as well */
 };
 
 struct uwg_igd;
@@ -94,6 +97,12 @@ int uwg_igd_start(struct uwg_igd **out, uv_loop_t *loop, const char *ifname,
  * say ssdp:byebye and exit. Not from inside an ops callback.
  */
 void uwg_igd_stop(struct uwg_igd *igd);
+
+/*
+ * The external address changed: NAT-PMP and PCP clients are told (igd/pmpd.h;
+ * a start announces by itself).
+ */
+void uwg_igd_announce(struct uwg_igd *igd);
 
 /* "http://10.100.0.1:49152/description.xml": for upnpc -u and logs ("" without UPnP). */
 const char *uwg_igd_desc_url(const struct uwg_igd *igd);

@@ -60,10 +60,10 @@ static bool get_v4(const uint8_t *a, struct in_addr *out)
 	return true;
 }
 
-static void put_v4(uint8_t *a, struct in_addr v)
+void uwg_pcp_v4_mapped(uint8_t out[16], struct in_addr a)
 {
-	memcpy(a, v4_mapped, sizeof(v4_mapped));
-	memcpy(a + 12, &v.s_addr, 4);
+	memcpy(out, v4_mapped, sizeof(v4_mapped));
+	memcpy(out + 12, &a.s_addr, 4);
 }
 
 /* What one request is: the parsed MAP fields and its options. */
@@ -342,11 +342,12 @@ static size_t echo_option(const struct req *r, size_t at, uint8_t *out, size_t n
 }
 
 enum uwg_pmp_outcome uwg_pcp_handle(const struct uwg_pmp_ctx *cx, const uint8_t *p, size_t len,
-				    struct in_addr requester, uint32_t epoch,
+				    const uint8_t source[16], uint32_t epoch,
 				    uint8_t out[UWG_PCP_MAX], size_t *out_len)
 {
-	struct req r = { .p = p, .len = len, .source = requester, .client = requester };
-	struct in_addr claimed;
+	struct req r = { .p = p, .len = len };
+	struct in_addr requester = { 0 };
+	bool v6 = !get_v4(source, &requester);
 	uint32_t granted = 0, err_lifetime = 0;
 	uint16_t ext_port = 0;
 	uint8_t result;
@@ -367,17 +368,20 @@ enum uwg_pmp_outcome uwg_pcp_handle(const struct uwg_pmp_ctx *cx, const uint8_t 
 		return UWG_PMP_DROPPED;
 	r.op = p[1] & 0x7f;
 	r.lifetime = get32(p + 4);
+	r.source = r.client = requester;
 	if (len > UWG_PCP_MAX || len % 4 ||
 	    (r.op == UWG_PCP_OP_MAP && len < MAP_SIZE) || (r.op == UWG_PCP_OP_PEER && len < PEER_SIZE)) {
 		*out_len = error_reply(&r, UWG_PCP_MALFORMED_REQUEST, epoch, false, out);
 		return UWG_PMP_ERROR;
 	}
-	if (!get_v4(p + 8, &claimed) || claimed.s_addr != requester.s_addr) {
+	/* the address field must be the packet's source, IPv4 mapped (§8.2) */
+	if (memcmp(p + 8, source, 16)) {
 		*out_len = error_reply(&r, UWG_PCP_ADDRESS_MISMATCH, epoch, true, out);
 		return UWG_PMP_ERROR;
 	}
 	if (r.op == UWG_PCP_OP_ANNOUNCE) {
-		if (!uwg_igd_policy_requester_ok(cx->pol, ntohl(requester.s_addr))) {
+		/* over IPv6 the socket takes only what came through the tunnel (pmpd.c) */
+		if (!v6 && !uwg_igd_policy_requester_ok(cx->pol, ntohl(requester.s_addr))) {
 			*out_len = error_reply(&r, UWG_PCP_NOT_AUTHORIZED, epoch, true, out);
 			return UWG_PMP_ERROR;
 		}
@@ -387,6 +391,14 @@ enum uwg_pmp_outcome uwg_pcp_handle(const struct uwg_pmp_ctx *cx, const uint8_t 
 	if (r.op != UWG_PCP_OP_MAP) {
 		/* PEER too: outbound mappings come from traffic itself here (miniupnpd's default) */
 		*out_len = error_reply(&r, UWG_PCP_UNSUPP_OPCODE, epoch, true, out);
+		return UWG_PMP_ERROR;
+	}
+	if (v6) {
+		/*
+		 * A MAP for the client's routed IPv6 address would be a firewall
+		 * pinhole: not until uwg filters IPv6 at all (everything is open).
+		 */
+		*out_len = error_reply(&r, UWG_PCP_NOT_AUTHORIZED, epoch, true, out);
 		return UWG_PMP_ERROR;
 	}
 	r.nonce = p + 24;
@@ -418,7 +430,7 @@ enum uwg_pmp_outcome uwg_pcp_handle(const struct uwg_pmp_ctx *cx, const uint8_t 
 		struct in_addr ext = { 0 };
 
 		cx->ops->external_ip(cx->ops->ctx, &ext);
-		put_v4(out + n + 20, ext);
+		uwg_pcp_v4_mapped(out + n + 20, ext);
 	} else {
 		/* a delete copies the suggested address back (§15.1) */
 		memcpy(out + n + 20, p + 44, 16);

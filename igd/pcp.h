@@ -48,12 +48,15 @@ enum uwg_pcp_result {
 };
 
 /*
- * Answers PCP datagram p (len bytes, version byte not 0) from requester at
- * epoch; the reply goes into out (UWG_PCP_MAX bytes), its length into
- * *out_len (0 = send nothing).
+ * Answers PCP datagram p (len bytes) from source (16 bytes: IPv4 mapped, or
+ * IPv6) at epoch; the reply goes into out (UWG_PCP_MAX bytes), its length
+ * into *out_len (0 = send nothing). Over IPv6, ANNOUNCE is answered and MAP
+ * refused (NOT_AUTHORIZED) until uwg has an IPv6 firewall to open.
  */
 enum uwg_pmp_outcome uwg_pcp_handle(const struct uwg_pmp_ctx *cx, const uint8_t *p, size_t len,
-				    struct in_addr requester, uint32_t epoch,
+				    const uint8_t source[16], uint32_t epoch,
 				    uint8_t out[UWG_PCP_MAX], size_t *out_len);
+/* An IPv4 address as PCP writes it (::ffff:a.b.c.d). */
+void uwg_pcp_v4_mapped(uint8_t out[16], struct in_addr a);
 
 #endif

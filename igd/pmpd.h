@@ -21,6 +21,13 @@
 
 struct uwg_igd_pmpd_config {
 	struct in_addr ip;
+	/*
+	 * PCP over IPv6 too, on this address of the tunnel (all zeros = not),
+	 * bound to the interface ifname so only what came through the tunnel
+	 * (and so passed cryptokey routing) arrives.
+	 */
+	struct in6_addr ip6;
+	const char *ifname;
 	uint16_t port;  /* 0 = UWG_NATPMP_PORT (tests bind elsewhere) */
 	struct uwg_igd_sockfilter filter;
 	bool no_filter; /* tests only */
@@ -35,6 +42,8 @@ struct uwg_igd_pmpd_stats {
 	uint64_t errors;   /* answered with an error result */
 	uint64_t dropped;  /* not answered: responses, too short, or no room to send */
 	uint64_t pcp_requests, pcp_errors; /* the same for PCP */
+	uint64_t announcements;            /* unsolicited datagrams sent (both protocols) */
+	bool ipv6;                         /* PCP is served over IPv6 as well */
 };
 
 struct uwg_igd_pmpd;
@@ -44,6 +53,12 @@ int uwg_igd_pmpd_start(struct uwg_igd_pmpd **out, uv_loop_t *loop,
 		       const struct uwg_igd_pmpd_config *cfg);
 /* Closes the socket; memory goes in the close callback. NULL is fine. */
 void uwg_igd_pmpd_stop(struct uwg_igd_pmpd *s);
+/*
+ * Tells the known clients the external address and epoch again (the map
+ * table started or its address changed): ten rounds, 250 ms apart at first,
+ * each gap doubling. NULL is fine.
+ */
+void uwg_igd_pmpd_announce(struct uwg_igd_pmpd *s);
 /* NULL reads as zeros. */
 void uwg_igd_pmpd_get_stats(const struct uwg_igd_pmpd *s, struct uwg_igd_pmpd_stats *out);
 /* Seconds since the map table started, as every reply carries it. */

@@ -70,6 +70,7 @@ struct uwg_igdd {
 
 	struct uwg_igd *igd;
 	struct in_addr igd_addr; /* the tunnel address it listens on */
+	struct in_addr announced; /* the external address NAT-PMP/PCP clients were last told */
 	char url[128];
 	int last_err;            /* the last start failure logged (so it is said once) */
 
@@ -675,7 +676,7 @@ static void start_failed(struct uwg_igdd *g, int err, const char *fmt, ...)
  * pupnp binds). Makes sure of loopback up and MULTICAST on the TUN. 0, or
  * -ENETDOWN (not up yet), -EADDRNOTAVAIL (no IPv4 yet), other -errno.
  */
-static int tun_ready(struct uwg_igdd *g, struct in_addr *addr)
+static int tun_ready(struct uwg_igdd *g, struct in_addr *addr, struct in6_addr *addr6)
 {
 	struct uwg_netlink *nl = NULL;
 	struct uwg_nl_addr *addrs = NULL;
@@ -694,13 +695,17 @@ static int tun_ready(struct uwg_igdd *g, struct in_addr *addr)
 		err = uwg_netlink_addr_list(nl, idx, &addrs, &n);
 		if (!err) {
 			err = -EADDRNOTAVAIL;
-			for (size_t i = 0; i < n; i++) {
+			for (size_t i = 0; i < n && err; i++) {
 				if (addrs[i].local.family != AF_INET)
 					continue;
 				memcpy(&addr->s_addr, addrs[i].local.addr, 4);
 				err = 0;
-				break;
 			}
+			/* the first IPv6 address that is not link-local: PCP's over IPv6 */
+			memset(addr6, 0, sizeof(*addr6));
+			for (size_t i = 0; i < n && IN6_IS_ADDR_UNSPECIFIED(addr6); i++)
+				if (addrs[i].local.family == AF_INET6 && !addrs[i].link_scope)
+					memcpy(addr6, addrs[i].local.addr, 16);
 		}
 		free(addrs);
 	}
@@ -838,6 +843,7 @@ static void try_start(struct uwg_igdd *g)
 	};
 	char uuid[37], name[64];
 	struct in_addr addr;
+	struct in6_addr addr6;
 	int err;
 
 	if (!nat_live(g)) {
@@ -849,7 +855,7 @@ static void try_start(struct uwg_igdd *g)
 			     g->env.tun->name);
 		return;
 	}
-	err = tun_ready(g, &addr);
+	err = tun_ready(g, &addr, &addr6);
 	if (err == -ENETDOWN || err == -EADDRNOTAVAIL)
 		return; /* `uwg up` is still setting it up */
 	if (err) {
@@ -857,6 +863,7 @@ static void try_start(struct uwg_igdd *g)
 		return;
 	}
 	uwg_igd_config_init(&cfg);
+	cfg.tunnel_ip6 = addr6;
 	make_policy(g, &cfg.policy);
 	make_uuid(g, uuid);
 	cfg.uuid = uuid;
@@ -865,6 +872,8 @@ static void try_start(struct uwg_igdd *g)
 	cfg.no_upnp = g->active.igd_off;
 	cfg.natpmp = !g->active.natpmp_off;
 	cfg.pcp = !g->active.pcp_off;
+	cfg.pmp_min_lifetime = g->active.life_min;
+	cfg.pmp_max_lifetime = g->active.life_max;
 	cfg.epoch_origin_s = g->epoch_origin;
 	err = uwg_igd_start(&g->igd, g->env.uv, g->env.tun->name, addr, 0, &cfg, &ops);
 	if (err) {
@@ -876,6 +885,8 @@ static void try_start(struct uwg_igdd *g)
 	}
 	g->igd_addr = addr;
 	g->last_err = 0;
+	g->announced.s_addr = 0;
+	op_external_ip(g, &g->announced);
 	snprintf(g->url, sizeof(g->url), "%s", uwg_igd_desc_url(g->igd));
 	uwg_log_info("UPnP IGD on %s: %s%s%s%s%s (%u maps per peer, %zu rules)", g->env.tun->name,
 		     g->url, g->url[0] && (cfg.natpmp || cfg.pcp) ? ", " : "",
@@ -888,6 +899,7 @@ static void try_start(struct uwg_igdd *g)
 static bool still_valid(struct uwg_igdd *g, const char **why)
 {
 	struct in_addr addr;
+	struct in6_addr addr6;
 	int err;
 
 	if (!nat_live(g)) {
@@ -898,7 +910,7 @@ static bool still_valid(struct uwg_igdd *g, const char **why)
 		*why = "the interface left the daemon's namespace";
 		return false;
 	}
-	err = tun_ready(g, &addr);
+	err = tun_ready(g, &addr, &addr6);
 	if (err == -ENETDOWN) {
 		*why = "the interface is down";
 		return false;
@@ -922,8 +934,19 @@ static void tick(uv_timer_t *t)
 		restore(g);
 	if (g->igd && !still_valid(g, &why))
 		stop_igd(g, why);
-	if (!g->igd)
+	if (!g->igd) {
 		try_start(g);
+	} else {
+		struct in_addr ext = { 0 };
+
+		op_external_ip(g, &ext);
+		if (ext.s_addr != g->announced.s_addr) {
+			uwg_log_info("UPnP: the external address changed: telling NAT-PMP and PCP "
+				     "clients");
+			g->announced = ext;
+			uwg_igd_announce(g->igd);
+		}
+	}
 }
 
 /* ---- configuration ---- */
@@ -1066,6 +1089,7 @@ static void stats_now(const struct uwg_igdd *g, struct uwg_igd_stats *out)
 	out->natpmp_dropped += live.natpmp_dropped;
 	out->pcp_requests += live.pcp_requests;
 	out->pcp_errors += live.pcp_errors;
+	out->announcements += live.announcements;
 }
 
 /* "upnp_stat_NAME=" lines: the request counters, or (codes) the errors by UPnP code. */
@@ -1090,11 +1114,12 @@ static void stats_block(const struct uwg_igdd *g, bool codes, char *buf, size_t 
 		      "upnp_stat_busy=%" PRIu64 "\nupnp_stat_ssdp_starts=%" PRIu64 "\n"
 		      "upnp_stat_ssdp_crashes=%" PRIu64 "\nupnp_stat_natpmp_requests=%" PRIu64 "\n"
 		      "upnp_stat_natpmp_errors=%" PRIu64 "\nupnp_stat_natpmp_dropped=%" PRIu64 "\n"
-		      "upnp_stat_pcp_requests=%" PRIu64 "\nupnp_stat_pcp_errors=%" PRIu64 "\n",
+		      "upnp_stat_pcp_requests=%" PRIu64 "\nupnp_stat_pcp_errors=%" PRIu64 "\n"
+		      "upnp_stat_announcements=%" PRIu64 "\n",
 		      st.actions, st.errors, st.refused_source, st.bad_requests, st.timeouts,
 		      st.http_requests, st.http_refused, st.refused_host, st.busy, st.ssdp_starts,
 		      st.ssdp_crashes, st.natpmp_requests, st.natpmp_errors, st.natpmp_dropped,
-		      st.pcp_requests, st.pcp_errors);
+		      st.pcp_requests, st.pcp_errors, st.announcements);
 }
 
 /*

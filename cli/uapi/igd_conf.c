@@ -17,7 +17,7 @@
 
 
 static const char *const igd_keys[] = { "UPnP", "UPnPAllow", "UPnPDeny", "UPnPMaxMapsPerPeer",
-					"UPnPExternalAddress", "NATPMP", "PCP" };
+					"UPnPExternalAddress", "NATPMP", "PCP", "PortMapLifetime" };
 
 const char *uwg_igd_conf_canonical(const char *key)
 {
@@ -35,6 +35,25 @@ static bool parse_uint(const char *v, unsigned long max, unsigned long *out)
 	if (!uwg_text_decimal(v, strlen(v), max, &n))
 		return false;
 	*out = (unsigned long)n;
+	return true;
+}
+
+/* "MIN-MAX" seconds, 1 <= MIN <= MAX <= the IGD's longest lease. */
+static bool parse_lifetimes(const char *v, uint32_t *lo, uint32_t *hi)
+{
+	const char *dash = strchr(v, '-');
+	char a[16];
+	uint64_t x, y;
+
+	if (!dash || (size_t)(dash - v) >= sizeof(a))
+		return false;
+	memcpy(a, v, (size_t)(dash - v));
+	a[dash - v] = '\0';
+	if (!uwg_text_decimal(a, strlen(a), UWG_IGD_MAX_LEASE_S, &x) ||
+	    !uwg_text_decimal(dash + 1, strlen(dash + 1), UWG_IGD_MAX_LEASE_S, &y) || !x || x > y)
+		return false;
+	*lo = (uint32_t)x;
+	*hi = (uint32_t)y;
 	return true;
 }
 
@@ -87,6 +106,11 @@ bool uwg_igd_conf_key(struct uwg_igd_settings *s, const char *key, const char *v
 			return uwg_text_why(w, len, "\"%.64s\" is neither on nor off", value);
 		s->has_pcp = true;
 		s->line_pcp = line;
+	} else if (!strcmp(key, "PortMapLifetime")) {
+		if (!parse_lifetimes(value, &s->life_min, &s->life_max))
+			return uwg_text_why(w, len, "\"%.64s\" is not a range of seconds (expected "
+					    "MIN-MAX within 1-%u, e.g. 120-86400)", value,
+					    UWG_IGD_MAX_LEASE_S);
 	} else if (!strcmp(key, "UPnPMaxMapsPerPeer")) {
 		unsigned long n;
 
@@ -150,6 +174,8 @@ void uwg_igd_conf_write(FILE *f, const struct uwg_igd_settings *s)
 		fprintf(f, "NATPMP = %s\n", s->natpmp ? "on" : "off");
 	if (s->has_pcp)
 		fprintf(f, "PCP = %s\n", s->pcp ? "on" : "off");
+	if (s->life_max)
+		fprintf(f, "PortMapLifetime = %u-%u\n", s->life_min, s->life_max);
 	if (s->max_per_peer)
 		fprintf(f, "UPnPMaxMapsPerPeer = %u\n", s->max_per_peer);
 	if (s->has_ext_addr) {
@@ -196,6 +222,8 @@ char *uwg_igd_conf_format_set(const struct uwg_igd_settings *s, size_t *len)
 			uwg_text_printf(&b, "upnp_natpmp=false\n");
 		if (s->pcp_off)
 			uwg_text_printf(&b, "upnp_pcp=false\n");
+		if (s->life_max)
+			uwg_text_printf(&b, "upnp_lifetime=%u-%u\n", s->life_min, s->life_max);
 		uwg_text_printf(&b, "upnp_max_maps_per_peer=%u\n",
 		       s->max_per_peer ? s->max_per_peer : UWG_IGD_DEFAULT_PER_CLIENT);
 		if (s->ext_addr) {
@@ -226,6 +254,9 @@ int uwg_igd_conf_uapi_key(struct uwg_igd_settings *s, const char *key, const cha
 			return -EINVAL;
 		*(key[5] == 'i' ? &s->igd_off : key[5] == 'n' ? &s->natpmp_off : &s->pcp_off) =
 			!strcmp(v, "false");
+	} else if (!strcmp(key, "upnp_lifetime")) {
+		if (!parse_lifetimes(v, &s->life_min, &s->life_max))
+			return -EINVAL;
 	} else if (!strcmp(key, "upnp_max_maps_per_peer")) {
 		unsigned long n;
 

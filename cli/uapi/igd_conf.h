@@ -33,6 +33,7 @@ struct uwg_igd_settings {
 	bool pcp_off;     /* enable without PCP (PCP = off) */
 	bool has_natpmp, natpmp; /* a NATPMP line, and its value (config side) */
 	bool has_pcp, pcp;       /* a PCP line, and its value (config side) */
+	uint32_t life_min, life_max; /* PortMapLifetime (NAT-PMP, PCP); 0 = the defaults */
 	unsigned max_per_peer; /* 0 = UWG_IGD_DEFAULT_PER_CLIENT */
 	/*
 	 * The address GetExternalIPAddress reports, host order; 0 = the NAT's
@@ -74,14 +75,14 @@ int uwg_igd_conf_check(const struct uwg_igd_settings *s, bool has_v4, const char
 
 /*
  * "set=1\nupnp=true|false\n" + upnp_igd=false, upnp_natpmp=false,
- * upnp_pcp=false (front ends off), upnp_max_maps_per_peer, upnp_external_address and upnp_rule lines +
+ * upnp_pcp=false (front ends off), upnp_lifetime=MIN-MAX, upnp_max_maps_per_peer, upnp_external_address and upnp_rule lines +
  * "\n" (malloc'd, *len set; NULL on ENOMEM).
  */
 char *uwg_igd_conf_format_set(const struct uwg_igd_settings *s, size_t *len);
 
 /*
  * One upnp* UAPI line into staged settings (the daemon's side): upnp,
- * upnp_igd, upnp_natpmp, upnp_pcp, upnp_max_maps_per_peer, upnp_external_address,
+ * upnp_igd, upnp_natpmp, upnp_pcp, upnp_lifetime, upnp_max_maps_per_peer, upnp_external_address,
  * upnp_rule, upnp_replace_rules. 0, -EINVAL (bad value), -ENOSPC (too
  * many rules) or -ENOENT (not a upnp key: someone else's).
  */

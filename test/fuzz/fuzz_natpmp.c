@@ -57,7 +57,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct uwg_igd_map m;
 
 		if (n && p[0]) {
-			o = uwg_pcp_handle(&cx, p, n, who, 5, out, &len);
+			uint8_t src[16];
+
+			uwg_pcp_v4_mapped(src, who);
+			/* requester byte 7 mod 8: an IPv6 source, 2001:db8::2 */
+			if ((data[1] & 7) == 7) {
+				memset(src, 0, sizeof(src));
+				src[0] = 0x20;
+				src[1] = 0x01;
+				src[2] = 0x0d;
+				src[3] = 0xb8;
+				src[15] = 2;
+			}
+			o = uwg_pcp_handle(&cx, p, n, src, 5, out, &len);
 			if ((o == UWG_PMP_DROPPED) != (len == 0) || len > UWG_PCP_MAX || len % 4 ||
 			    (len && (len < UWG_PCP_HEADER || out[0] != UWG_PCP_VERSION ||
 				     out[1] != (0x80 | (p[1] & 0x7f)) || out[2] != 0)))

@@ -12,14 +12,21 @@
 # first one's or a PortForward to it; lifetime 0 deletes; a short lifetime expires by
 # itself; uwg show names NAT-PMP as the maps' origin and counts the requests; PCP (a small
 # client written from RFC 6887, test/tools/pcp_client.py): ANNOUNCE, MAP create, refresh and
-# delete with a nonce mismatch refused, PREFER_FAILURE, ADDRESS_MISMATCH; maps come back
-# after kill -9 of the server through the lease file, with the epoch still counting.
+# delete with a nonce mismatch refused, PREFER_FAILURE, ADDRESS_MISMATCH, and over IPv6
+# ANNOUNCE answered and MAP refused (NOT_AUTHORIZED: no IPv6 firewall yet); maps come back
+# after kill -9 of the server through the lease file, with the epoch still counting, and the
+# new daemon announces its address to the client (NAT-PMP and PCP, unicast to port 5350).
 set -u -o pipefail
 SRV_EXTRA="PortForward = tcp 8444 -> 10.100.0.2:8443"
 . "$(dirname "$0")/igd_lib.sh"
 need natpmpc
 
-igd_up
+topo_igd
+igd_confs
+# IPv6 in the tunnel, for PCP over IPv6.
+sed -i 's|^Address = 10.100.0.1/24$|Address = 10.100.0.1/24, fd00:100::1/64|; s|^AllowedIPs = 10.100.0.2/32$|AllowedIPs = 10.100.0.2/32, fd00:100::2/128|' "$SRV_CONF"
+sed -i 's|^Address = 10.100.0.2/32$|Address = 10.100.0.2/32, fd00:100::2/128|; s|^AllowedIPs = 0.0.0.0/0$|AllowedIPs = 0.0.0.0/0, fd00:100::/64|' "$CLI_CONF"
+igd_start
 
 # pmp NS ARGS...: natpmpc against the server's tunnel address.
 pmp() { local ns=$1; shift; nsx "$ns" timeout 30 natpmpc -g 10.100.0.1 "$@" 2>&1; }
@@ -118,7 +125,12 @@ log "ok: uwg show lists NAT-PMP maps with their origin, $n requests counted"
 
 # ---------- PCP (on with UPnP) ----------
 
-pcp() { local ns=$1 ip=$2; shift 2; nsx "$ns" timeout 30 "$PY_BIN" "$(dirname "$0")/../tools/pcp_client.py" 10.100.0.1 "$ip" "$@" 2>&1; }
+pcp() {
+	local ns=$1 ip=$2 srv=10.100.0.1
+	shift 2
+	[[ "$ip" == *:* ]] && srv=fd00:100::1
+	nsx "$ns" timeout 30 "$PY_BIN" "$(dirname "$0")/../tools/pcp_client.py" "$srv" "$ip" "$@" 2>&1
+}
 N1=0102030405060708090a0b0c
 N2=aaaaaaaaaaaaaaaaaaaaaaaa
 o=$(pcp cli 10.100.0.2 announce)
@@ -153,6 +165,13 @@ print(s.recv(1100)[3])
 ' 2>&1)
 [ "$o" = 12 ] || fail "PCP with a wrong client address: result '$o', want 12 (ADDRESS_MISMATCH)"
 log "ok: PCP ANNOUNCE, MAP create/refresh/delete (remote reaches it), other nonce refused (2), PREFER_FAILURE on a taken port (11), ADDRESS_MISMATCH (12)"
+# Over IPv6 (the tunnel's fd00:100::1): ANNOUNCE is answered, a MAP for the client's routed
+# address refused with NOT_AUTHORIZED until uwg has an IPv6 firewall to open.
+o=$(pcp cli fd00:100::2 announce)
+[[ "$o" =~ ^result=0\ lifetime=0\ epoch=[0-9]+$ ]] || fail "PCP ANNOUNCE over IPv6: $o"
+o=$(pcp cli fd00:100::2 map tcp 7400 7400 600 $N1)
+grep -qE "^result=2 " <<<"$o" || fail "PCP IPv6 MAP: $o"
+log "ok: PCP over IPv6: ANNOUNCE answered, MAP for fd00:100::2 refused (2, no IPv6 firewall yet)"
 
 # ---------- restart through the lease file ----------
 
@@ -160,6 +179,16 @@ o=$(pmp cli -a 8050 8050 tcp 600)
 grep -q '^Mapped public port 8050 protocol TCP' <<<"$o" || fail "natpmpc -a 8050: $o"
 sleep 3
 E2=$(epoch_of "$(pmp cli)")
+# A listener on the client's port 5350, where the new daemon's announcements go.
+bg cli "$T_TMP/ann.out" timeout 60 "$PY_BIN" -u -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 5350))
+while True:
+    d, a = s.recvfrom(100)
+    print(a[0], a[1], d.hex(), flush=True)
+'
+wait_listen cli u 5350 || fail "no announcement listener"
 pid=$(nsx srv ss -xlpn | grep -F "/wireguard/$SRV_IF.sock " | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
 [ -n "$pid" ] || fail "no daemon PID"
 kill -9 "$pid"
@@ -177,5 +206,14 @@ ping_ok cli 10.100.0.1 || fail "no tunnel after the restart"
 E3=$(epoch_of "$(pmp cli)")
 [ -n "$E2" ] && [ -n "$E3" ] && [ "$E3" -ge "$E2" ] || fail "epoch went from $E2 to $E3 across the restore"
 log "ok: kill -9 and uwg up: the NAT-PMP map is back, the epoch went on ($E2 -> $E3)"
+for _ in $(seq 1 100); do
+	grep -q ' 00800000........cb007202$' "$T_TMP/ann.out" && grep -q ' 02800000' "$T_TMP/ann.out" && break
+	sleep 0.2
+done
+grep -q '^10.100.0.1 5351 00800000........cb007202$' "$T_TMP/ann.out" ||
+	fail "no NAT-PMP announcement from 10.100.0.1:5351: $(cat "$T_TMP/ann.out")"
+grep -q '^10.100.0.1 5351 02800000000000000*' "$T_TMP/ann.out" ||
+	fail "no PCP ANNOUNCE from 10.100.0.1:5351: $(cat "$T_TMP/ann.out")"
+log "ok: the restarted server announced $SRV_PUB to the client's port 5350 (NAT-PMP and PCP)"
 
 pass

@@ -148,6 +148,26 @@ static void test_keys(void)
 	CHECK_EQ_INT(parse(&c, "UPnP = off\nNATPMP = off\n", err), 0);
 	CHECK(!c.igd.enable && !c.nat.enable);
 	uwg_conf_free(&c);
+	/* NAT-PMP's and PCP's lifetime bounds */
+	CHECK_EQ_INT(parse(&c, "UPnP = on\nPortMapLifetime = 60-3600\n", err), 0);
+	CHECK(c.igd.life_min == 60 && c.igd.life_max == 3600);
+	{
+		size_t len;
+		char *text = uwg_igd_conf_format_set(&c.igd, &len);
+
+		CHECK(text && strstr(text, "\nupnp_lifetime=60-3600\n"));
+		free(text);
+	}
+	uwg_conf_free(&c);
+	for (size_t i = 0; i < 4; i++) {
+		static const char *const ranges[] = { "0-10", "10-5", "60", "1-604801" };
+		char body[64];
+
+		snprintf(body, sizeof(body), "PortMapLifetime = %s\n", ranges[i]);
+		CHECK_EQ_INT(parse(&c, body, err), -EINVAL);
+		CHECK(strstr(err, "wg0.conf:3: PortMapLifetime: ") != NULL);
+		uwg_conf_free(&c);
+	}
 	/* PCP follows UPnP too, and alone serves PCP without NAT-PMP */
 	CHECK_EQ_INT(parse(&c, "UPnP = on\nPCP = off\n", err), 0);
 	CHECK(c.igd.enable && !c.igd.natpmp_off && c.igd.pcp_off);
@@ -199,6 +219,9 @@ static void test_uapi(void)
 	CHECK_EQ_INT(uwg_igd_conf_uapi_key(&d, "upnp_natpmp", "true"), 0);
 	CHECK(!d.natpmp_off);
 	CHECK_EQ_INT(uwg_igd_conf_uapi_key(&d, "upnp_natpmp", "on"), -EINVAL);
+	CHECK_EQ_INT(uwg_igd_conf_uapi_key(&d, "upnp_lifetime", "120-86400"), 0);
+	CHECK(d.life_min == 120 && d.life_max == 86400);
+	CHECK_EQ_INT(uwg_igd_conf_uapi_key(&d, "upnp_lifetime", "5-1"), -EINVAL);
 	CHECK_EQ_INT(uwg_igd_conf_uapi_key(&d, "upnp_pcp", "false"), 0);
 	CHECK(d.pcp_off && !d.natpmp_off);
 	CHECK_EQ_INT(uwg_igd_conf_uapi_key(&d, "upnp", "on"), -EINVAL);

@@ -55,9 +55,7 @@ static void put32(uint8_t *p, uint32_t v)
 
 static void put_v4(uint8_t *p, struct in_addr a)
 {
-	memset(p, 0, 10);
-	p[10] = p[11] = 0xff;
-	memcpy(p + 12, &a.s_addr, 4);
+	uwg_pcp_v4_mapped(p, a);
 }
 
 /* A MAP request from client (its address in the header) with nonce byte k. */
@@ -104,9 +102,11 @@ struct reply {
 static struct reply send_from(struct in_addr from, const struct msg *m)
 {
 	struct reply r;
+	uint8_t src[16];
 
 	memset(&r, 0, sizeof(r));
-	uwg_pcp_handle(&cx, m->b, m->n, from, 77, r.b, &r.n);
+	uwg_pcp_v4_mapped(src, from);
+	uwg_pcp_handle(&cx, m->b, m->n, src, 77, r.b, &r.n);
 	if (r.n >= 24) {
 		r.version = r.b[0];
 		r.op = r.b[1];
@@ -341,6 +341,33 @@ static void test_other_origins(void)
 	CHECK(ops.get_map(ops.ctx, IPPROTO_UDP, 6000, &got) != 0);
 }
 
+/* Over IPv6: ANNOUNCE answered, the address field checked, MAP refused until there is a firewall. */
+static void test_ipv6(void)
+{
+	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0x10, 0, 0xca, 0xfe, 0, 0, 0, 0, 0, 0,
+					0, 2 };
+	uint8_t out[UWG_PCP_MAX];
+	struct msg m;
+	size_t n = 0;
+
+	reset();
+	memset(&m, 0, sizeof(m));
+	m.b[0] = 2;
+	memcpy(m.b + 8, v6, 16);
+	m.n = 24;
+	uwg_pcp_handle(&cx, m.b, m.n, v6, 77, out, &n);
+	CHECK(n == 24 && out[1] == 0x80 && out[3] == UWG_PCP_SUCCESS);
+	m = map_req(A, 0x10, 6, 8043, 8043, 600);
+	memcpy(m.b + 8, v6, 16);
+	memcpy(m.b + 44, v6, 16);
+	uwg_pcp_handle(&cx, m.b, m.n, v6, 77, out, &n);
+	CHECK(n == 60 && out[1] == 0x81 && out[3] == UWG_PCP_NOT_AUTHORIZED && table.n == 0);
+	/* an IPv4-mapped field from an IPv6 source: ADDRESS_MISMATCH */
+	m = map_req(A, 0x10, 6, 8043, 8043, 600);
+	uwg_pcp_handle(&cx, m.b, m.n, v6, 77, out, &n);
+	CHECK(n == 60 && out[3] == UWG_PCP_ADDRESS_MISMATCH);
+}
+
 int main(void)
 {
 	A.s_addr = htonl(0x0a640002u);  /* 10.100.0.2 */
@@ -350,5 +377,6 @@ int main(void)
 	test_map();
 	test_options();
 	test_other_origins();
+	test_ipv6();
 	return harness_report("test_pcp");
 }
