@@ -49,6 +49,8 @@ int uwg_netlink_link_index(struct uwg_netlink *nl, const char *name);
 int uwg_netlink_link_mtu(struct uwg_netlink *nl, int ifindex, uint32_t *mtu);
 /* `ip link set mtu MTU up dev IF` */
 int uwg_netlink_link_set_mtu_up(struct uwg_netlink *nl, int ifindex, uint32_t mtu);
+/* `ip link set dev IF netns NS`, nsfd an fd of the namespace (tun/netns.h opens one) */
+int uwg_netlink_link_set_netns(struct uwg_netlink *nl, int ifindex, int nsfd);
 /* `ip link delete dev IF` */
 int uwg_netlink_link_delete(struct uwg_netlink *nl, int ifindex);
 

@@ -4,13 +4,11 @@
  * of a single-threaded command only.
  */
 #include "tun/netns.h"
-#include "tun/nl_priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
-#include <netlink/route/link.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -195,26 +193,4 @@ int uwg_tun_netns_delete(const char *name)
 	if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
 		return -errno;
 	return unlink(path) < 0 ? -errno : 0;
-}
-
-int uwg_netlink_link_set_netns(struct uwg_netlink *nl, int ifindex, int nsfd)
-{
-	struct rtnl_link *orig, *chg;
-	struct nl_msg *msg = NULL;
-	int err = uwg_nl_get_link(nl, ifindex, &orig);
-
-	if (err)
-		return err;
-	chg = rtnl_link_alloc();
-	if (!chg) {
-		rtnl_link_put(orig);
-		return -ENOMEM;
-	}
-	rtnl_link_set_ns_fd(chg, nsfd);
-	err = rtnl_link_build_change_request(orig, chg, 0, &msg);
-	rtnl_link_put(chg);
-	rtnl_link_put(orig);
-	if (err < 0)
-		return uwg_nl_errno(err);
-	return uwg_nl_request(nl, msg, NULL, NULL);
 }

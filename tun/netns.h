@@ -2,7 +2,8 @@
  * tun/netns.h - named network namespaces as iproute2 keeps them (a bind mount
  * of the namespace at /run/netns/NAME, so `ip netns exec NAME` and
  * `ip -n NAME` see it), for `uwg up`'s Namespace key: create, open, enter and
- * leave, delete, and moving a link into one. Knows nothing of WireGuard.
+ * leave, delete, and a netlink socket inside one (moving a link there is
+ * uwg_netlink_link_set_netns). Knows nothing of WireGuard.
  * Main thread of a single-threaded command only: entering switches the
  * calling thread's namespace.
  */
@@ -35,7 +36,5 @@ int uwg_tun_netns_enter(const char *name, int *saved);
 int uwg_tun_netns_leave(int saved);
 /* A netlink socket that works in namespace NAME (the calling thread stays where it is). */
 int uwg_tun_netns_netlink(const char *name, struct uwg_netlink **out);
-/* `ip link set dev IF netns NAME` */
-int uwg_netlink_link_set_netns(struct uwg_netlink *nl, int ifindex, int nsfd);
 
 #endif

@@ -26,7 +26,6 @@ int uwg_netlink_link_flags(struct uwg_netlink *nl, int ifindex, unsigned *flags)
 int uwg_netlink_link_set_flags(struct uwg_netlink *nl, int ifindex, unsigned flags)
 {
 	struct rtnl_link *orig, *chg;
-	struct nl_msg *msg = NULL;
 	int err = uwg_nl_get_link(nl, ifindex, &orig);
 
 	if (err)
@@ -36,16 +35,8 @@ int uwg_netlink_link_set_flags(struct uwg_netlink *nl, int ifindex, unsigned fla
 		return 0;
 	}
 	chg = rtnl_link_alloc();
-	if (!chg) {
-		rtnl_link_put(orig);
-		return -ENOMEM;
-	}
 	/* libnl sends only the bits named here in ifi_change, so nothing else moves. */
-	rtnl_link_set_flags(chg, flags);
-	err = rtnl_link_build_change_request(orig, chg, 0, &msg);
-	rtnl_link_put(chg);
-	rtnl_link_put(orig);
-	if (err < 0)
-		return uwg_nl_errno(err);
-	return uwg_nl_request(nl, msg, NULL, NULL);
+	if (chg)
+		rtnl_link_set_flags(chg, flags);
+	return uwg_nl_link_change(nl, orig, chg);
 }

@@ -1,6 +1,6 @@
 /*
- * tun/nl_link.c - interface lookup, MTU, up and deletion over libnl
- * (`ip link ...`). Main thread only.
+ * tun/nl_link.c - interface lookup, MTU, up, moving to a namespace and
+ * deletion over libnl (`ip link ...`). Main thread only.
  */
 #include "tun/netlink.h"
 #include "tun/nl_priv.h"
@@ -34,27 +34,49 @@ int uwg_netlink_link_mtu(struct uwg_netlink *nl, int ifindex, uint32_t *mtu)
 	return 0;
 }
 
-int uwg_netlink_link_set_mtu_up(struct uwg_netlink *nl, int ifindex, uint32_t mtu)
+int uwg_nl_link_change(struct uwg_netlink *nl, struct rtnl_link *orig, struct rtnl_link *chg)
 {
-	struct rtnl_link *orig, *chg;
 	struct nl_msg *msg = NULL;
-	int err = uwg_nl_get_link(nl, ifindex, &orig);
+	int err;
 
-	if (err)
-		return err;
-	chg = rtnl_link_alloc();
 	if (!chg) {
 		rtnl_link_put(orig);
 		return -ENOMEM;
 	}
-	rtnl_link_set_mtu(chg, mtu);
-	rtnl_link_set_flags(chg, IFF_UP);
 	err = rtnl_link_build_change_request(orig, chg, 0, &msg);
 	rtnl_link_put(chg);
 	rtnl_link_put(orig);
 	if (err < 0)
 		return uwg_nl_errno(err);
 	return uwg_nl_request(nl, msg, NULL, NULL);
+}
+
+int uwg_netlink_link_set_mtu_up(struct uwg_netlink *nl, int ifindex, uint32_t mtu)
+{
+	struct rtnl_link *orig, *chg;
+	int err = uwg_nl_get_link(nl, ifindex, &orig);
+
+	if (err)
+		return err;
+	chg = rtnl_link_alloc();
+	if (chg) {
+		rtnl_link_set_mtu(chg, mtu);
+		rtnl_link_set_flags(chg, IFF_UP);
+	}
+	return uwg_nl_link_change(nl, orig, chg);
+}
+
+int uwg_netlink_link_set_netns(struct uwg_netlink *nl, int ifindex, int nsfd)
+{
+	struct rtnl_link *orig, *chg;
+	int err = uwg_nl_get_link(nl, ifindex, &orig);
+
+	if (err)
+		return err;
+	chg = rtnl_link_alloc();
+	if (chg)
+		rtnl_link_set_ns_fd(chg, nsfd);
+	return uwg_nl_link_change(nl, orig, chg);
 }
 
 int uwg_netlink_link_delete(struct uwg_netlink *nl, int ifindex)

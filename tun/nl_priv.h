@@ -28,6 +28,8 @@ int uwg_nl_dump(struct uwg_netlink *nl, int type, int family, size_t hdrlen, uwg
 /* The link ifindex in *link (rtnl_link_put it); -ENODEV when there is none. */
 struct rtnl_link;
 int uwg_nl_get_link(struct uwg_netlink *nl, int ifindex, struct rtnl_link **link);
+/* `ip link set`: the change from orig to chg (both consumed; chg NULL = -ENOMEM). */
+int uwg_nl_link_change(struct uwg_netlink *nl, struct rtnl_link *orig, struct rtnl_link *chg);
 /* libnl's -NLE_* to -errno (for libnl calls that hide the kernel's errno). */
 int uwg_nl_errno(int nle);
 

@@ -6,25 +6,14 @@
  * that every action the SCPDs declare is dispatched.
  */
 #include "igd/actions.h"
-#include "test/doubles/maptable.h"
 #include "test/harness.h"
+#include "test/unit/igd/fixture.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
 
 #define WANIP "urn:schemas-upnp-org:service:WANIPConnection:1"
 
-static uint64_t fake_now = 1000;
-
-static uint64_t fake_clock(void *ctx)
-{
-	(void)ctx;
-	return fake_now;
-}
-
-static struct uwg_igd_maptable table;
-static struct uwg_igd_ops ops;
-static struct uwg_igd_policy pol;
 static struct uwg_igd_actx ax;
 static struct in_addr A, B, X;
 
@@ -42,13 +31,8 @@ static void on_change(void *ctx, const char *what, const struct uwg_igd_map *m)
 
 static void reset(void)
 {
-	uwg_igd_maptable_init(&table, 8, fake_clock, NULL);
-	table.ext_ip.s_addr = htonl(0xcb007201u); /* 203.0.114.1 */
+	fixture_reset(8, 0xcb007201u, 4); /* 203.0.114.1 */
 	table.changed = on_change;
-	uwg_igd_maptable_ops(&table, &ops);
-	uwg_igd_policy_init(&pol);
-	uwg_igd_cidr_parse("10.100.0.0/24", &pol.allow_net_h, &pol.allow_mask_h);
-	pol.max_per_client = 4;
 	memset(&ax, 0, sizeof(ax));
 	ax.ops = &ops;
 	ax.pol = &pol;

@@ -9,32 +9,16 @@
 #include <string.h>
 
 #include "igd/pcp.h"
-#include "test/doubles/maptable.h"
 #include "test/harness.h"
+#include "test/unit/igd/fixture.h"
 
-static uint64_t fake_now = 1000;
-
-static uint64_t fake_clock(void *ctx)
-{
-	(void)ctx;
-	return fake_now;
-}
-
-static struct uwg_igd_maptable table;
-static struct uwg_igd_ops ops;
-static struct uwg_igd_policy pol;
 static struct uwg_pmp_ctx cx;
 static struct in_addr A, A2, B;
 
 static void reset(void)
 {
-	uwg_igd_maptable_init(&table, 16, fake_clock, NULL);
-	table.ext_ip.s_addr = htonl(0xcb007202u); /* 203.0.114.2 */
-	table.owner_mask_h = 0xfffffffcu;         /* 10.100.0.0-3: one peer (A, A2) */
-	uwg_igd_maptable_ops(&table, &ops);
-	uwg_igd_policy_init(&pol);
-	uwg_igd_cidr_parse("10.100.0.0/24", &pol.allow_net_h, &pol.allow_mask_h);
-	pol.max_per_client = 4;
+	fixture_reset(16, 0xcb007202u, 4); /* 203.0.114.2 */
+	table.owner_mask_h = 0xfffffffcu;  /* 10.100.0.0-3: one peer (A, A2) */
 	memset(&cx, 0, sizeof(cx));
 	cx.ops = &ops;
 	cx.pol = &pol;
