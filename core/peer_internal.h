@@ -18,6 +18,7 @@
 #include "core/noise.h"
 #include "core/pkt.h"
 #include "core/ratelimit.h"
+#include "core/timerq.h"
 #include "core/wg.h"
 
 #define uwg_container_of(ptr, type, member) ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
@@ -88,6 +89,8 @@ struct uwg_peer {
 	struct uwg_pktq staged;
 
 	uint64_t timers[UWG_TIMER_COUNT]; /* UWG_TIMER_OFF = not pending */
+	uint64_t wake;    /* its key in wg->timerq: <= the earliest of timers[] (core/timerq.h) */
+	uint32_t tq_idx;  /* its slot there, UWG_TIMERQ_NONE if not queued */
 	uint64_t last_sent_handshake;     /* valid if has_sent_handshake */
 	bool has_sent_handshake;
 	bool need_another_keepalive;
@@ -118,7 +121,9 @@ struct uwg_wg {
 	uint32_t timer_divisor; /* 1 unless the UWG_TEST_KNOBS knob is used */
 	bool up;
 
-	/* Timer bookkeeping: what ops->timer_arm was last told, and whether a run is in progress. */
+	/* Timer bookkeeping: the peers by wake time, what ops->timer_arm was last told, and
+	 * whether a run is in progress. */
+	struct uwg_timerq timerq;
 	uint64_t armed_deadline;
 	bool in_timers_run;
 
@@ -212,7 +217,7 @@ void uwg_timers_handshake_initiated(struct uwg_peer *peer, uint64_t now);
 void uwg_timers_handshake_complete(struct uwg_peer *peer);
 void uwg_timers_session_derived(struct uwg_peer *peer, uint64_t now);
 void uwg_timers_any_authenticated_packet_traversal(struct uwg_peer *peer, uint64_t now);
-/* Tells ops->timer_arm about the earliest deadline after a full scan. */
+/* Tells ops->timer_arm about the earliest wake in the timer queue. */
 void uwg_timers_rearm(struct uwg_wg *wg);
 
 /* send.c */

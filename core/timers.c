@@ -2,10 +2,12 @@
  * core/timers.c - the five per-peer timers of the kernel's timers.c (retransmit_handshake,
  * send_keepalive, new_handshake, zero_key_material, persistent_keepalive) as
  * stored deadlines, the protocol-event hooks that set them, and
- * uwg_wg_timers_run. The packet path only writes deadlines: ops->timer_arm is
- * called when a deadline lands before the one the I/O layer holds, and once
- * after every run with the earliest deadline found by a scan. Deleting a
- * timer never re-arms; a stale wakeup just runs nothing. Loop thread only.
+ * uwg_wg_timers_run. The packet path only writes deadlines: a deadline
+ * earlier than the peer's place in the device's timer queue (core/timerq.h)
+ * moves it up, and ops->timer_arm is called when it lands before the one the
+ * I/O layer holds; a run takes only the due peers off the queue and re-arms
+ * with the queue's head. Deleting a timer or moving it later touches
+ * nothing; a stale wakeup just runs nothing. Loop thread only.
  */
 #include "core/messages.h"
 #include "core/peer_internal.h"
@@ -18,6 +20,8 @@ void uwg_timer_mod(struct uwg_peer *peer, enum uwg_timer_id id, uint64_t deadlin
 	if (!wg->up)
 		return;
 	peer->timers[id] = deadline;
+	if (deadline < peer->wake)
+		uwg_timerq_set(&wg->timerq, peer, deadline);
 	if (!wg->in_timers_run && deadline < wg->armed_deadline) {
 		wg->armed_deadline = deadline;
 		wg->ops.timer_arm(wg->ops.ctx, deadline);
@@ -189,15 +193,8 @@ static uint64_t peer_earliest(const struct uwg_peer *peer)
 
 void uwg_timers_rearm(struct uwg_wg *wg)
 {
-	uint64_t min = UWG_TIMER_OFF;
+	uint64_t min = wg->up ? uwg_timerq_next(&wg->timerq) : UWG_TIMER_OFF;
 
-	if (wg->up)
-		for (struct uwg_peer *p = wg->peers_head; p; p = p->list_next) {
-			uint64_t d = peer_earliest(p);
-
-			if (d < min)
-				min = d;
-		}
 	wg->armed_deadline = min;
 	wg->ops.timer_arm(wg->ops.ctx, min);
 }
@@ -205,13 +202,14 @@ void uwg_timers_rearm(struct uwg_wg *wg)
 void uwg_wg_timers_run(struct uwg_wg *wg)
 {
 	uint64_t now = uwg_wg_now(wg);
+	struct uwg_peer *p;
 
 	if (wg->up) {
-		/* Timer actions only touch their own peer, so one pass suffices. */
+		/* Timer actions only touch their own peer, so each due peer is visited once. */
 		wg->in_timers_run = true;
-		for (struct uwg_peer *p = wg->peers_head; p; p = p->list_next) {
-			if (peer_earliest(p) > now)
-				continue;
+		while ((p = uwg_timerq_pop_due(&wg->timerq, now))) {
+			uint64_t next;
+
 			if (take_due(p, UWG_TIMER_RETRANSMIT_HANDSHAKE, now))
 				expired_retransmit_handshake(p, now);
 			if (take_due(p, UWG_TIMER_SEND_KEEPALIVE, now))
@@ -222,6 +220,10 @@ void uwg_wg_timers_run(struct uwg_wg *wg)
 				expired_zero_key_material(p);
 			if (take_due(p, UWG_TIMER_PERSISTENT_KEEPALIVE, now))
 				expired_persistent_keepalive(p, now);
+			/* back in line for what is left; never due again in this run */
+			next = peer_earliest(p);
+			if (next != UWG_TIMER_OFF)
+				uwg_timerq_set(&wg->timerq, p, next > now ? next : now + 1);
 		}
 		wg->in_timers_run = false;
 	}

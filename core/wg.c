@@ -58,6 +58,7 @@ void uwg_wg_free(struct uwg_wg *wg)
 	uwg_ratelimiter_free(&wg->ratelimiter);
 	uwg_ratelimiter_free(&wg->source_budget);
 	uwg_peer_table_free(&wg->peer_table);
+	uwg_timerq_free(&wg->timerq);
 	uwg_index_table_free(&wg->index);
 	uwg_memzero(&wg->identity, sizeof(wg->identity));
 	uwg_memzero(&wg->cookie_checker, sizeof(wg->cookie_checker));
@@ -196,6 +197,7 @@ void uwg_wg_down(struct uwg_wg *wg)
 	wg->up = false;
 	for (struct uwg_peer *p = wg->peers_head; p; p = p->list_next)
 		peer_reset(p);
+	uwg_timerq_clear(&wg->timerq);
 	uwg_timers_rearm(wg);
 }
 
@@ -288,6 +290,9 @@ int uwg_wg_peer_add(struct uwg_wg *wg, const uint8_t public_key[32], struct uwg_
 	if (!peer) {
 		if (wg->peer_count >= UWG_MAX_PEERS)
 			return -ENOSPC;
+		/* room in the timer queue now, so that no timer ever allocates */
+		if (uwg_timerq_reserve(&wg->timerq, wg->peer_count + 1))
+			return -ENOMEM;
 		peer = calloc(1, sizeof(*peer));
 		if (!peer)
 			return -ENOMEM;
@@ -299,6 +304,8 @@ int uwg_wg_peer_add(struct uwg_wg *wg, const uint8_t public_key[32], struct uwg_
 		uwg_cookie_maker_init(&peer->cookie, public_key);
 		peer->endpoint.addr.sa.sa_family = AF_UNSPEC;
 		uwg_pktq_init(&peer->staged);
+		peer->wake = UWG_TIMER_OFF;
+		peer->tq_idx = UWG_TIMERQ_NONE;
 		uwg_timers_stop(peer);
 
 		uwg_peer_table_reserve(&wg->peer_table, wg->peer_count + 1);
@@ -324,6 +331,7 @@ void uwg_wg_peer_remove(struct uwg_wg *wg, struct uwg_peer *peer)
 		return;
 	uwg_wg_event(wg, UWG_WG_EV_PEER_REMOVED, peer, NULL);
 	peer_reset(peer);
+	uwg_timerq_remove(&wg->timerq, peer);
 	for (int i = 0; i < UWG_PEER_INDEX_ENTRIES; i++)
 		uwg_peer_index_free(peer, &peer->idx[i]);
 	uwg_allowedips_remove_by_owner(&wg->allowedips, &peer->aips);

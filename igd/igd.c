@@ -411,7 +411,7 @@ int uwg_igd_start(struct uwg_igd **out, uv_loop_t *loop, const char *ifname,
 		if (err)
 			goto fail;
 		/* a (re)started map table: clients learn the address and epoch at once */
-		uwg_igd_pmpd_announce(igd->pmpd);
+		uwg_igd_pmpd_announce(igd->pmpd, false);
 	}
 	if (cfg->no_upnp) {
 		if (!igd->pmpd) {
@@ -468,7 +468,7 @@ void uwg_igd_stop(struct uwg_igd *igd)
 
 void uwg_igd_announce(struct uwg_igd *igd)
 {
-	uwg_igd_pmpd_announce(igd->pmpd);
+	uwg_igd_pmpd_announce(igd->pmpd, true);
 }
 
 const char *uwg_igd_desc_url(const struct uwg_igd *igd)

@@ -99,8 +99,8 @@ int uwg_igd_start(struct uwg_igd **out, uv_loop_t *loop, const char *ifname,
 void uwg_igd_stop(struct uwg_igd *igd);
 
 /*
- * The external address changed: NAT-PMP and PCP clients are told (igd/pmpd.h;
- * a start announces by itself).
+ * The external address changed: NAT-PMP and PCP clients are told, and PCP's
+ * epoch restarts (igd/pmpd.h; a start announces by itself).
  */
 void uwg_igd_announce(struct uwg_igd *igd);
 

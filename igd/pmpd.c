@@ -40,6 +40,11 @@ struct uwg_igd_pmpd {
 	size_t n_recent, next_recent;
 	unsigned round;
 	uint64_t gap_ms;
+	/*
+	 * PCP's epoch restarts when the external address changes (RFC 6887 §8.5);
+	 * NAT-PMP's counts on from the table's start (RFC 6886 §3.6).
+	 */
+	int64_t pcp_epoch_origin_s;
 	uint8_t buf[MAX_DATAGRAM];
 	uint8_t out[UWG_PCP_MAX];
 };
@@ -110,6 +115,7 @@ static void announce_round(uv_timer_t *t)
 {
 	struct uwg_igd_pmpd *s = t->data;
 	uint32_t to[KNOWN_MAX], epoch = uwg_igd_pmp_epoch(s->cfg.epoch_origin_s);
+	uint32_t pcp_epoch = uwg_igd_pmp_epoch(s->pcp_epoch_origin_s);
 	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(UWG_NATPMP_ANNOUNCE_PORT) };
 	uint8_t natpmp[UWG_NATPMP_REPLY_MAX], pcp[UWG_PCP_HEADER] = { UWG_PCP_VERSION, 0x80 };
 	struct in_addr ext;
@@ -117,10 +123,10 @@ static void announce_round(uv_timer_t *t)
 
 	if (!s->cfg.pmp.ops->external_ip(s->cfg.pmp.ops->ctx, &ext))
 		nn = uwg_natpmp_reply_address(natpmp, UWG_NATPMP_SUCCESS, epoch, ext.s_addr);
-	pcp[8] = (uint8_t)(epoch >> 24);
-	pcp[9] = (uint8_t)(epoch >> 16);
-	pcp[10] = (uint8_t)(epoch >> 8);
-	pcp[11] = (uint8_t)epoch;
+	pcp[8] = (uint8_t)(pcp_epoch >> 24);
+	pcp[9] = (uint8_t)(pcp_epoch >> 16);
+	pcp[10] = (uint8_t)(pcp_epoch >> 8);
+	pcp[11] = (uint8_t)pcp_epoch;
 	for (size_t i = 0; i < n; i++) {
 		uv_buf_t b;
 
@@ -142,10 +148,16 @@ static void announce_round(uv_timer_t *t)
 	}
 }
 
-void uwg_igd_pmpd_announce(struct uwg_igd_pmpd *s)
+void uwg_igd_pmpd_announce(struct uwg_igd_pmpd *s, bool address_changed)
 {
+	struct timespec ts;
+
 	if (!s)
 		return;
+	if (address_changed) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		s->pcp_epoch_origin_s = ts.tv_sec;
+	}
 	s->round = 0;
 	s->gap_ms = ANNOUNCE_FIRST_MS;
 	uv_timer_start(&s->timer, announce_round, 0, 0);
@@ -158,7 +170,7 @@ static void on_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct so
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)from;
 	enum uwg_pmp_outcome o;
 	uint8_t src[16];
-	bool pcp = true;
+	bool pcp;
 	uint32_t epoch;
 	size_t len = 0;
 	uv_buf_t reply;
@@ -170,20 +182,20 @@ static void on_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct so
 		s->stats.dropped++;
 		return;
 	}
-	epoch = uwg_igd_pmp_epoch(s->cfg.epoch_origin_s);
+	/* which epoch: PCP's unless NAT-PMP (or its refusal of other versions) answers */
+	pcp = from->sa_family == AF_INET6 || (s->buf[0] == 0 ? !s->cfg.natpmp : s->cfg.pcp);
+	epoch = uwg_igd_pmp_epoch(pcp ? s->pcp_epoch_origin_s : s->cfg.epoch_origin_s);
 	if (from->sa_family == AF_INET6) {
 		/* NAT-PMP is IPv4 only: over IPv6 everything is PCP's (a version 0 gets its refusal) */
 		memcpy(src, &((const struct sockaddr_in6 *)from)->sin6_addr, 16);
 		o = uwg_pcp_handle(&s->cfg.pmp, s->buf, (size_t)n, src, epoch, s->out, &len);
 	} else if (s->buf[0] == 0 && s->cfg.natpmp) {
-		pcp = false;
 		o = uwg_pmp_natpmp(&s->cfg.pmp, s->buf, (size_t)n, sin->sin_addr, epoch, s->out,
 				   &len);
 	} else if (s->cfg.pcp) {
 		uwg_pcp_v4_mapped(src, sin->sin_addr);
 		o = uwg_pcp_handle(&s->cfg.pmp, s->buf, (size_t)n, src, epoch, s->out, &len);
 	} else {
-		pcp = false;
 		len = other_version(s->buf, (size_t)n, epoch, s->out);
 		o = len ? UWG_PMP_ERROR : UWG_PMP_DROPPED;
 	}
@@ -278,6 +290,7 @@ int uwg_igd_pmpd_start(struct uwg_igd_pmpd **out, uv_loop_t *loop,
 		return err;
 	}
 	s->udp.data = s;
+	s->pcp_epoch_origin_s = cfg->epoch_origin_s;
 	uv_timer_init(loop, &s->timer);
 	s->timer.data = s;
 	s->open_handles = 2;

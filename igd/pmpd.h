@@ -55,10 +55,11 @@ int uwg_igd_pmpd_start(struct uwg_igd_pmpd **out, uv_loop_t *loop,
 void uwg_igd_pmpd_stop(struct uwg_igd_pmpd *s);
 /*
  * Tells the known clients the external address and epoch again (the map
- * table started or its address changed): ten rounds, 250 ms apart at first,
- * each gap doubling. NULL is fine.
+ * table started, or address_changed: then PCP's epoch restarts too, RFC
+ * 6887 §8.5): ten rounds, 250 ms apart at first, each gap doubling. NULL is
+ * fine.
  */
-void uwg_igd_pmpd_announce(struct uwg_igd_pmpd *s);
+void uwg_igd_pmpd_announce(struct uwg_igd_pmpd *s, bool address_changed);
 /* NULL reads as zeros. */
 void uwg_igd_pmpd_get_stats(const struct uwg_igd_pmpd *s, struct uwg_igd_pmpd_stats *out);
 /* Seconds since the map table started, as every reply carries it. */
