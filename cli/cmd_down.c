@@ -102,11 +102,9 @@ int uwg_cmd_down_main(int argc, char **argv)
 	has_state = uwg_quick_state_load(&state, q.ifname) == 0;
 	/* Where `uwg up' put the interface (the config may have changed since). */
 	netns = has_state ? uwg_quick_state_netns(&state) : q.conf.netns;
-	if (netns) {
+	if (netns)
 		snprintf(q.netns, sizeof(q.netns), "%s", netns);
-		if (uwg_tun_netns_exists(netns) && uwg_tun_netns_netlink(netns, &inner))
-			fprintf(stderr, "Warning: cannot enter namespace %s\n", netns);
-	}
+	inner = uwg_quick_netns_netlink(netns);
 	exists = interface_exists(nl, inner, q.ifname);
 	if (!exists && !has_state) {
 		fprintf(stderr, "uwg down: `%s' is not a WireGuard interface\n", q.ifname);

@@ -512,6 +512,19 @@ void uwg_quick_describe_route(const struct uwg_nl_route *r, const char *ifname, 
 		 add ? "add" : "delete", pfx, ifname, tbl);
 }
 
+struct uwg_netlink *uwg_quick_netns_netlink(const char *netns)
+{
+	struct uwg_netlink *nl = NULL;
+	int err;
+
+	if (!netns || !netns[0] || !uwg_tun_netns_exists(netns))
+		return NULL;
+	err = uwg_tun_netns_netlink(netns, &nl);
+	if (err)
+		fprintf(stderr, "Warning: cannot enter namespace %s: %s\n", netns, strerror(-err));
+	return err ? NULL : nl;
+}
+
 const char *uwg_quick_state_netns(const struct uwg_quick_state *s)
 {
 	for (size_t i = 0; i < s->n; i++)
@@ -552,16 +565,13 @@ int uwg_quick_state_undo(struct uwg_quick_state *s, struct uwg_netlink *nl)
 	char path[PATH_MAX], buf[256];
 	bool same_ns = !s->netns || s->netns == uwg_quick_netns_id();
 	const char *netns = uwg_quick_state_netns(s);
-	struct uwg_netlink *inner = NULL;
+	/* Nothing inside a namespace that is gone needs removing: it went with it. */
+	struct uwg_netlink *inner = uwg_quick_netns_netlink(netns);
 	int failed = 0;
 
 	if (!same_ns)
 		fprintf(stderr, "Warning: %s was brought up in another network namespace; its "
 			"routes and rules there are left alone\n", s->ifname);
-	/* Nothing inside a namespace that is gone needs removing: it went with it. */
-	if (netns && uwg_tun_netns_exists(netns) && uwg_tun_netns_netlink(netns, &inner))
-		fprintf(stderr, "Warning: cannot enter namespace %s; what uwg up made inside it "
-			"stays\n", netns);
 	for (size_t i = s->n; i-- > 0;) {
 		const struct uwg_quick_item *it = &s->items[i];
 		struct uwg_netlink *where = it->inner ? inner : nl;

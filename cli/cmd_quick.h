@@ -103,6 +103,12 @@ int uwg_quick_state_save(const struct uwg_quick_state *s);
  * items are not errors. Returns the number of items that could not be removed.
  */
 int uwg_quick_state_undo(struct uwg_quick_state *s, struct uwg_netlink *nl);
+/*
+ * A netlink socket inside namespace netns, or NULL when netns is NULL or ""
+ * or no such namespace exists (whatever was inside went with it); one that
+ * exists but cannot be entered is NULL with a warning on stderr.
+ */
+struct uwg_netlink *uwg_quick_netns_netlink(const char *netns);
 /* The namespace of the state's NETNS item, or NULL. */
 const char *uwg_quick_state_netns(const struct uwg_quick_state *s);
 /* Inode of the current network namespace (0 if unknown). */

@@ -661,10 +661,10 @@ static int bring_up(struct up *u)
 /* True if namespace netns exists and holds an interface called ifname. */
 static bool in_netns(const char *netns, const char *ifname)
 {
-	struct uwg_netlink *nl = NULL;
+	struct uwg_netlink *nl = uwg_quick_netns_netlink(netns);
 	bool found;
 
-	if (!netns[0] || !uwg_tun_netns_exists(netns) || uwg_tun_netns_netlink(netns, &nl))
+	if (!nl)
 		return false;
 	found = uwg_netlink_link_index(nl, ifname) > 0;
 	uwg_netlink_close(nl);

@@ -280,14 +280,7 @@ static int do_add_any(struct req *r)
 	if (err)
 		return err;
 	client_h = ntohl(a.map.int_client.s_addr);
-	start = a.ext_port;
-	if (start == 0) {
-		/* spread wildcard requests over the range, deterministically per client and port */
-		uint32_t h = (client_h ^ (uint32_t)a.map.int_port * 2654435761u) * 2246822519u;
-
-		start = a.map.int_port >= lo ? a.map.int_port
-					     : (uint16_t)(lo + (h >> 16) % (65536u - lo));
-	}
+	start = a.ext_port ? a.ext_port : uwg_igd_policy_any_port(pol, client_h, a.map.int_port);
 	if (at_cap(r)) {
 		/* only an update of one's own map on the port asked for could succeed */
 		if (!a.ext_port || get_map(r, a.proto, a.ext_port, &cur) || !owned(r, &cur))

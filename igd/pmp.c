@@ -116,16 +116,9 @@ static uint16_t unmap(const struct uwg_pmp_ctx *cx, struct in_addr requester, ui
 uint16_t uwg_pmp_first_port(const struct uwg_pmp_ctx *cx, struct in_addr requester,
 			    uint16_t suggested, uint16_t int_port)
 {
-	uint16_t lo = uwg_igd_policy_min_port(cx->pol);
-	uint32_t h;
-
-	if (suggested >= lo)
+	if (suggested >= uwg_igd_policy_min_port(cx->pol))
 		return suggested;
-	if (int_port >= lo)
-		return int_port;
-	/* spread the rest over the range, deterministically per client and port */
-	h = (ntohl(requester.s_addr) ^ (uint32_t)int_port * 2654435761u) * 2246822519u;
-	return (uint16_t)(lo + (h >> 16) % (65536u - lo));
+	return uwg_igd_policy_any_port(cx->pol, ntohl(requester.s_addr), int_port);
 }
 
 /*

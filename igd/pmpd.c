@@ -217,22 +217,45 @@ static void on_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct so
 		remember(s, sin->sin_addr.s_addr);
 }
 
-/* PCP's IPv6 socket: only the tunnel's datagrams (SO_BINDTODEVICE), only IPv6. */
-static int bound_socket6(const struct uwg_igd_pmpd_config *cfg)
+/*
+ * The bound socket of one family: IPv4 carries the classic socket filter
+ * (tunnel interface, allowed sources); IPv6, which that filter does not
+ * parse, is kept to the tunnel by binding it to the interface.
+ */
+static int bound_socket(const struct uwg_igd_pmpd_config *cfg, int family)
 {
-	struct sockaddr_in6 sin6;
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} a;
+	uint16_t port = htons(cfg->port ? cfg->port : UWG_NATPMP_PORT);
+	socklen_t alen;
 	int fd, one = 1, err = 0;
 
-	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	memset(&sin6, 0, sizeof(sin6));
-	sin6.sin6_family = AF_INET6;
-	sin6.sin6_addr = cfg->ip6;
-	sin6.sin6_port = htons(cfg->port ? cfg->port : UWG_NATPMP_PORT);
-	if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ||
-	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, cfg->ifname, (socklen_t)strlen(cfg->ifname)) ||
-	    bind(fd, (const struct sockaddr *)&sin6, sizeof(sin6)))
+	memset(&a, 0, sizeof(a));
+	if (family == AF_INET) {
+		a.in.sin_family = AF_INET;
+		a.in.sin_addr = cfg->ip;
+		a.in.sin_port = port;
+		alen = sizeof(a.in);
+		/* the filter goes on before bind, so not one datagram slips past it */
+		if (!cfg->no_filter)
+			err = uwg_igd_sockfilter_attach(fd, &cfg->filter);
+	} else {
+		a.in6.sin6_family = AF_INET6;
+		a.in6.sin6_addr = cfg->ip6;
+		a.in6.sin6_port = port;
+		alen = sizeof(a.in6);
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ||
+		    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, cfg->ifname,
+			       (socklen_t)strlen(cfg->ifname)))
+			err = -errno;
+	}
+	if (!err && bind(fd, &a.sa, alen))
 		err = -errno;
 	if (err) {
 		close(fd);
@@ -241,35 +264,38 @@ static int bound_socket6(const struct uwg_igd_pmpd_config *cfg)
 	return fd;
 }
 
-static int bound_socket(const struct uwg_igd_pmpd_config *cfg)
+/*
+ * fd (or a negative errno) as a receiving handle h of s. On failure the fd
+ * is closed and h, if it got that far, goes in a close callback.
+ */
+static int open_handle(struct uwg_igd_pmpd *s, uv_loop_t *loop, uv_udp_t *h, int fd)
 {
-	struct sockaddr_in sin;
-	int fd, err = 0;
+	int err;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr = cfg->ip;
-	sin.sin_port = htons(cfg->port ? cfg->port : UWG_NATPMP_PORT);
-	/* the filter goes on before bind, so not one datagram slips past it */
-	if (!cfg->no_filter)
-		err = uwg_igd_sockfilter_attach(fd, &cfg->filter);
-	if (!err && bind(fd, (const struct sockaddr *)&sin, sizeof(sin)))
-		err = -errno;
+		return fd;
+	err = uv_udp_init(loop, h);
 	if (err) {
 		close(fd);
 		return err;
 	}
-	return fd;
+	h->data = s;
+	s->open_handles++;
+	err = uv_udp_open(h, fd);
+	if (err)
+		close(fd); /* not the handle's yet */
+	else
+		err = uv_udp_recv_start(h, on_alloc, on_recv);
+	if (err)
+		uv_close((uv_handle_t *)h, on_closed);
+	return err;
 }
 
 int uwg_igd_pmpd_start(struct uwg_igd_pmpd **out, uv_loop_t *loop,
 		       const struct uwg_igd_pmpd_config *cfg)
 {
 	struct uwg_igd_pmpd *s;
-	int fd, err;
+	int err;
 
 	*out = NULL;
 	if (!cfg->pmp.ops || !cfg->pmp.pol)
@@ -278,53 +304,18 @@ int uwg_igd_pmpd_start(struct uwg_igd_pmpd **out, uv_loop_t *loop,
 	if (!s)
 		return -ENOMEM;
 	s->cfg = *cfg;
-	fd = bound_socket(cfg);
-	if (fd < 0) {
-		free(s);
-		return fd;
-	}
-	err = uv_udp_init(loop, &s->udp);
-	if (err) {
-		close(fd);
-		free(s);
-		return err;
-	}
-	s->udp.data = s;
 	s->pcp_epoch_origin_s = cfg->epoch_origin_s;
 	uv_timer_init(loop, &s->timer);
 	s->timer.data = s;
-	s->open_handles = 2;
-	if (cfg->pcp && cfg->ifname && !IN6_IS_ADDR_UNSPECIFIED(&cfg->ip6)) {
-		/* without it (no CAP_NET_RAW for SO_BINDTODEVICE, say) PCP is IPv4 only */
-		int fd6 = bound_socket6(cfg);
-
-		if (fd6 >= 0 && uv_udp_init(loop, &s->udp6)) {
-			close(fd6);
-		} else if (fd6 >= 0) {
-			s->udp6.data = s;
-			s->open_handles++;
-			if (uv_udp_open(&s->udp6, fd6)) {
-				close(fd6);
-				uv_close((uv_handle_t *)&s->udp6, on_closed);
-			} else if (uv_udp_recv_start(&s->udp6, on_alloc, on_recv)) {
-				uv_close((uv_handle_t *)&s->udp6, on_closed); /* closes fd6 */
-			} else {
-				s->has_udp6 = true;
-			}
-		}
-	}
-	err = uv_udp_open(&s->udp, fd);
+	s->open_handles = 1;
+	err = open_handle(s, loop, &s->udp, bound_socket(cfg, AF_INET));
 	if (err) {
-		close(fd);
-		uwg_igd_pmpd_stop(s);
+		uv_close((uv_handle_t *)&s->timer, on_closed);
 		return err;
 	}
-	/* from here the handle owns fd: closing the handle closes it */
-	err = uv_udp_recv_start(&s->udp, on_alloc, on_recv);
-	if (err) {
-		uwg_igd_pmpd_stop(s);
-		return err;
-	}
+	/* without it (no CAP_NET_RAW for SO_BINDTODEVICE, say) PCP is IPv4 only */
+	s->has_udp6 = cfg->pcp && cfg->ifname && !IN6_IS_ADDR_UNSPECIFIED(&cfg->ip6) &&
+		      !open_handle(s, loop, &s->udp6, bound_socket(cfg, AF_INET6));
 	*out = s;
 	return 0;
 }

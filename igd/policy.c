@@ -226,6 +226,16 @@ uint16_t uwg_igd_policy_min_port(const struct uwg_igd_policy *pol)
 	return pol->allow_privileged ? 1 : UWG_IGD_FIRST_UNPRIVILEGED;
 }
 
+uint16_t uwg_igd_policy_any_port(const struct uwg_igd_policy *pol, uint32_t client_h,
+				 uint16_t int_port)
+{
+	uint16_t lo = uwg_igd_policy_min_port(pol);
+	/* spread requests over the range, deterministically per client and port */
+	uint32_t h = (client_h ^ (uint32_t)int_port * 2654435761u) * 2246822519u;
+
+	return int_port >= lo ? int_port : (uint16_t)(lo + (h >> 16) % (65536u - lo));
+}
+
 void uwg_igd_port_walk_init(struct uwg_igd_port_walk *w, uint16_t start, uint16_t lo)
 {
 	if (lo == 0)

@@ -82,6 +82,14 @@ uint32_t uwg_igd_policy_lease(const struct uwg_igd_policy *pol, uint32_t request
 uint16_t uwg_igd_policy_min_port(const struct uwg_igd_policy *pol);
 
 /*
+ * Where a search for a port starts when the client named none (or one the
+ * policy never allows): its internal port if that could be allowed, else a
+ * port of the allowed range fixed per client and internal port.
+ */
+uint16_t uwg_igd_policy_any_port(const struct uwg_igd_policy *pol, uint32_t client_h,
+				 uint16_t int_port);
+
+/*
  * AddAnyPortMapping candidates: start, start+1, start-1, start+2, ... kept
  * inside [lo, 65535]; next() returns 0 once every port of the range was
  * produced (each exactly once).
