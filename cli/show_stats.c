@@ -229,7 +229,9 @@ static void metrics(FILE *f, struct iface *v, size_t n)
 		    "Unix time of the latest completed handshake, 0 if none.", 2);
 	kv_family(f, v, n, false, "", "uwg_stat_total", "counter",
 		  "The daemon's drop and event counters (uwg's stats=1, docs/uapi.md).", "name",
-		  NULL);
+		  is_counter);
+	kv_family(f, v, n, false, "", "uwg_stat_active", "gauge",
+		  "The daemon's gauges: peers holding session state now.", "name", is_gauge);
 	nat_gauge(f, v, n, "uwg_nat_enabled", "1 while uwg's NAT runs.", "nat_enable", NULL);
 	kv_family(f, v, n, true, "nat_stat_", "uwg_nat_stat_total", "counter",
 		  "The NAT's translation and drop counters.", "name", is_counter);

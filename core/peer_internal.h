@@ -53,6 +53,23 @@ struct uwg_index_table {
  */
 enum { UWG_PEER_INDEX_ENTRIES = 6 };
 
+/*
+ * A peer's session state, held only while a handshake of its own is in flight
+ * or a keypair lives: the keypairs (their replay windows are most of a
+ * session's size) and the receiver-index entries naming them. An idle peer
+ * (none yet, or keys zeroed after 3 x Reject-After-Time) holds none, which is
+ * what keeps a device of 100 000 mostly idle peers small. Taken at the first
+ * index a handshake needs (never per packet), returned when the last index
+ * goes; released blocks wait on wg->keys_spare up to UWG_PEER_KEYS_SPARE.
+ */
+struct uwg_peer_keys {
+	struct uwg_noise_keypairs keypairs;
+	struct uwg_index_entry idx[UWG_PEER_INDEX_ENTRIES];
+	struct uwg_peer_keys *spare_next;
+};
+
+enum { UWG_PEER_KEYS_SPARE = 256 };
+
 /* Public key -> peer, chained through the peer. */
 struct uwg_peer_table {
 	struct uwg_peer **buckets;
@@ -78,11 +95,10 @@ struct uwg_peer {
 	struct uwg_allowedips_owner aips;       /* its prefixes in wg->allowedips */
 
 	struct uwg_noise_handshake hs;
-	struct uwg_noise_keypairs keypairs;
+	struct uwg_peer_keys *keys;      /* NULL while idle */
 	struct uwg_noise_index_ops iops; /* ctx = this peer */
 	struct uwg_cookie_maker cookie;
-	struct uwg_index_entry idx[UWG_PEER_INDEX_ENTRIES];
-	struct uwg_index_entry *hs_idx; /* the entry of hs.local_index, or NULL */
+	struct uwg_index_entry *hs_idx; /* the entry of hs.local_index (in keys), or NULL */
 
 	struct uwg_endpoint endpoint;
 	/* Packets waiting for a keypair; bounded by UWG_MAX_STAGED_PACKETS, oldest dropped. */
@@ -115,6 +131,9 @@ struct uwg_wg {
 	struct uwg_peer_table peer_table;
 	struct uwg_peer *peers_head, *peers_tail;
 	size_t peer_count;
+	size_t max_peers;
+	struct uwg_peer_keys *keys_spare; /* released session blocks, for reuse */
+	size_t keys_spare_count;
 
 	struct uwg_wg_stats stats;
 	uint32_t mtu;
@@ -158,6 +177,12 @@ static inline bool uwg_elapsed(uint64_t now, uint64_t then, uint64_t span)
 static inline bool uwg_endpoint_is_set(const struct uwg_endpoint *ep)
 {
 	return ep->addr.sa.sa_family != 0;
+}
+
+/* The keypair data is sent on, or NULL. */
+static inline struct uwg_noise_keypair *uwg_peer_current_keypair(const struct uwg_peer *peer)
+{
+	return peer->keys ? peer->keys->keypairs.current : NULL;
 }
 
 /* The peer owning a prefix found in wg->allowedips (NULL stays NULL). */

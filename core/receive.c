@@ -265,7 +265,7 @@ static void receive_response(struct uwg_wg *wg, struct uwg_pkt *pkt, const uint8
 		drop(wg, pkt, &wg->stats.rx_bad_handshake);
 		return;
 	}
-	if (!uwg_noise_begin_session(&peer->hs, &peer->keypairs, now, &peer->iops)) {
+	if (!uwg_noise_begin_session(&peer->hs, &peer->keys->keypairs, now, &peer->iops)) {
 		uwg_peer_handshake_clear(peer);
 		drop(wg, pkt, &wg->stats.rx_bad_handshake);
 		return;
@@ -371,7 +371,7 @@ static void receive_handshake(struct uwg_wg *wg, struct uwg_pkt *pkt, uint32_t t
 /* keep_key_fresh, receive side: the initiator rekeys once, 165 s into a session. */
 static void keep_key_fresh_receive(struct uwg_peer *peer, uint64_t now)
 {
-	const struct uwg_noise_keypair *kp = peer->keypairs.current;
+	const struct uwg_noise_keypair *kp = uwg_peer_current_keypair(peer);
 	struct uwg_wg *wg = peer->wg;
 
 	if (peer->sent_lastminute_handshake)
@@ -488,7 +488,7 @@ static void open_finish(struct uwg_wg *wg, struct uwg_pkt *pkt, struct uwg_noise
 	plain_len = pkt->len - UWG_MSG_DATA_MIN_LEN;
 	uwg_timers_any_authenticated_packet_received(peer);
 	uwg_timers_any_authenticated_packet_traversal(peer, now);
-	if (uwg_noise_received_with_keypair(&peer->keypairs, kp, &peer->iops)) {
+	if (uwg_noise_received_with_keypair(&peer->keys->keypairs, kp, &peer->iops)) {
 		/* Responder: the initiator used the next keypair, so the handshake is confirmed. */
 		uwg_wg_event(wg, UWG_WG_EV_SESSION, peer, &pkt->ep);
 		uwg_timers_handshake_complete(peer);

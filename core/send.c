@@ -78,7 +78,7 @@ void uwg_send_handshake_initiation(struct uwg_peer *peer, uint64_t now, bool is_
 	if (!ok) {
 		/* No identity, or a low-order peer key: never send anything. */
 		uwg_peer_index_free(peer, e);
-		uwg_noise_handshake_clear(&peer->hs);
+		uwg_peer_handshake_clear(peer);
 		uwg_pool_put(wg->pool, pkt);
 		return;
 	}
@@ -114,7 +114,7 @@ void uwg_send_handshake_response(struct uwg_peer *peer, struct uwg_pkt *pkt, uin
 	if (!ok)
 		goto fail;
 	uwg_cookie_add_macs(&peer->cookie, (uint8_t *)&msg, sizeof(msg), now);
-	kp = uwg_noise_begin_session(&peer->hs, &peer->keypairs, now, &peer->iops);
+	kp = uwg_noise_begin_session(&peer->hs, &peer->keys->keypairs, now, &peer->iops);
 	if (!kp)
 		goto fail;
 	/* The handshake's index now names the responder's (next) keypair. */
@@ -186,7 +186,7 @@ static void seal_finish(struct uwg_pkt *pkt, const struct uwg_crypt_job *job,
 /* keep_key_fresh, send side: rekey after REKEY_AFTER_MESSAGES, or at 120 s if we initiated. */
 static void keep_key_fresh_send(struct uwg_peer *peer, uint64_t now)
 {
-	const struct uwg_noise_keypair *kp = peer->keypairs.current;
+	const struct uwg_noise_keypair *kp = uwg_peer_current_keypair(peer);
 
 	if (kp && kp->send_valid &&
 	    (kp->send_counter > UWG_REKEY_AFTER_MESSAGES ||
@@ -198,7 +198,7 @@ static void keep_key_fresh_send(struct uwg_peer *peer, uint64_t now)
 void uwg_send_staged(struct uwg_peer *peer, uint64_t now)
 {
 	struct uwg_wg *wg = peer->wg;
-	struct uwg_noise_keypair *kp = peer->keypairs.current;
+	struct uwg_noise_keypair *kp = uwg_peer_current_keypair(peer);
 	struct uwg_crypt_job jobs[UWG_CRYPT_CHUNK];
 	struct uwg_pktq batch;
 	struct uwg_pkt *pkt;

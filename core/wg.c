@@ -25,6 +25,7 @@ struct uwg_wg *uwg_wg_new(const struct uwg_wg_ops *ops, struct uwg_pool *pool)
 	wg->pool = pool;
 	wg->mtu = UWG_DEFAULT_MTU;
 	wg->timer_divisor = 1;
+	wg->max_peers = UWG_MAX_PEERS;
 	wg->armed_deadline = UWG_TIMER_OFF;
 	uwg_cookie_checker_init(&wg->cookie_checker, NULL);
 	uwg_allowedips_init(&wg->allowedips);
@@ -54,6 +55,12 @@ void uwg_wg_free(struct uwg_wg *wg)
 		return;
 	wg->up = false;
 	uwg_wg_peers_clear(wg);
+	while (wg->keys_spare) {
+		struct uwg_peer_keys *k = wg->keys_spare;
+
+		wg->keys_spare = k->spare_next;
+		free(k);
+	}
 	uwg_allowedips_free(&wg->allowedips);
 	uwg_ratelimiter_free(&wg->ratelimiter);
 	uwg_ratelimiter_free(&wg->source_budget);
@@ -67,6 +74,62 @@ void uwg_wg_free(struct uwg_wg *wg)
 
 /* --- per-peer index and key state --- */
 
+/* The peer's session block, taken from the spares or allocated; NULL on ENOMEM. */
+static struct uwg_peer_keys *peer_keys_get(struct uwg_peer *peer)
+{
+	struct uwg_wg *wg = peer->wg;
+	struct uwg_peer_keys *k = peer->keys;
+
+	if (k)
+		return k;
+	if (wg->keys_spare) {
+		k = wg->keys_spare;
+		wg->keys_spare = k->spare_next;
+		wg->keys_spare_count--;
+		k->spare_next = NULL;
+	} else {
+		k = calloc(1, sizeof(*k));
+		if (!k)
+			return NULL;
+	}
+	uwg_noise_keypairs_init(&k->keypairs);
+	peer->keys = k;
+	wg->stats.sessions_active++;
+	return k;
+}
+
+/* Wipes the block (it held keys) and keeps it as a spare or frees it. */
+static void peer_keys_release(struct uwg_peer *peer)
+{
+	struct uwg_wg *wg = peer->wg;
+	struct uwg_peer_keys *k = peer->keys;
+
+	if (!k)
+		return;
+	for (int i = 0; i < UWG_PEER_INDEX_ENTRIES; i++)
+		uwg_peer_index_free(peer, &k->idx[i]);
+	peer->keys = NULL;
+	wg->stats.sessions_active--;
+	uwg_memzero(k, sizeof(*k));
+	if (wg->keys_spare_count >= UWG_PEER_KEYS_SPARE) {
+		free(k);
+		return;
+	}
+	k->spare_next = wg->keys_spare;
+	wg->keys_spare = k;
+	wg->keys_spare_count++;
+}
+
+/* Returns the block once nothing names it: no handshake index, no keypair. */
+static void peer_keys_put_if_idle(struct uwg_peer *peer)
+{
+	const struct uwg_peer_keys *k = peer->keys;
+
+	if (k && !peer->hs_idx && !k->keypairs.next && !k->keypairs.current &&
+	    !k->keypairs.previous)
+		peer_keys_release(peer);
+}
+
 static bool entry_is_live(struct uwg_peer *peer, const struct uwg_index_entry *e)
 {
 	if (e->kind == UWG_INDEX_HANDSHAKE)
@@ -77,12 +140,15 @@ static bool entry_is_live(struct uwg_peer *peer, const struct uwg_index_entry *e
 struct uwg_index_entry *uwg_peer_index_new(struct uwg_peer *peer, enum uwg_index_kind kind)
 {
 	struct uwg_wg *wg = peer->wg;
+	struct uwg_peer_keys *k = peer_keys_get(peer);
 	struct uwg_index_entry *e = NULL;
 
+	if (!k)
+		return NULL;
 	for (int pass = 0; pass < 2 && !e; pass++) {
 		for (int i = 0; i < UWG_PEER_INDEX_ENTRIES; i++) {
-			if (peer->idx[i].kind == UWG_INDEX_FREE) {
-				e = &peer->idx[i];
+			if (k->idx[i].kind == UWG_INDEX_FREE) {
+				e = &k->idx[i];
 				break;
 			}
 		}
@@ -90,8 +156,8 @@ struct uwg_index_entry *uwg_peer_index_new(struct uwg_peer *peer, enum uwg_index
 			break;
 		/* Should not happen: reclaim entries whose handshake or keypair is gone. */
 		for (int i = 0; i < UWG_PEER_INDEX_ENTRIES; i++)
-			if (!entry_is_live(peer, &peer->idx[i]))
-				uwg_peer_index_free(peer, &peer->idx[i]);
+			if (!entry_is_live(peer, &k->idx[i]))
+				uwg_peer_index_free(peer, &k->idx[i]);
 	}
 	if (!e)
 		return NULL;
@@ -99,6 +165,7 @@ struct uwg_index_entry *uwg_peer_index_new(struct uwg_peer *peer, enum uwg_index
 	e->kind = kind;
 	if (uwg_index_insert(&wg->index, e, wg->ops.random, wg->ops.ctx)) {
 		e->kind = UWG_INDEX_FREE;
+		peer_keys_put_if_idle(peer);
 		return NULL;
 	}
 	return e;
@@ -126,12 +193,14 @@ static void index_drop(void *ctx, uint32_t local_index)
 
 struct uwg_noise_keypair *uwg_peer_keypair_by_index(struct uwg_peer *peer, uint32_t index)
 {
-	struct uwg_noise_keypair *live[3] = {
-		peer->keypairs.current,
-		peer->keypairs.next,
-		peer->keypairs.previous,
-	};
+	const struct uwg_peer_keys *k = peer->keys;
+	struct uwg_noise_keypair *live[3];
 
+	if (!k)
+		return NULL;
+	live[0] = k->keypairs.current;
+	live[1] = k->keypairs.next;
+	live[2] = k->keypairs.previous;
 	for (int i = 0; i < 3; i++)
 		if (live[i] && live[i]->in_use && live[i]->local_index == index)
 			return live[i];
@@ -143,14 +212,20 @@ void uwg_peer_handshake_clear(struct uwg_peer *peer)
 	if (peer->hs_idx)
 		uwg_peer_index_free(peer, peer->hs_idx);
 	uwg_noise_handshake_clear(&peer->hs);
+	peer_keys_put_if_idle(peer);
 }
 
 void uwg_peer_keypairs_clear(struct uwg_peer *peer)
 {
-	uwg_noise_keypairs_clear(&peer->keypairs, &peer->iops);
+	struct uwg_peer_keys *k = peer->keys;
+
+	if (!k)
+		return;
+	uwg_noise_keypairs_clear(&k->keypairs, &peer->iops);
 	for (int i = 0; i < UWG_PEER_INDEX_ENTRIES; i++)
-		if (peer->idx[i].kind == UWG_INDEX_KEYPAIR)
-			uwg_peer_index_free(peer, &peer->idx[i]);
+		if (k->idx[i].kind == UWG_INDEX_KEYPAIR)
+			uwg_peer_index_free(peer, &k->idx[i]);
+	peer_keys_put_if_idle(peer);
 }
 
 void uwg_peer_purge_staged(struct uwg_peer *peer)
@@ -249,7 +324,8 @@ void uwg_wg_set_private_key(struct uwg_wg *wg, const uint8_t key[32])
 		/* Sessions made with the old key may still be received on, but never sent on. */
 		uwg_peer_handshake_clear(p);
 		p->has_sent_handshake = false;
-		uwg_noise_keypairs_expire_current(&p->keypairs);
+		if (p->keys)
+			uwg_noise_keypairs_expire_current(&p->keys->keypairs);
 	}
 }
 
@@ -288,7 +364,7 @@ int uwg_wg_peer_add(struct uwg_wg *wg, const uint8_t public_key[32], struct uwg_
 		return 0;
 	peer = uwg_peer_table_lookup(&wg->peer_table, public_key);
 	if (!peer) {
-		if (wg->peer_count >= UWG_MAX_PEERS)
+		if (wg->peer_count >= wg->max_peers)
 			return -ENOSPC;
 		/* room in the timer queue now, so that no timer ever allocates */
 		if (uwg_timerq_reserve(&wg->timerq, wg->peer_count + 1))
@@ -298,7 +374,6 @@ int uwg_wg_peer_add(struct uwg_wg *wg, const uint8_t public_key[32], struct uwg_
 			return -ENOMEM;
 		peer->wg = wg;
 		uwg_noise_handshake_init(&peer->hs, &wg->identity, public_key, no_psk);
-		uwg_noise_keypairs_init(&peer->keypairs);
 		peer->iops.ctx = peer;
 		peer->iops.drop = index_drop;
 		uwg_cookie_maker_init(&peer->cookie, public_key);
@@ -325,6 +400,19 @@ int uwg_wg_peer_add(struct uwg_wg *wg, const uint8_t public_key[32], struct uwg_
 	return 0;
 }
 
+int uwg_wg_set_max_peers(struct uwg_wg *wg, size_t max_peers)
+{
+	if (!max_peers || max_peers > UWG_MAX_PEERS)
+		return -EINVAL;
+	wg->max_peers = max_peers;
+	return 0;
+}
+
+size_t uwg_wg_max_peers(const struct uwg_wg *wg)
+{
+	return wg->max_peers;
+}
+
 void uwg_wg_peer_remove(struct uwg_wg *wg, struct uwg_peer *peer)
 {
 	if (!peer)
@@ -332,8 +420,7 @@ void uwg_wg_peer_remove(struct uwg_wg *wg, struct uwg_peer *peer)
 	uwg_wg_event(wg, UWG_WG_EV_PEER_REMOVED, peer, NULL);
 	peer_reset(peer);
 	uwg_timerq_remove(&wg->timerq, peer);
-	for (int i = 0; i < UWG_PEER_INDEX_ENTRIES; i++)
-		uwg_peer_index_free(peer, &peer->idx[i]);
+	peer_keys_release(peer);
 	uwg_allowedips_remove_by_owner(&wg->allowedips, &peer->aips);
 	uwg_peer_table_remove(&wg->peer_table, peer);
 	if (peer->list_prev)

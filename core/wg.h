@@ -121,6 +121,7 @@ struct uwg_wg_stats {
 	uint64_t pool_empty;      /* a packet was needed and the pool had none */
 	uint64_t handshakes_sent;
 	uint64_t handshakes_completed;
+	uint64_t sessions_active; /* gauge: peers holding session state (a handshake or keys) */
 };
 
 struct uwg_peer_info {
@@ -183,9 +184,13 @@ struct uwg_peer *uwg_wg_peer_lookup(struct uwg_wg *wg, const uint8_t public_key[
 /*
  * Returns the peer with that key, creating it if absent. *out is NULL (and 0
  * returned) for the device's own public key, which is silently ignored.
- * -ENOSPC past UWG_MAX_PEERS, -ENOMEM.
+ * -ENOSPC when the device already holds its maximum (uwg_wg_set_max_peers,
+ * UWG_MAX_PEERS by default), -ENOMEM; nothing is created on failure.
  */
 int uwg_wg_peer_add(struct uwg_wg *wg, const uint8_t public_key[32], struct uwg_peer **out);
+/* 1..UWG_MAX_PEERS, else -EINVAL. Lowering it below the count removes nobody. */
+int uwg_wg_set_max_peers(struct uwg_wg *wg, size_t max_peers);
+size_t uwg_wg_max_peers(const struct uwg_wg *wg);
 void uwg_wg_peer_remove(struct uwg_wg *wg, struct uwg_peer *peer);
 void uwg_wg_peers_clear(struct uwg_wg *wg);
 /* Peers in creation order. */

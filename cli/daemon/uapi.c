@@ -412,7 +412,7 @@ static const struct stat_name stat_names[] = {
 	STAT(rx_bad_inner),     STAT(rx_bad_src),      STAT(rx_keepalives),
 	STAT(tx_no_peer),       STAT(tx_no_endpoint),  STAT(tx_staged_dropped),
 	STAT(tx_bad_inner),     STAT(pool_empty),      STAT(handshakes_sent),
-	STAT(handshakes_completed),
+	STAT(handshakes_completed), STAT(sessions_active),
 };
 #undef STAT
 

@@ -283,9 +283,9 @@ static void test_lastminute_rekey_on_receive(void)
 
 static bool has_keys(const struct tn_node *n)
 {
-	const struct uwg_noise_keypairs *k = &n->peer->keypairs;
+	const struct uwg_peer_keys *k = n->peer->keys;
 
-	return k->current || k->previous || k->next;
+	return k && (k->keypairs.current || k->keypairs.previous || k->keypairs.next);
 }
 
 static void test_zero_key_material(void)

@@ -640,7 +640,7 @@ static void test_stats(void)
 	uwg_wg_udp_input(wg, p);
 	exchange(&s, "stats=1\n\n");
 	CHECK(strncmp(rep.buf, "rx_bad_length=1\nrx_bad_type=0\n", 30) == 0);
-	CHECK(strstr(rep.buf, "handshakes_completed=0\nio_test_counter=7\nerrno=0\n\n") != NULL);
+	CHECK(strstr(rep.buf, "handshakes_completed=0\nsessions_active=0\nio_test_counter=7\nerrno=0\n\n") != NULL);
 	uwg_uapi_clear(&s);
 	uwg_wg_free(wg);
 }
