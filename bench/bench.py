@@ -17,6 +17,7 @@ import base64
 import json
 import math
 import os
+import re
 import select
 import socket
 import statistics
@@ -277,6 +278,34 @@ def cmd_uapi_stats(args):
 
 # ---------------------------------------------------------------- report
 
+# The peers scenario's metrics, per device size N found in the data: peers_<N>_<suffix>.
+PEERS_METRICS = [
+    ("setconf_s", "wg addconf of the peers", "s", "lo"),
+    ("rss_mb", "RSS of B with them", "MB", "lo"),
+    ("kib_per_peer", "  RSS per idle peer (above B before)", "KiB", "lo"),
+    ("dump_s", "wg show dump (best of 3)", "s", "lo"),
+    ("tcp_gbps", "TCP 1 stream through one peer", "Gbit/s", "hi"),
+    ("tcp_kept_pct", "  share of the one-peer figure", "%", "hi"),
+    ("storm_per_s", "handshake storm: completed per second", "1/s", "hi"),
+    ("storm_completed", "  completed", "count", "hi"),
+    ("storm_failed", "  failed", "count", "lo"),
+    ("storm_cookie_replies", "  cookie replies", "count", ""),
+    ("storm_gen_cpu_s", "  the generator's CPU", "s", ""),
+    ("rss_storm_mb", "RSS of B after the storm", "MB", "lo"),
+    ("remove_s", "wg syncconf removing them all", "s", "lo"),
+]
+
+
+def peers_metrics(raw):
+    sizes = sorted({int(r["metric"].split("_")[1]) for r in raw
+                    if re.match(r"peers_[0-9]+_", r["metric"])})
+    rows = [("peers_base_tcp_gbps", "peers: TCP 1 stream, one peer", "Gbit/s", "hi")]
+    for n in sizes:
+        for suffix, label, unit, better in PEERS_METRICS:
+            rows.append(("peers_%d_%s" % (n, suffix), "peers %d: %s" % (n, label), unit, better))
+    return rows
+
+
 # key, label, unit, which direction is better ("hi"/"lo"/"" = informational)
 METRICS = [
     ("tcp1_gbps", "TCP 1 stream goodput", "Gbit/s", "hi"),
@@ -418,7 +447,7 @@ def cmd_report(args):
     la, lb = env["label_a"], env["label_b"]
     summary = {}
     rows = []
-    for key, label, unit, better in METRICS:
+    for key, label, unit, better in METRICS + peers_metrics(raw):
         va = [r["value"] for r in raw if r["metric"] == key and r["slot"] == "a"]
         vb = [r["value"] for r in raw if r["metric"] == key and r["slot"] == "b"]
         if not va and not vb:

@@ -8,7 +8,7 @@
 # Usage (root):  bench/run.sh            full: 5 reps x 10 s per scenario
 #                BENCH_QUICK=1 bench/run.sh   quick: 2 reps x 3 s
 # Knobs (env): UWG_BIN REF_BIN BENCH_REPS BENCH_DUR BENCH_HS_DUR BENCH_PINGS BENCH_SCENARIOS
-#   BENCH_HSFLOOD_RATE BENCH_HSFLOOD_CLIENT_WAIT BENCH_OFFLOADS BENCH_PIN BENCH_UDP_RATE BENCH_MICRO BENCH_PLOT BENCH_BUILD_DIR
+#   BENCH_PEERS BENCH_STORM_SOURCES BENCH_HSFLOOD_RATE BENCH_HSFLOOD_CLIENT_WAIT BENCH_OFFLOADS BENCH_PIN BENCH_UDP_RATE BENCH_MICRO BENCH_PLOT BENCH_BUILD_DIR
 #   BENCH_OUT_DIR BENCH_LABEL_A BENCH_LABEL_B BENCH_MAX_SECONDS BENCH_KEEP_TMP
 
 set -u -o pipefail
@@ -29,6 +29,8 @@ DUR=${BENCH_DUR:-$d_dur}
 HS_DUR=${BENCH_HS_DUR:-$d_hs}
 PINGS=${BENCH_PINGS:-200}
 SCENARIOS=${BENCH_SCENARIOS:-"ping tcp1 tcp4 udp1380 udp64 udpknee blastknee hs hsflood"}
+PEER_COUNTS=${BENCH_PEERS:-"1000 10000 100000"}  # the peers scenario's device sizes
+STORM_SOURCES=${BENCH_STORM_SOURCES:-1024} # source addresses of the handshake storm
 HSFLOOD_RATE=${BENCH_HSFLOOD_RATE:-60000}          # paced initiations/s of the middle phase
 HSFLOOD_CLIENT_WAIT=${BENCH_HSFLOOD_CLIENT_WAIT:-15} # s the new client may take (success = <= 10)
 OFFLOADS=${BENCH_OFFLOADS:-default}   # default | off | on  (veth TSO/GSO/GRO)
@@ -70,8 +72,10 @@ num_ok "$PINGS" 10 || die "BENCH_PINGS must be >= 10"
 case $OFFLOADS in default|off|on) ;; *) die "BENCH_OFFLOADS: default, off or on" ;; esac
 case $PIN in none|split) ;; *) die "BENCH_PIN: none or split" ;; esac
 for s in $SCENARIOS; do
-	case $s in ping|tcp1|tcp4|udp1380|udp64|udpknee|blastknee|hs|hsflood) ;; *) die "unknown scenario '$s'" ;; esac
+	case $s in ping|tcp1|tcp4|udp1380|udp64|udpknee|blastknee|hs|hsflood|peers) ;; *) die "unknown scenario '$s'" ;; esac
 done
+for n in $PEER_COUNTS; do num_ok "$n" 1 || die "BENCH_PEERS: peer counts as whole numbers >= 1"; done
+num_ok "$STORM_SOURCES" 1 && [ "$STORM_SOURCES" -le 4096 ] || die "BENCH_STORM_SOURCES must be 1..4096"
 [ "$(id -u)" = 0 ] || die "run as root (network namespaces, TUN devices)"
 
 # Bound the whole run: re-exec under timeout with a budget from the configuration.
@@ -79,6 +83,8 @@ if [ -z "${BENCH_UNDER_TIMEOUT:-}" ]; then
 	n_scen=$(wc -w <<<"$SCENARIOS")
 	block=$(( 40 + n_scen * (DUR + 15) + HS_DUR + PINGS / 50 + ($(wc -w <<<"$KNEE_RATES") + $(wc -w <<<"$BLAST_RATES")) * (KNEE_DUR + 5) ))
 	[[ " $SCENARIOS " == *" hsflood "* ]] && block=$(( block + 3 * DUR + HSFLOOD_CLIENT_WAIT + 60 ))
+	# peers: per size, setconf + dump + TCP + storm + removal, bounded as below (~1 s per 1 000 peers each)
+	[[ " $SCENARIOS " == *" peers "* ]] && for n in $PEER_COUNTS; do block=$(( block + DUR + 4 * 60 + 5 * n / 1000 )); done
 	max=${BENCH_MAX_SECONDS:-$(( 900 + 2 * REPS * block * 2 ))}
 	export BENCH_UNDER_TIMEOUT=1
 	exec timeout --foreground -k 20 "$max" bash "$0" "$@"
@@ -109,6 +115,7 @@ need_build=0
 [ -z "$BIN_A" ] && need_build=1
 [ "$MICRO" = 1 ] && need_build=1
 [[ " $SCENARIOS " == *" hsflood "* ]] && need_build=1  # bench/hsflood.c links libuwg_crypto.a
+[[ " $SCENARIOS " == *" peers "* ]] && need_build=1    # bench/hsstorm.c links libuwg_core.a
 if [ "$need_build" = 1 ]; then
 	note "building uwg (Release) in $BUILD_DIR"
 	targets=(uwg_core uwg_crypto)
@@ -163,6 +170,13 @@ FLOOD_SRC=198.51.100.3
 IN_C=203.0.114.131
 HSFLOOD_ON=0
 [[ " $SCENARIOS " == *" hsflood "* ]] && HSFLOOD_ON=1
+PEERS_ON=0
+[[ " $SCENARIOS " == *" peers "* ]] && PEERS_ON=1
+# peers only: the storm's sources live in c too, on their own subnet with B: B_FOR_STORM and
+# STORM_SOURCES consecutive addresses from STORM_BASE (both WireGuard implementations limit
+# handshakes per source address under load, as real servers meet clients from many addresses).
+B_FOR_STORM=10.200.0.1
+STORM_BASE=10.200.1.0
 PORT=51820
 IPERF_PORT=5201
 WG_RUN=/var/run/wireguard
@@ -258,15 +272,22 @@ cc -std=c11 -O2 -Wall -Wextra "$BENCH_DIR/udpblast.c" -o "$BLAST" || die "compil
 
 # The handshake flooder of the hsflood scenario: mac1 needs crypto/'s BLAKE2s, and uwg's crypto
 # library may carry OpenSSL's AEAD assembly from the static libcrypto (see CMakeLists.txt).
+# The storm generator of the peers scenario uses core/'s Noise and cookies as well.
 HSFLOOD=$BUILD_DIR/micro/hsflood
+HSSTORM=$BUILD_DIR/micro/hsstorm
+hs_libs=()
+if grep -q '^UWG_LIBCRYPTO_ASM:INTERNAL=1' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null; then
+	hs_libs=("$(sed -n 's/^UWG_LIBCRYPTO_A:FILEPATH=//p' "$BUILD_DIR/CMakeCache.txt")")
+fi
 if [ "$HSFLOOD_ON" = 1 ]; then
-	hs_libs=()
-	if grep -q '^UWG_LIBCRYPTO_ASM:INTERNAL=1' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null; then
-		hs_libs=("$(sed -n 's/^UWG_LIBCRYPTO_A:FILEPATH=//p' "$BUILD_DIR/CMakeCache.txt")")
-	fi
 	cc -std=c11 -O2 -D_GNU_SOURCE -Wall -Wextra -I"$SRC_DIR" "$BENCH_DIR/hsflood.c" \
 		"$BUILD_DIR/libuwg_crypto.a" -lsodium "${hs_libs[@]}" -o "$HSFLOOD" ||
 		die "compiling bench/hsflood.c failed"
+fi
+if [ "$PEERS_ON" = 1 ]; then
+	cc -std=c11 -O2 -D_GNU_SOURCE -Wall -Wextra -I"$SRC_DIR" "$BENCH_DIR/hsstorm.c" \
+		"$BUILD_DIR/libuwg_core.a" "$BUILD_DIR/libuwg_crypto.a" -lsodium "${hs_libs[@]}" \
+		-o "$HSSTORM" || die "compiling bench/hsstorm.c failed"
 fi
 
 # ---------------------------------------------------------------- micro-benchmarks
@@ -308,7 +329,9 @@ ip -n "$NS_A" addr add "$OUT_A/25" dev "$VETH_A"
 ip -n "$NS_B" addr add "$OUT_B/25" dev "$VETH_B"
 ip -n "$NS_A" link set "$VETH_A" up
 ip -n "$NS_B" link set "$VETH_B" up
-if [ "$HSFLOOD_ON" = 1 ]; then
+C_ON=0
+[ "$HSFLOOD_ON" = 1 ] || [ "$PEERS_ON" = 1 ] && C_ON=1
+if [ "$C_ON" = 1 ]; then
 	ip netns add "$NS_C" || die "ip netns add $NS_C"
 	CREATED_NS+=("$NS_C")
 	ip -n "$NS_C" link set lo up
@@ -318,6 +341,12 @@ if [ "$HSFLOOD_ON" = 1 ]; then
 	ip -n "$NS_C" addr add "$FLOOD_SRC/29" dev "$VETH_C"  # secondary: the flooder binds it
 	ip -n "$NS_B" link set "$VETH_BC" up
 	ip -n "$NS_C" link set "$VETH_C" up
+	if [ "$PEERS_ON" = 1 ]; then
+		ip -n "$NS_B" addr add "$B_FOR_STORM/16" dev "$VETH_BC"
+		for i in $(seq 0 $((STORM_SOURCES - 1))); do
+			echo "addr add 10.200.$((1 + i / 256)).$((i % 256))/16 dev $VETH_C"
+		done | ip -n "$NS_C" -batch - || die "adding the storm's source addresses"
+	fi
 fi
 
 set_offloads()
@@ -331,7 +360,7 @@ set_offloads()
 }
 set_offloads "$NS_A" "$VETH_A"
 set_offloads "$NS_B" "$VETH_B"
-if [ "$HSFLOOD_ON" = 1 ]; then
+if [ "$C_ON" = 1 ]; then
 	set_offloads "$NS_B" "$VETH_BC"
 	set_offloads "$NS_C" "$VETH_C"
 fi
@@ -354,6 +383,15 @@ note "veth offloads ($OFFLOADS): $VETH_OFFLOADS"
 KEY_A=$(wg genkey); KEY_B=$(wg genkey); KEY_C=$(wg genkey)
 PUB_A=$(wg pubkey <<<"$KEY_A"); PUB_B=$(wg pubkey <<<"$KEY_B"); PUB_C=$(wg pubkey <<<"$KEY_C")
 (umask 077; printf '%s\n' "$KEY_A" >"$TMP/a.key"; printf '%s\n' "$KEY_B" >"$TMP/b.key"; printf '%s\n' "$KEY_C" >"$TMP/c.key")
+if [ "$PEERS_ON" = 1 ]; then
+	# B's one-peer state, what the peers scenario syncs back to; and the peer sets it adds.
+	(umask 077; printf '[Interface]\nPrivateKey = %s\nListenPort = %s\n\n[Peer]\nPublicKey = %s\nAllowedIPs = %s/32\nEndpoint = %s:%s\n' \
+		"$KEY_B" "$PORT" "$PUB_A" "$IN_A" "$OUT_A" "$PORT" >"$TMP/b-base.conf")
+	for n in $PEER_COUNTS; do
+		timeout 300 "$HSSTORM" peers -n "$n" -s 1 -f conf >"$TMP/peers-$n.conf" ||
+			die "hsstorm peers -n $n failed"
+	done
+fi
 
 iperf_a=(); iperf_b=(); pin_a=(); pin_b=()
 if [ "$PIN" = split ]; then
@@ -734,6 +772,66 @@ sc_hsflood()
 	note "  hsflood: TCP kept ${HSF_KEPT_paced:-?} % of the baseline at $HSFLOOD_RATE/s, ${HSF_KEPT_full:-?} % at full rate"
 }
 
+# The peers scenario: for each size N of BENCH_PEERS, on B (which holds peer A): add N peers
+# (hsstorm's deterministic identities, one /32 each) with `wg addconf` and time it, B's RSS
+# with them (and per peer above what B had before), `wg show dump` (best of 3), TCP 1 stream
+# through peer A with all of them configured (and as a share of the same run before any were
+# added), a handshake storm of all N identities from c (STORM_SOURCES addresses; bench/hsstorm),
+# B's RSS after it, and the removal of all N with `wg syncconf` back to B's one-peer file.
+sc_peers()
+{
+	local n t0 t1 rss0 rss1 best i lines out tcp_base
+	sc_tcp peers_base_tcp 1
+	tcp_base=$TCP_LAST
+	for n in $PEER_COUNTS; do
+		pid_alive "$DPID_B" || { note "  peers: daemon B died"; return; }
+		rss0=$(status_kb "$DPID_B" VmRSS)
+		t0=$(date +%s%N)
+		if ! nsb timeout $((60 + n / 200)) wg addconf "$IF_B" "$TMP/peers-$n.conf" 2>"$TMP/peers.err"; then
+			note "  peers $n: wg addconf failed: $(head -c 200 "$TMP/peers.err")"
+			continue
+		fi
+		t1=$(date +%s%N)
+		local set_s
+		set_s=$(fdiv $((t1 - t0)) 1000000000)
+		rec "peers_${n}_setconf_s" "$set_s"
+		sleep 1
+		rss1=$(status_kb "$DPID_B" VmRSS)
+		rec "peers_${n}_rss_mb" "$(kb_to_mb "$rss1")"
+		rec "peers_${n}_kib_per_peer" "$(fdiv $((rss1 - rss0)) "$n")"
+		best=""
+		for i in 1 2 3; do
+			t0=$(date +%s%N)
+			nsb timeout $((30 + n / 1000)) wg show "$IF_B" dump >"$TMP/dump.txt" || break
+			t1=$(date +%s%N)
+			if [ -z "$best" ] || [ $((t1 - t0)) -lt "$best" ]; then best=$((t1 - t0)); fi
+		done
+		lines=$(wc -l <"$TMP/dump.txt")
+		best=$(fdiv "$best" 1000000000)
+		rec "peers_${n}_dump_s" "$best"
+		note "  peers $n: addconf $set_s s, RSS $(kb_to_mb "$rss0") -> $(kb_to_mb "$rss1") MB, dump $best s ($lines lines)"
+		sc_tcp "peers_${n}_tcp" 1
+		rec "peers_${n}_tcp_gbps" "$TCP_LAST"
+		rec "peers_${n}_tcp_kept_pct" "$(awk -v g="$TCP_LAST" -v b="$tcp_base" 'BEGIN { if (g == "null" || b == "null" || b + 0 == 0) print "null"; else printf "%.1f", 100 * g / b }')"
+		out=$(ip netns exec "$NS_C" timeout $((180 + n / 200)) "$HSSTORM" storm -n "$n" -s 1 -t 120 \
+			-b "$STORM_BASE/$STORM_SOURCES" "$B_FOR_STORM" "$PORT" "$PUB_B" 2>"$TMP/storm.err" </dev/null)
+		if [ -n "$out" ]; then
+			for i in per_s completed failed cookie_replies regenerated gen_cpu_s; do
+				rec "peers_${n}_storm_$i" "$(json_field <(printf '%s' "$out") "$i")"
+			done
+		else
+			note "  peers $n: storm failed: $(tail -n 3 "$TMP/storm.err" | tr '\n' ' ')"
+		fi
+		rec "peers_${n}_rss_storm_mb" "$(kb_to_mb "$(status_kb "$DPID_B" VmRSS)")"
+		note "  peers $n: storm $out"
+		t0=$(date +%s%N)
+		nsb timeout $((60 + n / 200)) wg syncconf "$IF_B" "$TMP/b-base.conf" ||
+			{ note "  peers $n: wg syncconf failed"; return; }
+		t1=$(date +%s%N)
+		rec "peers_${n}_remove_s" "$(fdiv $((t1 - t0)) 1000000000)"
+	done
+}
+
 # record_daemon_stats SIDE IFNAME: uwg's non-zero stats=1 counters for the whole block (drops,
 # cookies, ...) into the JSON as stats_SIDE.NAME, and one log line. Nothing for wireguard-go.
 record_daemon_stats()
@@ -789,6 +887,7 @@ run_block()
 		udpknee) sc_udpknee ;;
 		blastknee) sc_blastknee ;;
 		hsflood) sc_hsflood ;;
+		peers) sc_peers ;;
 		hs)
 			if [ "$udp_reset" != 0 ]; then
 				rec rss_peak_udp_a_mb "$(kb_to_mb "$(status_kb "$DPID_A" VmHWM)")"

@@ -451,6 +451,43 @@ static void test_peer_ops(void)
 	uwg_wg_free(wg);
 }
 
+/*
+ * Past the device's peer limit: errno=-28 (ENOSPC), the peer that did not fit
+ * is not created and nothing after it in the request is applied; the peers
+ * before it are whole.
+ */
+static void test_max_peers(void)
+{
+	struct uwg_wg *wg = new_wg();
+	static struct uwg_uapi s;
+
+	CHECK_EQ_INT(uwg_wg_set_max_peers(wg, 0), -EINVAL);
+	CHECK_EQ_INT(uwg_wg_set_max_peers(wg, (size_t)1 << 30), -EINVAL);
+	CHECK_EQ_INT(uwg_wg_set_max_peers(wg, 2), 0);
+	CHECK_EQ_U64(uwg_wg_max_peers(wg), 2);
+	uwg_uapi_init(&s, wg, &io);
+	CHECK_EQ_STR(exchange(&s, fmt("set=1\npublic_key=%s\nallowed_ip=10.0.0.1/32\n"
+				      "public_key=%s\nallowed_ip=10.0.0.2/32\n"
+				      "public_key=%s\nallowed_ip=10.0.0.3/32\n"
+				      "listen_port=1234\n\n",
+				      pk_a, pk_b, pk_c)),
+		     "errno=-28\n\n");
+	CHECK_EQ_U64(uwg_wg_peer_count(wg), 2);
+	exchange(&s, "get=1\n\n");
+	CHECK(strstr(rep.buf, "allowed_ip=10.0.0.1/32") && strstr(rep.buf, "allowed_ip=10.0.0.2/32"));
+	CHECK(!strstr(rep.buf, pk_c) && !strstr(rep.buf, "10.0.0.3") && !strstr(rep.buf, "1234"));
+	/* an existing peer still takes changes at the limit */
+	CHECK_EQ_STR(exchange(&s, fmt("set=1\npublic_key=%s\nallowed_ip=10.0.0.9/32\n\n", pk_b)),
+		     "errno=0\n\n");
+	/* removing one makes room for another */
+	CHECK_EQ_STR(exchange(&s, fmt("set=1\npublic_key=%s\nremove=true\npublic_key=%s\n\n",
+				      pk_a, pk_c)),
+		     "errno=0\n\n");
+	CHECK_EQ_U64(uwg_wg_peer_count(wg), 2);
+	uwg_uapi_clear(&s);
+	uwg_wg_free(wg);
+}
+
 static void test_errors(void)
 {
 	struct uwg_wg *wg = new_wg();
@@ -731,6 +768,7 @@ int main(void)
 	test_round_trip();
 	test_own_key_peer();
 	test_peer_ops();
+	test_max_peers();
 	test_errors();
 	test_pipelining();
 	test_stats();
