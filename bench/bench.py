@@ -280,11 +280,13 @@ def cmd_uapi_stats(args):
 
 # The peers scenario's metrics, per device size N found in the data: peers_<N>_<suffix>.
 PEERS_METRICS = [
+    ("configured", "peers the daemon took (of N)", "count", "hi"),
     ("setconf_s", "wg addconf of the peers", "s", "lo"),
     ("rss_mb", "RSS of B with them", "MB", "lo"),
     ("kib_per_peer", "  RSS per idle peer (above B before)", "KiB", "lo"),
     ("dump_s", "wg show dump (best of 3)", "s", "lo"),
-    ("tcp_gbps", "TCP 1 stream through one peer", "Gbit/s", "hi"),
+    ("tcp_base_gbps", "TCP 1 stream, B with one peer", "Gbit/s", "hi"),
+    ("tcp_gbps", "TCP 1 stream through one peer of N + 1", "Gbit/s", "hi"),
     ("tcp_kept_pct", "  share of the one-peer figure", "%", "hi"),
     ("storm_per_s", "handshake storm: completed per second", "1/s", "hi"),
     ("storm_completed", "  completed", "count", "hi"),
@@ -299,7 +301,7 @@ PEERS_METRICS = [
 def peers_metrics(raw):
     sizes = sorted({int(r["metric"].split("_")[1]) for r in raw
                     if re.match(r"peers_[0-9]+_", r["metric"])})
-    rows = [("peers_base_tcp_gbps", "peers: TCP 1 stream, one peer", "Gbit/s", "hi")]
+    rows = []
     for n in sizes:
         for suffix, label, unit, better in PEERS_METRICS:
             rows.append(("peers_%d_%s" % (n, suffix), "peers %d: %s" % (n, label), unit, better))
@@ -315,6 +317,10 @@ METRICS = [
     ("tcp4_gbps", "TCP 4 streams goodput", "Gbit/s", "hi"),
     ("tcp4_cpu_per_gbps", "TCP 4 streams: daemon CPU per Gbit/s", "cores", "lo"),
     ("tcp4_retrans", "TCP 4 streams retransmits", "segments", "lo"),
+    ("tcp1v6_gbps", "TCP 1 stream goodput, IPv6 inside", "Gbit/s", "hi"),
+    ("tcp1v6_cpu_per_gbps", "TCP 1 stream IPv6: daemon CPU per Gbit/s", "cores", "lo"),
+    ("tcp4v6_gbps", "TCP 4 streams goodput, IPv6 inside", "Gbit/s", "hi"),
+    ("tcp4v6_cpu_per_gbps", "TCP 4 streams IPv6: daemon CPU per Gbit/s", "cores", "lo"),
     ("udp1380_rx_kpps", "UDP 1380 B flood: received", "kpps", "hi"),
     ("udp1380_loss_pct", "UDP 1380 B flood: loss", "%", "lo"),
     ("udp1380_offered_kpps", "UDP 1380 B flood: offered", "kpps", ""),

@@ -32,6 +32,7 @@ SCENARIOS=${BENCH_SCENARIOS:-"ping tcp1 tcp4 udp1380 udp64 udpknee blastknee hs 
 PEER_COUNTS=${BENCH_PEERS:-"1000 10000 100000"}  # the peers scenario's device sizes
 STORM_SOURCES=${BENCH_STORM_SOURCES:-4096} # source addresses of the handshake storm
 STORM_WINDOW=${BENCH_STORM_WINDOW:-128}    # initiations the storm keeps outstanding
+FW6=${BENCH_FW6:-none}              # a | b | both | none: slots whose server turns uwg's IPv6 firewall on
 HSFLOOD_RATE=${BENCH_HSFLOOD_RATE:-60000}          # paced initiations/s of the middle phase
 HSFLOOD_CLIENT_WAIT=${BENCH_HSFLOOD_CLIENT_WAIT:-15} # s the new client may take (success = <= 10)
 OFFLOADS=${BENCH_OFFLOADS:-default}   # default | off | on  (veth TSO/GSO/GRO)
@@ -72,8 +73,9 @@ for r in $BLAST_RATES; do num_ok "$r" 1 || die "BENCH_BLAST_RATES: kpps as whole
 num_ok "$PINGS" 10 || die "BENCH_PINGS must be >= 10"
 case $OFFLOADS in default|off|on) ;; *) die "BENCH_OFFLOADS: default, off or on" ;; esac
 case $PIN in none|split) ;; *) die "BENCH_PIN: none or split" ;; esac
+case $FW6 in a|b|both|none) ;; *) die "BENCH_FW6: a, b, both or none" ;; esac
 for s in $SCENARIOS; do
-	case $s in ping|tcp1|tcp4|udp1380|udp64|udpknee|blastknee|hs|hsflood|peers) ;; *) die "unknown scenario '$s'" ;; esac
+	case $s in ping|tcp1|tcp4|tcp1v6|tcp4v6|udp1380|udp64|udpknee|blastknee|hs|hsflood|peers) ;; *) die "unknown scenario '$s'" ;; esac
 done
 for n in $PEER_COUNTS; do num_ok "$n" 1 || die "BENCH_PEERS: peer counts as whole numbers >= 1"; done
 num_ok "$STORM_SOURCES" 1 && [ "$STORM_SOURCES" -le 4096 ] || die "BENCH_STORM_SOURCES must be 1..4096"
@@ -110,7 +112,7 @@ if ((${#missing[@]})); then
 			--no-install-recommends "${missing[@]}" >/dev/null; } || die "apt-get install ${missing[*]} failed"
 fi
 . "$SRC_DIR/scripts/need.sh"
-need cc cmake ethtool ip iperf3 ping pkg-config python3 ss wg
+need cc cmake ethtool ip iperf3 ping pkg-config python3 socat ss wg
 # optional: git (the report says git_commit "unknown" without it)
 
 need_build=0
@@ -160,6 +162,9 @@ OUT_A=203.0.114.1
 OUT_B=203.0.114.2
 IN_A=203.0.114.129
 IN_B=203.0.114.130
+# IPv6 inside the tunnel too (tcp1v6, tcp4v6: what uwg's IPv6 firewall filters).
+IN_A6=fd00:b0::1
+IN_B6=fd00:b0::2
 # hsflood only: a third namespace c behind B (its own veth pair), holding the flooder (own
 # address) and a new client (daemon C, tunnel address IN_C) that must handshake with B mid-flood.
 NS_C=ubench$ID-c
@@ -464,12 +469,14 @@ pair_up()
 	ip -n "$NS_B" link set "$IF_B" mtu 1420
 	ip -n "$NS_A" addr add "$IN_A/25" dev "$IF_A"
 	ip -n "$NS_B" addr add "$IN_B/25" dev "$IF_B"
+	ip -n "$NS_A" addr add "$IN_A6/64" dev "$IF_A" nodad
+	ip -n "$NS_B" addr add "$IN_B6/64" dev "$IF_B" nodad
 	ip -n "$NS_A" link set "$IF_A" up
 	ip -n "$NS_B" link set "$IF_B" up
 	nsb wg set "$IF_B" private-key "$TMP/b.key" listen-port "$PORT" peer "$PUB_A" \
-		allowed-ips "$IN_A/32" endpoint "$OUT_A:$PORT" || die "wg set on B failed"
+		allowed-ips "$IN_A/32,$IN_A6/128" endpoint "$OUT_A:$PORT" || die "wg set on B failed"
 	nsa wg set "$IF_A" private-key "$TMP/a.key" listen-port "$PORT" peer "$PUB_B" \
-		allowed-ips "$IN_B/32" endpoint "$OUT_B:$PORT" || die "wg set on A failed"
+		allowed-ips "$IN_B/32,$IN_B6/128" endpoint "$OUT_B:$PORT" || die "wg set on A failed"
 	wait_for 10 sh -c "ip netns exec '$NS_A' ss -Huln 'sport = :$PORT' | grep -q ." || die "A never bound UDP $PORT"
 	wait_for 10 sh -c "ip netns exec '$NS_B' ss -Huln 'sport = :$PORT' | grep -q ." || die "B never bound UDP $PORT"
 	local i
@@ -524,15 +531,15 @@ sc_ping()
 	note "  ping: median $med ms, p99 $p99 ms, loss $loss %"
 }
 
-# sc_tcp NAME STREAMS (the goodput is also left in TCP_LAST, null if the run failed)
+# sc_tcp NAME STREAMS [DST] (the goodput is also left in TCP_LAST, null if the run failed)
 TCP_LAST=null
 sc_tcp()
 {
-	local name=$1 streams=$2 ca0 cb0 ca1 cb1 rb0 rb1 out gbps retr secs
+	local name=$1 streams=$2 dst=${3:-$IN_B} ca0 cb0 ca1 cb1 rb0 rb1 out gbps retr secs
 	TCP_LAST=null
 	rb0=$(snmp_udp "$NS_B" RcvbufErrors)
 	ca0=$(cpu_ticks "$DPID_A"); cb0=$(cpu_ticks "$DPID_B")
-	if ! nsa timeout $((DUR + 20)) iperf3 -c "$IN_B" -p "$IPERF_PORT" -t "$DUR" -P "$streams" -J \
+	if ! nsa timeout $((DUR + 20)) iperf3 -c "$dst" -p "$IPERF_PORT" -t "$DUR" -P "$streams" -J \
 		"${iperf_a[@]}" >"$TMP/$name.json" 2>"$TMP/$name.err"; then
 		note "  $name: iperf3 failed: $(head -c 300 "$TMP/$name.json" "$TMP/$name.err" | tr '\n' ' ')"
 		rec "${name}_gbps" null
@@ -775,25 +782,37 @@ sc_hsflood()
 	note "  hsflood: TCP kept ${HSF_KEPT_paced:-?} % of the baseline at $HSFLOOD_RATE/s, ${HSF_KEPT_full:-?} % at full rate"
 }
 
-# The peers scenario: for each size N of BENCH_PEERS, on B (which holds peer A): add N peers
+# The peers scenario: for each size N of BENCH_PEERS, on a fresh B (which holds peer A): add N peers
 # (hsstorm's deterministic identities, one /32 each) with `wg addconf` and time it, B's RSS
 # with them (and per peer above what B had before), `wg show dump` (best of 3), TCP 1 stream
-# through peer A with all of them configured (and as a share of the same run before any were
-# added), a handshake storm of all N identities from c (STORM_SOURCES addresses; bench/hsstorm),
+# through peer A with all of them configured (and as a share of the same daemons' figure before
+# any were added), a handshake storm of all N identities from c (STORM_SOURCES addresses; bench/hsstorm),
 # B's RSS after it, and the removal of all N with `wg syncconf` back to B's one-peer file.
 sc_peers()
 {
-	local n t0 t1 rss0 rss1 best i lines out tcp_base
-	sc_tcp peers_base_tcp 1
-	tcp_base=$TCP_LAST
+	local n t0 t1 rss0 rss1 best i lines out tcp_base first=1
 	for n in $PEER_COUNTS; do
+		# Fresh daemons for each size: a heap that held the previous size's sessions would
+		# hide the new peers' memory (run_block's $bin is the implementation).
+		if [ "$first" = 0 ]; then
+			daemons_stop
+			pair_up "$bin"
+			sleep 1
+		fi
+		first=0
 		pid_alive "$DPID_B" || { note "  peers: daemon B died"; return; }
+		sc_tcp "peers_${n}_tcp_base" 1
+		tcp_base=$TCP_LAST
 		rss0=$(status_kb "$DPID_B" VmRSS)
 		t0=$(date +%s%N)
 		if ! nsb timeout $((60 + n / 200)) wg addconf "$IF_B" "$TMP/peers-$n.conf" 2>"$TMP/peers.err"; then
-			note "  peers $n: wg addconf failed: $(head -c 200 "$TMP/peers.err")"
+			# wireguard-go stops at its MaxPeers (65536): say how far it got.
+			i=$(nsb timeout 60 wg show "$IF_B" peers | wc -l)
+			rec "peers_${n}_configured" "$((i - 1))"
+			note "  peers $n: wg addconf failed after $((i - 1)) of $n peers: $(head -c 200 "$TMP/peers.err")"
 			continue
 		fi
+		rec "peers_${n}_configured" "$n"
 		t1=$(date +%s%N)
 		local set_s
 		set_s=$(fdiv $((t1 - t0)) 1000000000)
@@ -848,6 +867,17 @@ record_daemon_stats()
 	note "  daemon $1 counters: $(tr '\n' ' ' <<<"$out")"
 }
 
+# fw6_maybe SLOT: uwg's IPv6 firewall on the server B of this block if BENCH_FW6 names SLOT
+# (it then filters what B's TUN sends to peer A: every reply of the tcp*v6 scenarios).
+fw6_maybe()
+{
+	[ "$FW6" = "$1" ] || [ "$FW6" = both ] || return 0
+	printf 'set=1\nfw6_enable=true\n\n' | timeout 10 socat -t 3 - "UNIX-CONNECT:$WG_RUN/$IF_B.sock" |
+		grep -q '^errno=0$' || die "turning the IPv6 firewall on in B failed (not uwg?)"
+	rec fw6_on 1
+	note "  IPv6 firewall on in B"
+}
+
 # A complete block: fresh daemons of one implementation, all scenarios, daemons stopped.
 TUN_OFF_A=""; TUN_OFF_B=""
 run_block()
@@ -859,6 +889,7 @@ run_block()
 	note "rep $rep/$REPS: $label ($bin), machine busy before: $busy %"
 	rec bg_busy_pct "$busy"
 	pair_up "$bin"
+	fw6_maybe "$slot"
 	if [ "$slot" = a ]; then TUN_OFF_A=$(offload_summary "$NS_A" "$IF_A"); else TUN_OFF_B=$(offload_summary "$NS_A" "$IF_A"); fi
 	sleep 1
 	rec rss_idle_a_mb "$(kb_to_mb "$(status_kb "$DPID_A" VmRSS)")"
@@ -873,6 +904,8 @@ run_block()
 		ping) sc_ping ;;
 		tcp1) sc_tcp tcp1 1 ;;
 		tcp4) sc_tcp tcp4 4 ;;
+		tcp1v6) sc_tcp tcp1v6 1 "$IN_B6" ;;
+		tcp4v6) sc_tcp tcp4v6 4 "$IN_B6" ;;
 		udp1380|udp64)
 			if [ "$udp_reset" = 0 ]; then
 				# VmHWM so far = peak through ping/TCP; then reset it (clear_refs 5) so the

@@ -52,7 +52,7 @@ static int add_removals(const char *ifname, struct uwg_conf *file)
 	return err;
 }
 
-/* uwg's own keys: NAT first (the IGD maps ports in it), then UPnP. */
+/* uwg's own keys: NAT first (the IGD maps ports in it), then UPnP, then the IPv6 firewall. */
 static int apply_own(const char *ifname, struct uwg_conf *c)
 {
 	char *req;
@@ -75,8 +75,18 @@ static int apply_own(const char *ifname, struct uwg_conf *c)
 		return -ENOMEM;
 	err = uwg_uapi_client_set_text(ifname, req, len);
 	free(req);
-	if (err)
+	if (err) {
 		fprintf(stderr, "Unable to modify interface: the UPnP settings: %s\n",
+			strerror(-err));
+		return err;
+	}
+	req = uwg_fw_conf_format_set(&c->fw, &len);
+	if (!req)
+		return -ENOMEM;
+	err = uwg_uapi_client_set_text(ifname, req, len);
+	free(req);
+	if (err)
+		fprintf(stderr, "Unable to modify interface: the IPv6 firewall settings: %s\n",
 			strerror(-err));
 	return err;
 }

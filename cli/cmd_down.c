@@ -254,7 +254,7 @@ int uwg_cmd_strip_main(int argc, char **argv)
 		if (key[0] == '[')
 			interface = !strcasecmp(key, "[Interface]");
 		skip = interface && (uwg_conf_is_quick_key(key) || uwg_nat_conf_canonical(key) ||
-				     uwg_igd_conf_canonical(key));
+				     uwg_igd_conf_canonical(key) || uwg_fw_conf_canonical(key));
 		if (!skip)
 			printf("%s\n", line + s);
 		uwg_memzero(line, cap);

@@ -44,6 +44,8 @@ int uwg_cmd_show_metrics(char **names, size_t n);
 /* `uwg show IF stats|nat|upnp` in human form; the exit status. */
 int uwg_cmd_show_section(const char *ifname, const char *what, bool color);
 void uwg_igd_conf_show(FILE *f, const char *reply, bool color);
+/* The IPv6 firewall's pinholes and per-peer counters (cli/fw_show.c); ifname to name the peers. */
+void uwg_fw_show(FILE *f, const char *ifname, const char *reply, bool color);
 /* `wg showconf IF` output; the "[Interface]\n" line is left out when skip_header. */
 void uwg_cmd_showconf_write(FILE *f, const struct uwg_conf *dev, bool skip_header);
 

@@ -951,6 +951,7 @@ int uwg_quick_save_config(const struct uwg_quick *q, struct uwg_netlink *nl)
 			fprintf(f, "%s = %s\n", hook_names[h], c->hooks[h][i]);
 	uwg_nat_conf_write(f, &c->nat);
 	uwg_igd_conf_write(f, &c->igd);
+	uwg_fw_conf_write(f, &c->fw);
 	uwg_cmd_showconf_write(f, &dev, true);
 	free(addrs);
 	uwg_conf_free(&dev);

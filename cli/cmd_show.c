@@ -357,7 +357,8 @@ static void usage(const char *cmd)
 /* uwg's own views of a daemon (cli/show_stats.c), beside wg's fields. */
 static bool section_known(const char *param)
 {
-	return !strcmp(param, "stats") || !strcmp(param, "nat") || !strcmp(param, "upnp");
+	return !strcmp(param, "stats") || !strcmp(param, "nat") || !strcmp(param, "upnp") ||
+	       !strcmp(param, "firewall");
 }
 
 static bool use_color(void)
@@ -382,6 +383,7 @@ static void show_uwg_blocks(const char *ifname)
 	    uwg_uapi_client_reply_errno(reply) == 0) {
 		uwg_nat_conf_show(stdout, reply, use_color());
 		uwg_igd_conf_show(stdout, reply, use_color());
+		uwg_fw_show(stdout, ifname, reply, use_color());
 	}
 	uwg_uapi_client_free(reply, len);
 }

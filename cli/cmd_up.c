@@ -217,6 +217,29 @@ static int apply_upnp(struct up *u)
 	return 0;
 }
 
+/* The IPv6 firewall (cli/uapi/fw_conf.h): its fw6_* keys, before any peer's traffic flows. */
+static int apply_fw(struct up *u)
+{
+	const struct uwg_fw_settings *s = &u->q.conf.fw;
+	size_t len = 0;
+	char *req;
+	int err;
+
+	if (!uwg_fw_settings_active(s))
+		return 0;
+	uwg_quick_trace("# IPv6 firewall on %s: %s, %zu peer%s excepted (fw6_* keys over the "
+			"UAPI socket)", u->q.ifname, s->enable ? "on" : "off", s->n_except,
+			s->n_except == 1 ? "" : "s");
+	req = uwg_fw_conf_format_set(s, &len);
+	err = send_set(u->q.ifname, req, len);
+	if (err) {
+		fprintf(stderr, "uwg up: the daemon refused the IPv6 firewall configuration of %s: %s\n",
+			u->q.ifname, strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
 static int check_upnp(struct up *u)
 {
 	struct uwg_conf *c = &u->q.conf;
@@ -646,7 +669,7 @@ static int bring_up(struct up *u)
 		return -1;
 	if (uwg_quick_hooks(&u->q, UWG_HOOK_PRE_UP) || uwg_quick_interrupted())
 		return -1;
-	if (apply_device(u) || add_addresses(u) || set_mtu_up(u) || apply_nat(u) ||
+	if (apply_fw(u) || apply_device(u) || add_addresses(u) || set_mtu_up(u) || apply_nat(u) ||
 	    apply_upnp(u) || uwg_quick_interrupted())
 		return -1;
 	if (uwg_quick_dns_set(&u->q, &u->state) || add_routes(u) || uwg_quick_interrupted())

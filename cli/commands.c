@@ -22,7 +22,7 @@ const struct uwg_subcommand uwg_subcommands[] = {
 	/* wg's usage text exactly (errors are compared with wg's); uwg's fields are in the help */
 	{ "show", uwg_cmd_show_main,
 	  "[IFNAME|all|interfaces] [FIELD]: show configuration and state; uwg's own FIELDs: "
-	  "stats, nat, upnp, metrics",
+	  "stats, nat, upnp, firewall, metrics",
 	  "{ <interface> | all | interfaces } [public-key | private-key | listen-port | fwmark | "
 	  "peers | preshared-keys | endpoints | allowed-ips | latest-handshakes | transfer | "
 	  "persistent-keepalive | dump]" },

@@ -62,6 +62,7 @@ void uwg_conf_free(struct uwg_conf *conf)
 		free_strv(conf->hooks[h], conf->n_hooks[h]);
 	uwg_memzero(conf->private_key, sizeof(conf->private_key));
 	uwg_nat_settings_free(&conf->nat);
+	uwg_fw_settings_free(&conf->fw);
 	uwg_conf_init(conf);
 }
 
@@ -598,8 +599,10 @@ static const char *canonical_key(const char *key, int section)
 			return v[i];
 	if (section == SECTION_PEER)
 		return NULL;
-	return uwg_nat_conf_canonical(key) ? uwg_nat_conf_canonical(key)
-					   : uwg_igd_conf_canonical(key);
+	if (uwg_nat_conf_canonical(key))
+		return uwg_nat_conf_canonical(key);
+	return uwg_igd_conf_canonical(key) ? uwg_igd_conf_canonical(key)
+					   : uwg_fw_conf_canonical(key);
 }
 
 bool uwg_conf_is_quick_key(const char *key)
@@ -607,7 +610,8 @@ bool uwg_conf_is_quick_key(const char *key)
 	const char *c = canonical_key(key, SECTION_INTERFACE);
 
 	return c && strcmp(c, "PrivateKey") && strcmp(c, "ListenPort") && strcmp(c, "FwMark") &&
-	       !uwg_nat_conf_canonical(key) && !uwg_igd_conf_canonical(key);
+	       !uwg_nat_conf_canonical(key) && !uwg_igd_conf_canonical(key) &&
+	       !uwg_fw_conf_canonical(key);
 }
 
 static bool parse_netns(struct uwg_conf *c, const char *value, char *w, size_t len)
@@ -634,7 +638,8 @@ static bool iface_key(struct uwg_conf_parser *p, const char *key, const char *wg
 	bool ok = true;
 
 	w[0] = '\0';
-	if (uwg_nat_conf_canonical(key) || uwg_igd_conf_canonical(key)) {
+	if (uwg_nat_conf_canonical(key) || uwg_igd_conf_canonical(key) ||
+	    uwg_fw_conf_canonical(key)) {
 		c->has_own_keys = true;
 	} else if (strcmp(key, "PrivateKey") && strcmp(key, "ListenPort") && strcmp(key, "FwMark") &&
 		   !c->first_quick_key) {
@@ -670,6 +675,8 @@ static bool iface_key(struct uwg_conf_parser *p, const char *key, const char *wg
 		ok = uwg_nat_conf_key(&c->nat, key, quickval, p->line, w, sizeof(w));
 	} else if (uwg_igd_conf_canonical(key)) {
 		ok = uwg_igd_conf_key(&c->igd, key, quickval, p->line, w, sizeof(w));
+	} else if (uwg_fw_conf_canonical(key)) {
+		ok = uwg_fw_conf_key(&c->fw, key, quickval, p->line, w, sizeof(w));
 	} else {
 		static const char *const hooks[UWG_HOOK_COUNT] = { "PreUp", "PostUp", "PreDown",
 								   "PostDown" };

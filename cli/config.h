@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "cli/uapi/fw_conf.h"
 #include "cli/uapi/igd_conf.h"
 #include "cli/uapi/nat_conf.h"
 #include "tun/ipprefix.h"
@@ -100,6 +101,7 @@ struct uwg_conf {
 	struct uwg_ip_prefix gw4, gw6; /* Gateway: default routes via these (family 0 = none) */
 	struct uwg_nat_settings nat; /* uwg's own NAT keys (cli/uapi/nat_conf.h) */
 	struct uwg_igd_settings igd; /* uwg's UPnP IGD keys (cli/uapi/igd_conf.h) */
+	struct uwg_fw_settings fw;   /* uwg's IPv6 firewall keys (cli/uapi/fw_conf.h) */
 
 	/* Which kinds of [Interface] key the file had (setconf and syncconf ask). */
 	const char *first_quick_key; /* the first of wg-quick's keys, NULL if none */

@@ -1,5 +1,5 @@
 /*
- * cli/show_stats.c - `uwg show IF stats|nat|upnp` (the daemon's counters and
+ * cli/show_stats.c - `uwg show IF stats|nat|upnp|firewall` (the daemon's counters and
  * uwg's own state in human form) and `uwg show IF|all metrics` (every counter
  * in Prometheus' text exposition format, for node_exporter's textfile
  * collector). Reads the daemon's "get", "stats=1" and "nat=1" replies over
@@ -246,6 +246,14 @@ static void metrics(FILE *f, struct iface *v, size_t n)
 		  "The UPnP IGD's request counters since the daemon started.", "name", not_error);
 	kv_family(f, v, n, true, "upnp_stat_error_", "uwg_upnp_errors_total", "counter",
 		  "UPnP requests answered with an error, by UPnP error code.", "code", NULL);
+	nat_gauge(f, v, n, "uwg_ipv6_firewall_enabled", "1 while the IPv6 firewall filters any peer.",
+		  "fw6", NULL);
+	nat_gauge(f, v, n, "uwg_ipv6_firewall_pinholes", "IPv6 pinholes open now.", NULL,
+		  "fw6_pinhole");
+	kv_family(f, v, n, true, "fw6_stat_", "uwg_ipv6_firewall_stat_total", "counter",
+		  "The IPv6 firewall's flow, pass and drop counters.", "name", is_counter);
+	kv_family(f, v, n, true, "fw6_stat_", "uwg_ipv6_firewall_entries", "gauge",
+		  "Flows and pinholes in the IPv6 firewall now.", "name", is_gauge);
 }
 
 int uwg_cmd_show_metrics(char **names, size_t n)
@@ -308,6 +316,14 @@ int uwg_cmd_show_section(const char *ifname, const char *what, bool color)
 		counters(stdout, v.stats, "", NULL);
 	} else if (!v.nat) {
 		printf("  (this daemon has no uwg NAT or UPnP)\n");
+	} else if (!strcmp(what, "firewall")) {
+		const char *on = value_of(v.nat, "fw6");
+
+		if (!on || strcmp(on, "true"))
+			printf("  %sipv6 firewall%s: off\n", bold, reset);
+		uwg_fw_show(stdout, ifname, v.nat, color);
+		printf("  %scounters%s:\n", bold, reset);
+		counters(stdout, v.nat, "fw6_stat_", NULL);
 	} else if (!strcmp(what, "nat")) {
 		const char *on = value_of(v.nat, "nat_enable");
 

@@ -1,10 +1,12 @@
 /*
  * igd/actions.c - IGD action semantics (WANIPConnection v1 + the v2 actions,
- * WANCommonInterfaceConfig, Layer3Forwarding) over struct uwg_igd_ops.
- * Argument errors and their order follow miniupnpd (docs/igd.md). Called on
- * the loop thread only (the ops contract); no pupnp, no I/O.
+ * WANCommonInterfaceConfig, Layer3Forwarding) over struct uwg_igd_ops, and
+ * the dispatch of every service (WANIPv6FirewallControl's actions live in
+ * fwctl.c). Argument errors and their order follow miniupnpd (docs/igd.md).
+ * Called on the loop thread only (the ops contract); no pupnp, no I/O.
  */
 #include "igd/actions.h"
+#include "igd/fwctl.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -17,7 +19,7 @@
 struct req {
 	const struct uwg_igd_actx *ax;
 	const struct uwg_igd_soap_msg *msg;
-	struct in_addr requester;
+	struct in_addr requester; /* an IPv6 requester's is 0.0.0.0: it owns no port map */
 	uint64_t now_s;
 	const char *ns; /* namespace to answer in */
 	struct uwg_igd_buf out;
@@ -597,57 +599,67 @@ struct action {
 	enum uwg_igd_service svc;
 	const char *name;
 	int (*fn)(struct req *r);
+	bool ipv4; /* a port-map action: its maps name IPv4 clients, so only they may ask */
 };
 
 static const struct action actions[] = {
-	{ UWG_IGD_SVC_WANIP, "GetConnectionTypeInfo", do_type_info },
-	{ UWG_IGD_SVC_WANIP, "GetStatusInfo", do_status },
-	{ UWG_IGD_SVC_WANIP, "GetNATRSIPStatus", do_rsip },
-	{ UWG_IGD_SVC_WANIP, "GetExternalIPAddress", do_ext_ip },
-	{ UWG_IGD_SVC_WANIP, "SetConnectionType", do_read_only },
-	{ UWG_IGD_SVC_WANIP, "RequestConnection", do_not_authorized },
-	{ UWG_IGD_SVC_WANIP, "ForceTermination", do_not_authorized },
-	{ UWG_IGD_SVC_WANIP, "AddPortMapping", do_add },
-	{ UWG_IGD_SVC_WANIP, "AddAnyPortMapping", do_add_any },
-	{ UWG_IGD_SVC_WANIP, "DeletePortMapping", do_delete },
-	{ UWG_IGD_SVC_WANIP, "DeletePortMappingRange", do_delete_range },
-	{ UWG_IGD_SVC_WANIP, "GetGenericPortMappingEntry", do_generic },
-	{ UWG_IGD_SVC_WANIP, "GetSpecificPortMappingEntry", do_specific },
-	{ UWG_IGD_SVC_WANIP, "GetListOfPortMappings", do_list },
-	{ UWG_IGD_SVC_CIF, "GetCommonLinkProperties", do_link },
-	{ UWG_IGD_SVC_CIF, "GetTotalBytesSent", do_bytes_sent },
-	{ UWG_IGD_SVC_CIF, "GetTotalBytesReceived", do_bytes_recv },
-	{ UWG_IGD_SVC_CIF, "GetTotalPacketsSent", do_pkts_sent },
-	{ UWG_IGD_SVC_CIF, "GetTotalPacketsReceived", do_pkts_recv },
-	{ UWG_IGD_SVC_L3F, "GetDefaultConnectionService", do_get_dcs },
-	{ UWG_IGD_SVC_L3F, "SetDefaultConnectionService", do_not_authorized },
+	{ UWG_IGD_SVC_WANIP, "GetConnectionTypeInfo", do_type_info, false },
+	{ UWG_IGD_SVC_WANIP, "GetStatusInfo", do_status, false },
+	{ UWG_IGD_SVC_WANIP, "GetNATRSIPStatus", do_rsip, false },
+	{ UWG_IGD_SVC_WANIP, "GetExternalIPAddress", do_ext_ip, false },
+	{ UWG_IGD_SVC_WANIP, "SetConnectionType", do_read_only, false },
+	{ UWG_IGD_SVC_WANIP, "RequestConnection", do_not_authorized, false },
+	{ UWG_IGD_SVC_WANIP, "ForceTermination", do_not_authorized, false },
+	{ UWG_IGD_SVC_WANIP, "AddPortMapping", do_add, true },
+	{ UWG_IGD_SVC_WANIP, "AddAnyPortMapping", do_add_any, true },
+	{ UWG_IGD_SVC_WANIP, "DeletePortMapping", do_delete, true },
+	{ UWG_IGD_SVC_WANIP, "DeletePortMappingRange", do_delete_range, true },
+	{ UWG_IGD_SVC_WANIP, "GetGenericPortMappingEntry", do_generic, true },
+	{ UWG_IGD_SVC_WANIP, "GetSpecificPortMappingEntry", do_specific, true },
+	{ UWG_IGD_SVC_WANIP, "GetListOfPortMappings", do_list, true },
+	{ UWG_IGD_SVC_CIF, "GetCommonLinkProperties", do_link, false },
+	{ UWG_IGD_SVC_CIF, "GetTotalBytesSent", do_bytes_sent, false },
+	{ UWG_IGD_SVC_CIF, "GetTotalBytesReceived", do_bytes_recv, false },
+	{ UWG_IGD_SVC_CIF, "GetTotalPacketsSent", do_pkts_sent, false },
+	{ UWG_IGD_SVC_CIF, "GetTotalPacketsReceived", do_pkts_recv, false },
+	{ UWG_IGD_SVC_L3F, "GetDefaultConnectionService", do_get_dcs, false },
+	{ UWG_IGD_SVC_L3F, "SetDefaultConnectionService", do_not_authorized, false },
 };
 
+/* The pinhole service, through the same request and response plumbing. */
+static int do_fw6(struct req *r, const struct uwg_igd_addr *from)
+{
+	return uwg_igd_fw_action(r->ax->ops, r->ax->pol, r->msg, from, r->ns, &r->out);
+}
+
 void uwg_igd_action_run(const struct uwg_igd_actx *ax, enum uwg_igd_service svc,
-			const struct uwg_igd_soap_msg *msg, struct in_addr requester,
+			const struct uwg_igd_soap_msg *msg, const struct uwg_igd_addr *requester,
 			uint64_t now_s, struct uwg_igd_result *res)
 {
 	const struct uwg_igd_service_info *info = uwg_igd_service_info(svc);
-	struct req r = { ax, msg, requester, now_s, NULL, { NULL, 0, 0, false } };
+	struct req r = { ax, msg, { 0 }, now_s, NULL, { NULL, 0, 0, false } };
 	const struct action *a = NULL;
 
 	memset(res, 0, sizeof(*res));
+	if (!requester->v6)
+		r.requester = requester->ip4;
 	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
 		if (actions[i].svc == svc && !strcmp(actions[i].name, msg->action)) {
 			a = &actions[i];
 			break;
 		}
 	}
-	if (!a || !info) {
+	if ((!a && svc != UWG_IGD_SVC_FW6) || !info ||
+	    (svc == UWG_IGD_SVC_FW6 && !uwg_igd_desc_has_action(svc, msg->action))) {
 		res->err = UWG_IGD_E_INVALID_ACTION;
 		return;
 	}
-	if (!uwg_igd_policy_requester_ok(ax->pol, ntohl(requester.s_addr))) {
+	if (!uwg_igd_policy_source_ok(ax->pol, requester) || (a && a->ipv4 && requester->v6)) {
 		res->err = UWG_IGD_E_NOT_AUTHORIZED;
 		return;
 	}
 	r.ns = msg->ns[0] ? msg->ns : info->type;
-	res->err = a->fn(&r);
+	res->err = a ? a->fn(&r) : do_fw6(&r, requester);
 	if (res->err) {
 		uwg_igd_buf_free(&r.out);
 		return;
@@ -658,17 +670,19 @@ void uwg_igd_action_run(const struct uwg_igd_actx *ax, enum uwg_igd_service svc,
 }
 
 int uwg_igd_query_var(const struct uwg_igd_actx *ax, enum uwg_igd_service svc, const char *var,
-		      struct in_addr requester, uint64_t now_s, char *out, size_t cap)
+		      const struct uwg_igd_addr *requester, uint64_t now_s, char *out, size_t cap)
 {
 	struct uwg_igd_soap_msg none;
-	struct req r = { ax, &none, requester, now_s, "", { NULL, 0, 0, false } };
+	struct req r = { ax, &none, { 0 }, now_s, "", { NULL, 0, 0, false } };
 	struct uwg_igd_counters c;
 
 	memset(&none, 0, sizeof(none));
+	if (!requester->v6)
+		r.requester = requester->ip4;
 	if (!cap)
 		return UWG_IGD_E_ACTION_FAILED;
 	out[0] = '\0';
-	if (!uwg_igd_policy_requester_ok(ax->pol, ntohl(requester.s_addr)))
+	if (!uwg_igd_policy_source_ok(ax->pol, requester))
 		return UWG_IGD_E_NOT_AUTHORIZED;
 	switch (svc) {
 	case UWG_IGD_SVC_WANIP:
@@ -731,6 +745,8 @@ int uwg_igd_query_var(const struct uwg_igd_actx *ax, enum uwg_igd_service svc, c
 			return UWG_IGD_E_INVALID_VAR;
 		default_service(ax, out, cap);
 		return 0;
+	case UWG_IGD_SVC_FW6:
+		return uwg_igd_fw_query_var(ax->ops, var, out, cap);
 	case UWG_IGD_SVC_COUNT:
 		break;
 	}

@@ -40,12 +40,14 @@ struct uwg_igd_result {
 };
 
 /*
- * Runs msg, sent to service svc by requester (the TCP peer), at monotonic
- * time now_s. Unknown actions (or ones of another service) yield 401, a
- * requester outside the policy's CIDR 606, an allocation failure 501.
+ * Runs msg, sent to service svc by requester (the TCP peer, IPv4 or IPv6),
+ * at monotonic time now_s. Unknown actions (or ones of another service)
+ * yield 401, a requester outside the policy's CIDR of its family 606, a
+ * port-map action (they name IPv4 clients) from an IPv6 requester 606, an
+ * allocation failure 501. WANIPv6FirewallControl goes to fwctl.c.
  */
 void uwg_igd_action_run(const struct uwg_igd_actx *ax, enum uwg_igd_service svc,
-			const struct uwg_igd_soap_msg *msg, struct in_addr requester,
+			const struct uwg_igd_soap_msg *msg, const struct uwg_igd_addr *requester,
 			uint64_t now_s, struct uwg_igd_result *res);
 
 /*
@@ -54,6 +56,6 @@ void uwg_igd_action_run(const struct uwg_igd_actx *ax, enum uwg_igd_service svc,
  * a requester outside the CIDR.
  */
 int uwg_igd_query_var(const struct uwg_igd_actx *ax, enum uwg_igd_service svc, const char *var,
-		      struct in_addr requester, uint64_t now_s, char *out, size_t cap);
+		      const struct uwg_igd_addr *requester, uint64_t now_s, char *out, size_t cap);
 
 #endif

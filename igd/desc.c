@@ -1,8 +1,9 @@
 /*
- * igd/desc.c - generates the IGD root description and SCPDs from the tables
- * below (device tree of docs/igd.md: IGD:1 > WANDevice:1 > WCD:1, each
- * service at :1, WANIPConnection listing the IGDv2 actions too). Pure; any
- * thread.
+ * igd/desc.c - generates the IGD root descriptions and SCPDs from the tables
+ * below (device trees of docs/igd.md: IGD > WANDevice > WCD at :1 for IPv4;
+ * at :2 with WANIPv6FirewallControl:1 for IPv6, and at :1 with it for IPv6
+ * version 1 searches; WANIPConnection lists the IGDv2 actions in every
+ * version). Pure; any thread.
  */
 #include "igd/desc.h"
 #include "igd/soap.h"
@@ -25,6 +26,9 @@ static const struct uwg_igd_service_info services[UWG_IGD_SVC_COUNT] = {
 	[UWG_IGD_SVC_WANIP] = { "urn:schemas-upnp-org:service:WANIPConnection:1",
 				"urn:upnp-org:serviceId:WANIPConn1", UWG_IGD_SCPD_DIR "/WANIPCn.xml",
 				"/ctl/IPConn", "/evt/IPConn" },
+	[UWG_IGD_SVC_FW6] = { "urn:schemas-upnp-org:service:WANIPv6FirewallControl:1",
+			      "urn:upnp-org:serviceId:WANIPv6Firewall1",
+			      UWG_IGD_SCPD_DIR "/WANIP6FC.xml", "/ctl/IP6FCtl", "/evt/IP6FCtl" },
 };
 
 const struct uwg_igd_service_info *uwg_igd_service_info(enum uwg_igd_service svc)
@@ -260,16 +264,78 @@ static const struct var_spec l3f_vars[] = {
 	{ NULL, NULL, false, NULL, NULL, NULL },
 };
 
+/* WANIPv6FirewallControl:1, argument and variable names as miniupnpd declares them. */
+static const struct arg_spec a_fw_status[] = {
+	OUT("FirewallEnabled", "FirewallEnabled"),
+	OUT("InboundPinholeAllowed", "InboundPinholeAllowed"), END
+};
+static const struct arg_spec a_outbound_timeout[] = {
+	IN("RemoteHost", "A_ARG_TYPE_IPv6Address"),
+	IN("RemotePort", "A_ARG_TYPE_Port"),
+	IN("InternalClient", "A_ARG_TYPE_IPv6Address"),
+	IN("InternalPort", "A_ARG_TYPE_Port"),
+	IN("Protocol", "A_ARG_TYPE_Protocol"),
+	OUT("OutboundPinholeTimeout", "A_ARG_TYPE_OutboundPinholeTimeout"),
+	END
+};
+static const struct arg_spec a_add_pinhole[] = {
+	IN("RemoteHost", "A_ARG_TYPE_IPv6Address"),
+	IN("RemotePort", "A_ARG_TYPE_Port"),
+	IN("InternalClient", "A_ARG_TYPE_IPv6Address"),
+	IN("InternalPort", "A_ARG_TYPE_Port"),
+	IN("Protocol", "A_ARG_TYPE_Protocol"),
+	IN("LeaseTime", "A_ARG_TYPE_LeaseTime"),
+	OUT("UniqueID", "A_ARG_TYPE_UniqueID"),
+	END
+};
+static const struct arg_spec a_update_pinhole[] = { IN("UniqueID", "A_ARG_TYPE_UniqueID"),
+						    IN("NewLeaseTime", "A_ARG_TYPE_LeaseTime"),
+						    END };
+static const struct arg_spec a_del_pinhole[] = { IN("UniqueID", "A_ARG_TYPE_UniqueID"), END };
+static const struct arg_spec a_pinhole_packets[] = {
+	IN("UniqueID", "A_ARG_TYPE_UniqueID"),
+	OUT("PinholePackets", "A_ARG_TYPE_PinholePackets"), END
+};
+static const struct arg_spec a_check_pinhole[] = { IN("UniqueID", "A_ARG_TYPE_UniqueID"),
+						   OUT("IsWorking", "A_ARG_TYPE_Boolean"), END };
+
+static const struct action_spec fw6_actions[] = {
+	{ "GetFirewallStatus", a_fw_status },
+	{ "GetOutboundPinholeTimeout", a_outbound_timeout },
+	{ "AddPinhole", a_add_pinhole },
+	{ "UpdatePinhole", a_update_pinhole },
+	{ "DeletePinhole", a_del_pinhole },
+	{ "GetPinholePackets", a_pinhole_packets },
+	{ "CheckPinholeWorking", a_check_pinhole },
+	{ NULL, NULL },
+};
+
+static const struct var_spec fw6_vars[] = {
+	{ "FirewallEnabled", "boolean", true, NULL, NULL, NULL },
+	{ "InboundPinholeAllowed", "boolean", true, NULL, NULL, NULL },
+	{ "A_ARG_TYPE_IPv6Address", "string", false, NULL, NULL, NULL },
+	{ "A_ARG_TYPE_Port", "ui2", false, NULL, NULL, NULL },
+	{ "A_ARG_TYPE_Protocol", "ui2", false, NULL, NULL, NULL },
+	{ "A_ARG_TYPE_UniqueID", "ui2", false, NULL, NULL, NULL },
+	{ "A_ARG_TYPE_LeaseTime", "ui4", false, NULL, NULL, "1,86400" },
+	{ "A_ARG_TYPE_OutboundPinholeTimeout", "ui4", false, NULL, NULL, NULL },
+	{ "A_ARG_TYPE_Boolean", "boolean", false, NULL, NULL, NULL },
+	{ "A_ARG_TYPE_PinholePackets", "ui4", false, NULL, NULL, NULL },
+	{ NULL, NULL, false, NULL, NULL, NULL },
+};
+
 static const struct action_spec *const svc_actions[UWG_IGD_SVC_COUNT] = {
 	[UWG_IGD_SVC_L3F] = l3f_actions,
 	[UWG_IGD_SVC_CIF] = cif_actions,
 	[UWG_IGD_SVC_WANIP] = wanip_actions,
+	[UWG_IGD_SVC_FW6] = fw6_actions,
 };
 
 static const struct var_spec *const svc_vars[UWG_IGD_SVC_COUNT] = {
 	[UWG_IGD_SVC_L3F] = l3f_vars,
 	[UWG_IGD_SVC_CIF] = cif_vars,
 	[UWG_IGD_SVC_WANIP] = wanip_vars,
+	[UWG_IGD_SVC_FW6] = fw6_vars,
 };
 
 bool uwg_igd_desc_has_action(enum uwg_igd_service svc, const char *action)
@@ -430,24 +496,39 @@ void uwg_igd_udn(char *out, const char *uuid, unsigned level)
 	*last = hex[(v + level) & 15];
 }
 
-static void service_block(struct uwg_igd_buf *b, enum uwg_igd_service svc)
+/* One <service>; version 2 rewrites the type's trailing ":1" (WANIPConnection in an IGD:2). */
+static void service(struct uwg_igd_buf *b, enum uwg_igd_service svc, unsigned version)
 {
 	const struct uwg_igd_service_info *s = &services[svc];
+	size_t n = strlen(s->type);
 
-	uwg_igd_buf_puts(b, "<serviceList>\n<service>\n");
-	tagged(b, "serviceType", s->type);
+	uwg_igd_buf_puts(b, "<service>\n<serviceType>");
+	uwg_igd_buf_put(b, s->type, version == 2 ? n - 1 : n);
+	if (version == 2)
+		uwg_igd_buf_puts(b, "2");
+	uwg_igd_buf_puts(b, "</serviceType>\n");
 	tagged(b, "serviceId", s->id);
 	tagged(b, "SCPDURL", s->scpd_path);
 	tagged(b, "controlURL", s->ctl_path);
 	tagged(b, "eventSubURL", s->evt_path);
-	uwg_igd_buf_puts(b, "</service>\n</serviceList>\n");
+	uwg_igd_buf_puts(b, "</service>\n");
 }
 
+static void service_block(struct uwg_igd_buf *b, enum uwg_igd_service svc)
+{
+	uwg_igd_buf_puts(b, "<serviceList>\n");
+	service(b, svc, 1);
+	uwg_igd_buf_puts(b, "</serviceList>\n");
+}
+
+/* type is "InternetGatewayDevice" etc.: the version comes from p. */
 static void device_head(struct uwg_igd_buf *b, const char *type, const char *name,
 			const struct uwg_igd_desc_params *p, const char *udn)
 {
-	uwg_igd_buf_puts(b, "<device>\n");
-	tagged(b, "deviceType", type);
+	uwg_igd_buf_puts(b, "<device>\n<deviceType>urn:schemas-upnp-org:device:");
+	uwg_igd_buf_puts(b, type);
+	uwg_igd_buf_puts(b, p->version == 2 ? ":2" : ":1");
+	uwg_igd_buf_puts(b, "</deviceType>\n");
 	tagged(b, "friendlyName", name);
 	tagged(b, "manufacturer", "uwg");
 	tagged(b, "modelDescription", "uwg userspace WireGuard gateway");
@@ -470,15 +551,18 @@ char *uwg_igd_desc_root(const struct uwg_igd_desc_params *p, size_t *len)
 	uwg_igd_buf_puts(&b, "<?xml version=\"1.0\"?>\n"
 			     "<root xmlns=\"urn:schemas-upnp-org:device-1-0\">\n"
 			     "<specVersion><major>1</major><minor>0</minor></specVersion>\n");
-	device_head(&b, "urn:schemas-upnp-org:device:InternetGatewayDevice:1", name, p, udn[0]);
+	device_head(&b, "InternetGatewayDevice", name, p, udn[0]);
 	service_block(&b, UWG_IGD_SVC_L3F);
 	uwg_igd_buf_puts(&b, "<deviceList>\n");
-	device_head(&b, "urn:schemas-upnp-org:device:WANDevice:1", "WANDevice", p, udn[1]);
+	device_head(&b, "WANDevice", "WANDevice", p, udn[1]);
 	service_block(&b, UWG_IGD_SVC_CIF);
 	uwg_igd_buf_puts(&b, "<deviceList>\n");
-	device_head(&b, "urn:schemas-upnp-org:device:WANConnectionDevice:1", "WANConnectionDevice",
-		    p, udn[2]);
-	service_block(&b, UWG_IGD_SVC_WANIP);
+	device_head(&b, "WANConnectionDevice", "WANConnectionDevice", p, udn[2]);
+	uwg_igd_buf_puts(&b, "<serviceList>\n");
+	service(&b, UWG_IGD_SVC_WANIP, p->version == 2 ? 2 : 1);
+	if (p->firewall)
+		service(&b, UWG_IGD_SVC_FW6, 1);
+	uwg_igd_buf_puts(&b, "</serviceList>\n");
 	uwg_igd_buf_puts(&b, "</device>\n</deviceList>\n</device>\n</deviceList>\n</device>\n"
 			     "</root>\n");
 	return uwg_igd_buf_take(&b, len);

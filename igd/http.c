@@ -10,6 +10,7 @@
  */
 #include "igd/http.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
@@ -264,6 +265,20 @@ static size_t strict_dec(const char *s, unsigned max, unsigned *out)
 	return i;
 }
 
+/* Nothing left at p, or exactly ":port". */
+static bool port_ok(const char *p, uint16_t port)
+{
+	if (*p == ':') {
+		unsigned v;
+		size_t used = strict_dec(p + 1, 65535, &v);
+
+		if (!used || v != port)
+			return false;
+		p += 1 + used;
+	}
+	return *p == '\0';
+}
+
 bool uwg_igd_http_host_ok(const char *host, struct in_addr ip, uint16_t port)
 {
 	const uint8_t *want = (const uint8_t *)&ip.s_addr;
@@ -279,15 +294,28 @@ bool uwg_igd_http_host_ok(const char *host, struct in_addr ip, uint16_t port)
 		if (i < 3 && *p++ != '.')
 			return false;
 	}
-	if (*p == ':') {
-		unsigned v;
-		size_t used = strict_dec(p + 1, 65535, &v);
+	return port_ok(p, port);
+}
 
-		if (!used || v != port)
-			return false;
-		p += 1 + used;
-	}
-	return *p == '\0';
+bool uwg_igd_http_host6_ok(const char *host, const struct in6_addr *ip, uint16_t port)
+{
+	char text[INET6_ADDRSTRLEN];
+	const char *end;
+	struct in6_addr a;
+	size_t n;
+
+	/* a literal only: "[2001:db8::1]"; no zone (our addresses are not link-local) */
+	if (host[0] != '[')
+		return false;
+	end = strchr(host, ']');
+	n = end ? (size_t)(end - host - 1) : 0;
+	if (!n || n >= sizeof(text) || memchr(host + 1, '%', n))
+		return false;
+	memcpy(text, host + 1, n);
+	text[n] = '\0';
+	if (inet_pton(AF_INET6, text, &a) != 1 || memcmp(&a, ip, sizeof(a)))
+		return false;
+	return port_ok(end + 1, port);
 }
 
 const char *uwg_igd_http_reason(int status)

@@ -53,6 +53,13 @@ int uwg_igd_http_parse(struct uwg_igd_http_req *out, const char *buf, size_t len
  */
 bool uwg_igd_http_host_ok(const char *host, struct in_addr ip, uint16_t port);
 
+/*
+ * The same for a request that came over IPv6: host must be "[literal]",
+ * optionally ":port", where the literal (any spelling inet_pton takes, no
+ * zone) is ip itself.
+ */
+bool uwg_igd_http_host6_ok(const char *host, const struct in6_addr *ip, uint16_t port);
+
 /* The reason phrase of the statuses this server sends ("Bad Request"). */
 const char *uwg_igd_http_reason(int status);
 

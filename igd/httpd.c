@@ -26,7 +26,7 @@ struct conn {
 	uv_timer_t timer;
 	uv_write_t wr;
 	uv_shutdown_t sd;
-	struct in_addr peer;
+	struct uwg_igd_addr peer;
 	enum conn_state state;
 	int open_handles;
 	char *out;
@@ -37,6 +37,9 @@ struct conn {
 struct uwg_igd_httpd {
 	uv_loop_t *loop;
 	uv_tcp_t listener;
+	uv_tcp_t listener6; /* open when ip6_err == 0 */
+	int ip6_err;
+	int open_listeners; /* freed when the last one closed */
 	struct uwg_igd_httpd_config cfg;
 	uint16_t port;
 	struct conn *conns;
@@ -188,13 +191,16 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 		refuse(c, req.status);
 		return;
 	}
-	if (!uwg_igd_http_host_ok(req.host, srv->cfg.ip, srv->port)) {
+	/* each family's own literal: a name (or the other family's address) is a rebinding */
+	if (c->peer.v6 ? !uwg_igd_http_host6_ok(req.host, &srv->cfg.ip6, srv->port)
+		       : !uwg_igd_http_host_ok(req.host, srv->cfg.ip, srv->port)) {
 		srv->st.refused_host++;
 		refuse(c, 400);
 		return;
 	}
 	srv->st.requests++;
-	srv->cfg.handler(srv->cfg.ctx, &req, c->buf + req.head_len, c->peer, &r);
+	srv->st.requests6 += c->peer.v6;
+	srv->cfg.handler(srv->cfg.ctx, &req, c->buf + req.head_len, &c->peer, &r);
 	answer(c, &req, &r);
 }
 
@@ -206,14 +212,48 @@ static void on_deadline(uv_timer_t *t)
 	conn_close(c);
 }
 
-static unsigned conns_from(const struct uwg_igd_httpd *srv, struct in_addr a)
+static bool same_addr(const struct uwg_igd_addr *a, const struct uwg_igd_addr *b)
+{
+	if (a->v6 != b->v6)
+		return false;
+	return a->v6 ? !memcmp(&a->ip6, &b->ip6, sizeof(a->ip6)) : a->ip4.s_addr == b->ip4.s_addr;
+}
+
+static unsigned conns_from(const struct uwg_igd_httpd *srv, const struct uwg_igd_addr *a)
 {
 	unsigned n = 0;
 
 	/* at most UWG_IGD_HTTPD_CONNS entries */
 	for (const struct conn *c = srv->conns; c; c = c->next)
-		n += c->peer.s_addr == a.s_addr;
+		n += same_addr(&c->peer, a);
 	return n;
+}
+
+/* The peer of an accepted connection; false for a family we did not listen on. */
+static bool peer_of(uv_tcp_t *t, struct uwg_igd_addr *out)
+{
+	struct sockaddr_storage ss;
+	int len = sizeof(ss);
+
+	memset(out, 0, sizeof(*out));
+	if (uv_tcp_getpeername(t, (struct sockaddr *)&ss, &len))
+		return false;
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in sin;
+
+		memcpy(&sin, &ss, sizeof(sin));
+		out->ip4 = sin.sin_addr;
+		return true;
+	}
+	if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 sin6;
+
+		memcpy(&sin6, &ss, sizeof(sin6));
+		out->v6 = true;
+		out->ip6 = sin6.sin6_addr;
+		return true;
+	}
+	return false;
 }
 
 static void on_throwaway_closed(uv_handle_t *h)
@@ -221,7 +261,7 @@ static void on_throwaway_closed(uv_handle_t *h)
 	free(h);
 }
 
-static void turn_away(struct uwg_igd_httpd *srv)
+static void turn_away(struct uwg_igd_httpd *srv, uv_stream_t *l)
 {
 	uv_tcp_t *t = malloc(sizeof(*t));
 
@@ -230,16 +270,13 @@ static void turn_away(struct uwg_igd_httpd *srv)
 		free(t);
 		return;
 	}
-	uv_accept((uv_stream_t *)&srv->listener, (uv_stream_t *)t);
+	uv_accept(l, (uv_stream_t *)t);
 	uv_close((uv_handle_t *)t, on_throwaway_closed);
 }
 
 static void on_connection(uv_stream_t *l, int status)
 {
 	struct uwg_igd_httpd *srv = l->data;
-	struct sockaddr_storage ss;
-	struct sockaddr_in sin;
-	int len = sizeof(ss);
 	size_t cap = UWG_IGD_HTTP_HEAD_MAX + srv->cfg.max_body;
 	struct conn *c;
 
@@ -247,27 +284,24 @@ static void on_connection(uv_stream_t *l, int status)
 		return;
 	if (srv->n_conns >= UWG_IGD_HTTPD_CONNS) {
 		srv->st.busy++;
-		turn_away(srv);
+		turn_away(srv, l);
 		return;
 	}
 	c = calloc(1, sizeof(*c) + cap);
 	if (!c || uv_tcp_init(srv->loop, &c->tcp)) {
 		free(c);
-		turn_away(srv);
+		turn_away(srv, l);
 		return;
 	}
 	c->srv = srv;
 	c->cap = cap;
 	c->tcp.data = c;
 	c->open_handles = 1;
-	if (uv_accept(l, (uv_stream_t *)&c->tcp) ||
-	    uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) || ss.ss_family != AF_INET) {
+	if (uv_accept(l, (uv_stream_t *)&c->tcp) || !peer_of(&c->tcp, &c->peer)) {
 		uv_close((uv_handle_t *)&c->tcp, on_conn_handle_closed);
 		return;
 	}
-	memcpy(&sin, &ss, sizeof(sin));
-	c->peer = sin.sin_addr;
-	if (conns_from(srv, c->peer) >= UWG_IGD_HTTPD_CONNS_PEER ||
+	if (conns_from(srv, &c->peer) >= UWG_IGD_HTTPD_CONNS_PEER ||
 	    uv_timer_init(srv->loop, &c->timer)) {
 		srv->st.busy++;
 		uv_close((uv_handle_t *)&c->tcp, on_conn_handle_closed);
@@ -285,24 +319,39 @@ static void on_connection(uv_stream_t *l, int status)
 		conn_close(c);
 }
 
-/* A bound, filtered listening socket on ip:port, or -errno. */
-static int listen_socket(const struct uwg_igd_httpd_config *cfg, uint16_t port)
+/* A bound, filtered listening socket on one of the addresses, port port, or -errno. */
+static int listen_socket(const struct uwg_igd_httpd_config *cfg, int family, uint16_t port)
 {
-	struct sockaddr_in sin;
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} a;
+	socklen_t alen;
 	int fd, one = 1, err = 0;
 
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr = cfg->ip;
-	sin.sin_port = htons(port);
+	memset(&a, 0, sizeof(a));
+	if (family == AF_INET) {
+		a.in.sin_family = AF_INET;
+		a.in.sin_addr = cfg->ip;
+		a.in.sin_port = htons(port);
+		alen = sizeof(a.in);
+	} else {
+		a.in6.sin6_family = AF_INET6;
+		a.in6.sin6_addr = cfg->ip6;
+		a.in6.sin6_port = htons(port);
+		alen = sizeof(a.in6);
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)))
+			err = -errno;
+	}
 	/* the filter goes on before bind, so not one packet slips past it */
-	if (!cfg->no_filter)
+	if (!err && !cfg->no_filter)
 		err = uwg_igd_sockfilter_attach(fd, &cfg->filter);
 	if (!err && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-		     bind(fd, (const struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 64)))
+		     bind(fd, &a.sa, alen) || listen(fd, 64)))
 		err = -errno;
 	if (err) {
 		close(fd);
@@ -313,12 +362,37 @@ static int listen_socket(const struct uwg_igd_httpd_config *cfg, uint16_t port)
 
 static void on_listener_closed(uv_handle_t *h)
 {
-	free(h->data);
+	struct uwg_igd_httpd *srv = h->data;
+
+	if (--srv->open_listeners == 0)
+		free(srv);
+}
+
+/* fd as a listening handle of srv; on failure fd is closed and the handle (if any) closing. */
+static int open_listener(struct uwg_igd_httpd *srv, uv_tcp_t *h, int fd)
+{
+	int err = uv_tcp_init(srv->loop, h);
+
+	if (err) {
+		close(fd);
+		return err;
+	}
+	h->data = srv;
+	srv->open_listeners++;
+	err = uv_tcp_open(h, fd);
+	if (err)
+		close(fd); /* not the handle's yet */
+	else
+		err = uv_listen((uv_stream_t *)h, 64, on_connection);
+	if (err)
+		uv_close((uv_handle_t *)h, on_listener_closed);
+	return err;
 }
 
 int uwg_igd_httpd_start(struct uwg_igd_httpd **out, uv_loop_t *loop,
 			const struct uwg_igd_httpd_config *cfg)
 {
+	bool want6 = !IN6_IS_ADDR_UNSPECIFIED(&cfg->ip6);
 	struct uwg_igd_httpd *srv;
 	int err = -EADDRINUSE;
 
@@ -330,13 +404,22 @@ int uwg_igd_httpd_start(struct uwg_igd_httpd **out, uv_loop_t *loop,
 		return -ENOMEM;
 	srv->loop = loop;
 	srv->cfg = *cfg;
+	srv->ip6_err = -ENOENT;
 	for (unsigned i = 0; i < 64; i++) {
 		uint16_t port = (uint16_t)((cfg->port ? cfg->port : 49152) + i);
-		int fd;
+		int fd, fd6 = -ENOENT;
 
 		if (port < 1024 || (cfg->port && i))
 			break;
-		fd = listen_socket(cfg, port);
+		fd = listen_socket(cfg, AF_INET, port);
+		if (fd >= 0 && want6) {
+			fd6 = listen_socket(cfg, AF_INET6, port);
+			/* one port for both families: clients build URLs from either */
+			if (fd6 == -EADDRINUSE) {
+				close(fd);
+				fd = fd6;
+			}
+		}
 		if (fd == -EADDRINUSE) {
 			err = fd;
 			continue;
@@ -345,21 +428,15 @@ int uwg_igd_httpd_start(struct uwg_igd_httpd **out, uv_loop_t *loop,
 			err = fd;
 			break;
 		}
-		err = uv_tcp_init(loop, &srv->listener);
+		err = open_listener(srv, &srv->listener, fd);
 		if (err) {
-			close(fd);
-			break;
-		}
-		srv->listener.data = srv;
-		err = uv_tcp_open(&srv->listener, fd);
-		if (err)
-			close(fd); /* not the handle's yet */
-		else
-			err = uv_listen((uv_stream_t *)&srv->listener, 64, on_connection);
-		if (err) {
-			uv_close((uv_handle_t *)&srv->listener, on_listener_closed);
+			if (fd6 >= 0)
+				close(fd6);
+			if (!srv->open_listeners)
+				free(srv);
 			return err;
 		}
+		srv->ip6_err = fd6 < 0 ? fd6 : open_listener(srv, &srv->listener6, fd6);
 		srv->port = port;
 		*out = srv;
 		return 0;
@@ -373,6 +450,11 @@ uint16_t uwg_igd_httpd_port(const struct uwg_igd_httpd *h)
 	return h->port;
 }
 
+int uwg_igd_httpd_ip6(const struct uwg_igd_httpd *h)
+{
+	return h->ip6_err;
+}
+
 void uwg_igd_httpd_stop(struct uwg_igd_httpd *srv)
 {
 	if (!srv)
@@ -380,6 +462,8 @@ void uwg_igd_httpd_stop(struct uwg_igd_httpd *srv)
 	srv->stopping = true;
 	while (srv->conns)
 		conn_close(srv->conns);
+	if (!srv->ip6_err)
+		uv_close((uv_handle_t *)&srv->listener6, on_listener_closed);
 	uv_close((uv_handle_t *)&srv->listener, on_listener_closed);
 }
 

@@ -12,6 +12,16 @@
  * at, SSDP, in a child that runs as nobody; when it dies, discovery restarts
  * and nothing else notices.
  *
+ * IPv6 (cfg.tunnel_ip6): the same HTTP server listens on the same port of
+ * the tunnel's IPv6 address; a request over IPv6 carries an IPv6 requester,
+ * which the port-map actions refuse and WANIPv6FirewallControl needs. IPv6
+ * searches are answered with LOCATION on that address. Descriptions: IPv4
+ * keeps the IGD:1 tree every client knows; IPv6 gets IGD:2 with the firewall
+ * service (what Syncthing looks for) and, for version 1 searches
+ * (miniupnpc), the same tree at :1 (docs/igd.md). The SSDP child answers
+ * IPv6 searches with igd/ssdp6.c, not pupnp, which cannot send IPv6
+ * (ssdp6.h).
+ *
  * Threads: everything here runs on the loop thread.
  */
 #include "igd/igd.h"
@@ -31,6 +41,22 @@
 #include <string.h>
 #include <sys/random.h>
 
+/* The root descriptions: one per device tree (desc.h). */
+enum desc_kind { DESC_V4, DESC_V6, DESC_V6_V1, DESC_COUNT };
+
+static const struct {
+	const char *path;
+	unsigned version;
+	bool firewall;
+} desc_kinds[DESC_COUNT] = {
+	[DESC_V4] = { UWG_IGD_DESC_PATH, 1, false },
+	[DESC_V6] = { UWG_IGD_DESC6_PATH, 2, true },
+	[DESC_V6_V1] = { UWG_IGD_DESC6_V1_PATH, 1, true },
+};
+
+/* "http://[" + the longest IPv6 text + "]:65535" + the longest path */
+#define DESC_URL6_MAX (8 + INET6_ADDRSTRLEN + 7 + 24)
+
 struct uwg_igd {
 	uv_loop_t *loop;
 	struct uwg_igd_ops ops;
@@ -41,16 +67,18 @@ struct uwg_igd {
 
 	char uuid[48];
 	char friendly[128];
-	char *desc;
-	size_t desc_len;
+	char *desc[DESC_COUNT];
+	size_t desc_len[DESC_COUNT];
 	char *scpd[UWG_IGD_SVC_COUNT];
 	size_t scpd_len[UWG_IGD_SVC_COUNT];
 	char desc_url[96];
+	char desc_url6[DESC_URL6_MAX];
+	char lower_url6[DESC_URL6_MAX];
 
 	struct uwg_igd_httpd *httpd;
 	struct uwg_igd_ssdp *ssdp;
 	struct uwg_igd_pmpd *pmpd;
-	uint64_t actions, errors, refused_source, bad_requests;
+	uint64_t actions, errors, refused_source, bad_requests, pinhole_actions;
 	uint64_t errors_by_code[UWG_IGD_STAT_CODES];
 };
 
@@ -66,9 +94,10 @@ void uwg_igd_config_init(struct uwg_igd_config *cfg)
 }
 
 /* A few lines per second at most: a client can send requests in a loop. */
-static void log_result(struct uwg_igd *igd, const char *action, struct in_addr requester, int err)
+static void log_result(struct uwg_igd *igd, const char *action,
+		       const struct uwg_igd_addr *requester, int err)
 {
-	char ip[INET_ADDRSTRLEN], line[160];
+	char ip[INET6_ADDRSTRLEN], line[200];
 	uint64_t now = mono_s();
 
 	/* only failed changes: 713/714 from the read actions are how listing ends */
@@ -82,11 +111,15 @@ static void log_result(struct uwg_igd *igd, const char *action, struct in_addr r
 	if (!igd->log_budget)
 		return;
 	igd->log_budget--;
-	if (igd->ops.refused) {
-		igd->ops.refused(igd->ops.ctx, action, requester, err);
+	/* refused() names IPv4 requesters only (igd/ops.h); an IPv6 one gets a log line */
+	if (igd->ops.refused && !requester->v6) {
+		igd->ops.refused(igd->ops.ctx, action, requester->ip4, err);
 		return;
 	}
-	if (!inet_ntop(AF_INET, &requester, ip, sizeof(ip)))
+	if (!igd->ops.log)
+		return;
+	if (!(requester->v6 ? inet_ntop(AF_INET6, &requester->ip6, ip, sizeof(ip))
+			    : inet_ntop(AF_INET, &requester->ip4, ip, sizeof(ip))))
 		ip[0] = '\0';
 	snprintf(line, sizeof(line), "igd: %s from %s: %d %s", action, ip, err,
 		 uwg_igd_error_str(err));
@@ -102,8 +135,8 @@ static const char env_head[] =
 static const char env_tail[] = "</s:Body></s:Envelope>\r\n";
 
 const int uwg_igd_stat_codes[UWG_IGD_STAT_CODES] = {
-	401, 402, 404, 501, 606, 713, 714, 715, 716, 718,
-	724, 725, 726, 727, 728, 729, 730, 731, 732, 733,
+	401, 402, 404, 501, 606, 701, 702, 703, 704, 705, 706, 707, 708, 709,
+	713, 714, 715, 716, 718, 724, 725, 726, 727, 728, 729, 730, 731, 732, 733,
 };
 
 static void count_error(struct uwg_igd *igd, int code)
@@ -152,7 +185,7 @@ static void soap_ok(struct uwg_igd_http_resp *r, const char *xml, size_t len)
 
 /* QueryStateVariable, which UDA 1.0 routes through every control URL. */
 static void query_var(struct uwg_igd *igd, enum uwg_igd_service svc,
-		      const struct uwg_igd_soap_msg *msg, struct in_addr requester,
+		      const struct uwg_igd_soap_msg *msg, const struct uwg_igd_addr *requester,
 		      struct uwg_igd_http_resp *r)
 {
 	static const char ns[] = "urn:schemas-upnp-org:control-1-0";
@@ -183,15 +216,16 @@ static void query_var(struct uwg_igd *igd, enum uwg_igd_service svc,
 }
 
 static void control(struct uwg_igd *igd, enum uwg_igd_service svc,
-		    const struct uwg_igd_http_req *req, const char *body, struct in_addr requester,
-		    struct uwg_igd_http_resp *r)
+		    const struct uwg_igd_http_req *req, const char *body,
+		    const struct uwg_igd_addr *requester, struct uwg_igd_http_resp *r)
 {
 	struct uwg_igd_soap_msg msg;
 	struct uwg_igd_result res = { 0 };
 	const char *hash = strrchr(req->soapaction, '#');
 
 	igd->actions++;
-	if (!uwg_igd_policy_requester_ok(&igd->cfg.policy, ntohl(requester.s_addr))) {
+	igd->pinhole_actions += svc == UWG_IGD_SVC_FW6;
+	if (!uwg_igd_policy_source_ok(&igd->cfg.policy, requester)) {
 		igd->refused_source++;
 		soap_fault(igd, r, UWG_IGD_E_NOT_AUTHORIZED);
 		return;
@@ -232,7 +266,7 @@ static void copy_body(struct uwg_igd_http_resp *r, const char *text, size_t len)
 }
 
 static void serve(void *ctx, const struct uwg_igd_http_req *req, const char *body,
-		  struct in_addr peer, struct uwg_igd_http_resp *r)
+		  const struct uwg_igd_addr *peer, struct uwg_igd_http_resp *r)
 {
 	struct uwg_igd *igd = ctx;
 	int svc;
@@ -245,9 +279,12 @@ static void serve(void *ctx, const struct uwg_igd_http_req *req, const char *bod
 			r->status = 404;
 		return;
 	}
-	if (!strcmp(req->path, UWG_IGD_DESC_PATH)) {
-		copy_body(r, igd->desc, igd->desc_len);
-		return;
+	/* every tree on either family: what a client may do is the actions' business */
+	for (int d = 0; d < DESC_COUNT; d++) {
+		if (!strcmp(req->path, desc_kinds[d].path)) {
+			copy_body(r, igd->desc[d], igd->desc_len[d]);
+			return;
+		}
 	}
 	svc = uwg_igd_service_by_scpd(req->path);
 	if (svc >= 0)
@@ -275,6 +312,34 @@ static void random_uuid(char *out, size_t cap)
 		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
 		 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
 		 b[14], b[15]);
+}
+
+/* The prefix length of ip6 on ifname (the default IPv6 requester prefix), or -errno. */
+static int iface_prefix6(const char *ifname, const struct in6_addr *ip6, unsigned *bits)
+{
+	struct ifaddrs *ifa, *i;
+	int err = -EADDRNOTAVAIL;
+
+	if (getifaddrs(&ifa))
+		return -errno;
+	for (i = ifa; i; i = i->ifa_next) {
+		struct sockaddr_in6 a, m;
+
+		if (!i->ifa_addr || !i->ifa_netmask || i->ifa_addr->sa_family != AF_INET6 ||
+		    strcmp(i->ifa_name, ifname))
+			continue;
+		memcpy(&a, i->ifa_addr, sizeof(a));
+		memcpy(&m, i->ifa_netmask, sizeof(m));
+		if (memcmp(&a.sin6_addr, ip6, sizeof(*ip6)))
+			continue;
+		*bits = 0;
+		while (*bits < 128 && (m.sin6_addr.s6_addr[*bits / 8] & (0x80u >> (*bits % 8))))
+			(*bits)++;
+		err = 0;
+		break;
+	}
+	freeifaddrs(ifa);
+	return err;
 }
 
 /* The prefix of tunnel_ip on ifname, as the default requester CIDR. */
@@ -306,7 +371,8 @@ static int iface_prefix(const char *ifname, struct in_addr ip, uint32_t *net_h, 
 
 static void free_igd(struct uwg_igd *igd)
 {
-	free(igd->desc);
+	for (int i = 0; i < DESC_COUNT; i++)
+		free(igd->desc[i]);
 	for (int i = 0; i < UWG_IGD_SVC_COUNT; i++)
 		free(igd->scpd[i]);
 	free(igd);
@@ -320,6 +386,41 @@ static void ssdp_log(void *ctx, const char *msg)
 		igd->ops.log(igd->ops.ctx, msg);
 }
 
+/*
+ * IPv6 for pinholes, HTTP and SSDP needs a usable tunnel_ip6 and its prefix
+ * (the default IPv6 requester prefix); without them the IGD runs IPv4 only.
+ */
+static bool setup_ip6(struct uwg_igd *igd, const char *ifname)
+{
+	struct uwg_igd_policy *pol = &igd->cfg.policy;
+	const struct in6_addr *ip6 = &igd->cfg.tunnel_ip6;
+	unsigned bits = 128;
+
+	if (IN6_IS_ADDR_UNSPECIFIED(ip6))
+		return false;
+	/*
+	 * Clients get URLs on it and search ff05::c from their own ULA or
+	 * global addresses: a link-local (or special) address cannot serve.
+	 */
+	if (IN6_IS_ADDR_LINKLOCAL(ip6) || IN6_IS_ADDR_MULTICAST(ip6) || IN6_IS_ADDR_LOOPBACK(ip6) ||
+	    IN6_IS_ADDR_V4MAPPED(ip6) || iface_prefix6(ifname, ip6, &bits)) {
+		if (igd->ops.log)
+			igd->ops.log(igd->ops.ctx,
+				     "igd: the tunnel's IPv6 address is not usable on the interface: "
+				     "IPv6 off");
+		memset(&igd->cfg.tunnel_ip6, 0, sizeof(igd->cfg.tunnel_ip6));
+		return false;
+	}
+	if (!pol->allow6) {
+		pol->allow6 = true;
+		pol->allow6_bits = bits;
+		pol->allow6_net = *ip6;
+		for (unsigned b = bits; b < 128; b++)
+			pol->allow6_net.s6_addr[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+	}
+	return true;
+}
+
 int uwg_igd_start(struct uwg_igd **out, uv_loop_t *loop, const char *ifname,
 		  struct in_addr tunnel_ip, uint16_t port, const struct uwg_igd_config *cfg,
 		  const struct uwg_igd_ops *ops)
@@ -329,7 +430,8 @@ int uwg_igd_start(struct uwg_igd **out, uv_loop_t *loop, const char *ifname,
 	struct uwg_igd_httpd_config hc;
 	struct uwg_igd_ssdp_params sp;
 	struct uwg_igd *igd;
-	char ip[INET_ADDRSTRLEN];
+	char ip[INET_ADDRSTRLEN], ip6[INET6_ADDRSTRLEN];
+	bool has6;
 	int err, ifindex;
 
 	*out = NULL;
@@ -362,30 +464,47 @@ int uwg_igd_start(struct uwg_igd **out, uv_loop_t *loop, const char *ifname,
 	igd->ax.start_s = mono_s();
 	uwg_igd_udn(igd->ax.wcd_udn, igd->uuid, 2);
 
+	memset(&dp, 0, sizeof(dp));
 	dp.uuid = igd->uuid;
 	dp.friendly_name = igd->friendly;
-	dp.model_number = NULL;
-	igd->desc = uwg_igd_desc_root(&dp, &igd->desc_len);
-	for (int i = 0; i < UWG_IGD_SVC_COUNT; i++)
-		igd->scpd[i] = uwg_igd_desc_scpd((enum uwg_igd_service)i, &igd->scpd_len[i]);
-	if (!igd->desc || !igd->scpd[0] || !igd->scpd[1] || !igd->scpd[2]) {
-		err = -ENOMEM;
-		goto fail;
+	err = 0;
+	for (int d = 0; d < DESC_COUNT; d++) {
+		dp.version = desc_kinds[d].version;
+		dp.firewall = desc_kinds[d].firewall;
+		igd->desc[d] = uwg_igd_desc_root(&dp, &igd->desc_len[d]);
+		if (!igd->desc[d])
+			err = -ENOMEM;
 	}
+	for (int i = 0; i < UWG_IGD_SVC_COUNT; i++) {
+		igd->scpd[i] = uwg_igd_desc_scpd((enum uwg_igd_service)i, &igd->scpd_len[i]);
+		if (!igd->scpd[i])
+			err = -ENOMEM;
+	}
+	if (err)
+		goto fail;
 	if (pol->allow_mask_h == 0) {
 		err = iface_prefix(ifname, tunnel_ip, &pol->allow_net_h, &pol->allow_mask_h);
 		if (err)
 			goto fail;
 	}
+	has6 = setup_ip6(igd, ifname);
 
 	memset(&hc, 0, sizeof(hc));
 	hc.ip = tunnel_ip;
+	hc.ip6 = igd->cfg.tunnel_ip6;
 	hc.port = port;
 	hc.max_body = cfg->max_content_length ? cfg->max_content_length : 8192;
 	hc.filter.net_h = pol->allow_net_h;
 	hc.filter.mask_h = pol->allow_mask_h;
 	hc.filter.ifindex = ifindex;
 	hc.filter.local_h = ntohl(tunnel_ip.s_addr);
+	if (has6) {
+		hc.filter.v6 = true;
+		hc.filter.net6 = pol->allow6_net;
+		hc.filter.bits6 = pol->allow6_bits;
+		/* the host itself, as over IPv4 (where the SSDP child fetches the description) */
+		hc.filter.local6 = igd->cfg.tunnel_ip6;
+	}
 	hc.no_filter = cfg->no_socket_filter;
 	hc.handler = serve;
 	hc.ctx = igd;
@@ -396,11 +515,13 @@ int uwg_igd_start(struct uwg_igd **out, uv_loop_t *loop, const char *ifname,
 		pc.ip = tunnel_ip;
 		pc.port = cfg->natpmp_port;
 		pc.filter = hc.filter;
-		pc.filter.local_h = 0; /* NAT-PMP only ever comes through the tunnel */
+		/* NAT-PMP and PCP only ever come through the tunnel */
+		pc.filter.local_h = 0;
+		memset(&pc.filter.local6, 0, sizeof(pc.filter.local6));
 		pc.no_filter = cfg->no_socket_filter;
 		pc.natpmp = cfg->natpmp;
 		pc.pcp = cfg->pcp;
-		pc.ip6 = cfg->tunnel_ip6;
+		pc.ip6 = igd->cfg.tunnel_ip6;
 		pc.ifname = ifname;
 		pc.pmp.ops = &igd->ops;
 		pc.pmp.pol = pol;
@@ -427,15 +548,34 @@ int uwg_igd_start(struct uwg_igd **out, uv_loop_t *loop, const char *ifname,
 	inet_ntop(AF_INET, &tunnel_ip, ip, sizeof(ip));
 	snprintf(igd->desc_url, sizeof(igd->desc_url), "http://%s:%u%s", ip,
 		 uwg_igd_httpd_port(igd->httpd), UWG_IGD_DESC_PATH);
+	if (has6 && uwg_igd_httpd_ip6(igd->httpd) == 0) {
+		inet_ntop(AF_INET6, &igd->cfg.tunnel_ip6, ip6, sizeof(ip6));
+		snprintf(igd->desc_url6, sizeof(igd->desc_url6), "http://[%s]:%u%s", ip6,
+			 uwg_igd_httpd_port(igd->httpd), UWG_IGD_DESC6_PATH);
+		snprintf(igd->lower_url6, sizeof(igd->lower_url6), "http://[%s]:%u%s", ip6,
+			 uwg_igd_httpd_port(igd->httpd), UWG_IGD_DESC6_V1_PATH);
+	} else if (has6 && igd->ops.log) {
+		igd->ops.log(igd->ops.ctx, "igd: cannot listen on the tunnel's IPv6 address: "
+					   "UPnP over IPv6 off");
+	}
 
 	memset(&sp, 0, sizeof(sp));
 	sp.exe = cfg->ssdp_exe;
 	sp.ifname = ifname;
 	sp.tunnel_ip = tunnel_ip;
 	sp.desc_url = igd->desc_url;
+	if (igd->desc_url6[0]) {
+		sp.desc_url6 = igd->desc_url6;
+		sp.lower_url6 = igd->lower_url6;
+		sp.tunnel_ip6 = igd->cfg.tunnel_ip6;
+		sp.uuid = igd->uuid;
+	}
 	sp.advert_s = cfg->advert_s ? cfg->advert_s : 1800;
 	sp.filter = hc.filter;
-	sp.filter.local_h = 0; /* SSDP only ever comes through the tunnel */
+	/* SSDP only ever comes through the tunnel */
+	sp.filter.local_h = 0;
+	memset(&sp.filter.local6, 0, sizeof(sp.filter.local6));
+	sp.filter.v6 = igd->desc_url6[0] != '\0';
 	sp.no_filter = cfg->no_socket_filter;
 	sp.log = ssdp_log;
 	sp.log_ctx = igd;
@@ -476,6 +616,11 @@ const char *uwg_igd_desc_url(const struct uwg_igd *igd)
 	return igd->desc_url;
 }
 
+const char *uwg_igd_desc_url6(const struct uwg_igd *igd)
+{
+	return igd->desc_url6;
+}
+
 void uwg_igd_get_stats(const struct uwg_igd *igd, struct uwg_igd_stats *out)
 {
 	struct uwg_igd_httpd_stats hs = { 0 };
@@ -490,24 +635,31 @@ void uwg_igd_get_stats(const struct uwg_igd *igd, struct uwg_igd_stats *out)
 	memset(out, 0, sizeof(*out));
 	out->actions = igd->actions;
 	out->errors = igd->errors;
+	out->pinhole_actions = igd->pinhole_actions;
 	memcpy(out->errors_by_code, igd->errors_by_code, sizeof(out->errors_by_code));
 	out->refused_source = igd->refused_source;
 	out->bad_requests = igd->bad_requests;
 	out->timeouts = hs.timeouts;
 	out->http_requests = hs.requests;
+	out->http6_requests = hs.requests6;
+	out->http_ipv6 = igd->desc_url6[0] != '\0';
 	out->http_refused = hs.refused;
 	out->refused_host = hs.refused_host;
 	out->busy = hs.busy;
 	out->ssdp_starts = ss.starts;
 	out->ssdp_crashes = ss.crashes;
 	out->ssdp_running = ss.running != 0;
+	out->ssdp_ipv6 = ss.running && ss.ipv6;
 	out->filtered_sockets = ss.filtered + (igd->cfg.no_socket_filter ? 0 :
-				(unsigned)(igd->httpd != NULL) + (unsigned)(igd->pmpd != NULL));
+				(unsigned)(igd->httpd != NULL) + (unsigned)out->http_ipv6 +
+				(unsigned)(igd->pmpd != NULL) +
+				(unsigned)(ps.ipv6 && !IN6_IS_ADDR_UNSPECIFIED(&igd->cfg.tunnel_ip6)));
 	out->natpmp_requests = ps.requests;
 	out->natpmp_errors = ps.errors;
 	out->natpmp_dropped = ps.dropped;
 	out->pcp_requests = ps.pcp_requests;
 	out->pcp_errors = ps.pcp_errors;
+	out->pcp_pinholes = ps.pcp_pinholes;
 	out->announcements = ps.announcements;
 	out->pcp_ipv6 = ps.ipv6;
 }

@@ -4,7 +4,8 @@
  * (the daemon on top of the NAT table, or test/doubles/maptable.c).
  * Loop thread only, like everything in igd/.
  *
- * Addresses: struct in_addr in network byte order, as the socket API has them.
+ * Addresses: struct in_addr / in6_addr in network byte order, as the socket
+ * API has them.
  */
 #ifndef UWG_IGD_OPS_H
 #define UWG_IGD_OPS_H
@@ -38,6 +39,23 @@ struct uwg_igd_map {
 	uint32_t lease_s;
 	char desc[UWG_IGD_DESC_MAX]; /* sanitized printable ASCII, NUL-terminated */
 	uint8_t origin;              /* enum uwg_igd_origin */
+};
+
+/* One IPv6 pinhole (WANIPv6FirewallControl:1, PCP MAP of an IPv6 address): inbound
+ * proto to int_client:int_port from remote_host:remote_port. */
+struct uwg_igd_pinhole {
+	uint16_t id;                 /* UniqueID; set by add_pinhole */
+	uint8_t proto;               /* IPPROTO_TCP or IPPROTO_UDP */
+	struct in6_addr int_client;  /* a tunnel client's IPv6 address */
+	uint16_t int_port;           /* never 0 */
+	struct in6_addr remote_host; /* all zero = any */
+	uint16_t remote_port;        /* 0 = any */
+	/* add/update: the granted lease in seconds (1..86400, clamped by the policy);
+	 * get/find: the REMAINING lease. */
+	uint32_t lease_s;
+	uint64_t packets;            /* inbound packets it let through (get/find) */
+	char desc[UWG_IGD_DESC_MAX]; /* sanitized printable ASCII: "IGD2 pinhole", "PCP MAP <nonce hex>" */
+	uint8_t origin;              /* enum uwg_igd_origin: UPNP or PCP */
 };
 
 /* WAN-side totals for WANCommonInterfaceConfig (sent = toward the internet). */
@@ -81,13 +99,46 @@ struct uwg_igd_ops {
 	int (*external_ip)(void *ctx, struct in_addr *out);
 	/* May be NULL (totals read 0). */
 	void (*counters)(void *ctx, struct uwg_igd_counters *out);
+	/*
+	 * IPv6 pinholes. fw_status may be NULL (and so may the five pinhole
+	 * ops then): no IPv6 firewall, so GetFirewallStatus answers
+	 * FirewallEnabled 0 and the pinhole actions 702, PCP MAP for IPv6
+	 * NOT_AUTHORIZED. fw_status returning non-zero reads as both false;
+	 * enabled false gives 702, inbound_allowed false 703 (the daemon's
+	 * switch for pinholes). requester is the IPv6 source of the request;
+	 * the implementer checks that it and ph->int_client belong to the
+	 * AllowedIPs of one peer and uses that peer as owner. The IGD has
+	 * already checked the source prefix, TCP/UDP, int_port >= 1024 (unless
+	 * allow_privileged), lease 1..86400 (clamped to the policy's
+	 * max_lease_s), and for UPnP int_client == requester (PCP THIRD_PARTY
+	 * may name another address of the requester's peer).
+	 * add_pinhole: 0 and *id (the same id when the same owner asks again for
+	 * the same five: lease and description renewed); 606 not that
+	 * requester's address (or another owner holds the same five); 701 no
+	 * room, or the owner holds as many pinholes as its cap allows (the IGD
+	 * cannot count them: apply the per-peer cap here); 501 else.
+	 * update/del: 0; 704 no such id; 606 another owner's.
+	 * get: 0 or 704 (packets: inbound packets let through, for
+	 * GetPinholePackets and CheckPinholeWorking). find: the caller's own
+	 * pinhole with those five (PCP refresh and delete), 0 or 704.
+	 */
+	int (*fw_status)(void *ctx, bool *enabled, bool *inbound_allowed);
+	int (*add_pinhole)(void *ctx, const struct uwg_igd_pinhole *ph, struct in6_addr requester,
+			   uint16_t *id);
+	int (*update_pinhole)(void *ctx, uint16_t id, uint32_t lease_s, struct in6_addr requester);
+	int (*del_pinhole)(void *ctx, uint16_t id, struct in6_addr requester);
+	int (*get_pinhole)(void *ctx, uint16_t id, struct uwg_igd_pinhole *out);
+	int (*find_pinhole)(void *ctx, const struct uwg_igd_pinhole *key, struct in6_addr requester,
+			    struct uwg_igd_pinhole *out);
 	/* May be NULL (= never). Do a and b belong to the same owner (PCP THIRD_PARTY)? */
 	bool (*same_owner)(void *ctx, struct in_addr a, struct in_addr b);
 	/* May be NULL. Short messages about rejected or failed requests; never per packet. */
 	void (*log)(void *ctx, const char *msg);
 	/*
 	 * May be NULL (then log gets a line). An Add or Delete action refused
-	 * with a UPnP error code; a few per second at most.
+	 * with a UPnP error code; a few per second at most. IPv4 requesters
+	 * only: a refusal for an IPv6 one (AddPinhole, DeletePinhole, ...) goes
+	 * to log.
 	 */
 	void (*refused)(void *ctx, const char *action, struct in_addr requester, int code);
 };

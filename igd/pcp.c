@@ -7,8 +7,15 @@
  * miniupnpd keeps it), so the nonce check survives a restart through the
  * lease file. A map made by UPnP or NAT-PMP has no nonce: its owner may
  * renew or delete it through PCP too.
+ *
+ * Over IPv6 nothing is translated: a MAP for the client's own IPv6 address
+ * is a firewall pinhole (RFC 6887 §11.1, miniupnpd's "is_fw"): external
+ * address and port are the internal ones, and the pinhole lets any remote
+ * host in to that port. Its nonce is kept the same way, and pinholes made
+ * through UPnP are their owner's to renew or delete here too.
  */
 #include "igd/pcp.h"
+#include "igd/fwctl.h"
 
 #include <arpa/inet.h>
 #include <stdbool.h>
@@ -80,6 +87,10 @@ struct req {
 	struct in_addr ext_addr;  /* suggested; 0 = no preference */
 	bool ext_addr_v6;         /* suggested an IPv6 address: not ours */
 	struct in_addr client;    /* the internal address: source or THIRD_PARTY */
+	/* over IPv6 (a firewall MAP): the same, and the suggested external address as sent */
+	bool v6;
+	struct in6_addr source6, client6;
+	const uint8_t *suggested6;
 	bool third_party, prefer_failure, filter;
 	size_t third_party_at, prefer_failure_at, filter_at; /* offsets of processed options */
 };
@@ -142,21 +153,34 @@ static uint8_t parse_options(const struct uwg_pmp_ctx *cx, struct req *r)
 			return UWG_PCP_MALFORMED_OPTION;
 		switch (code) {
 		case OPT_THIRD_PARTY: {
+			const uint8_t *t = r->p + off + 4;
 			struct in_addr a;
 
 			if (olen != 16 || r->third_party)
 				return UWG_PCP_MALFORMED_OPTION;
-			/* an IPv6 third party would be a firewall map: not yet (IPv6 issue) */
-			if (!get_v4(r->p + off + 4, &a))
+			/* the families agree: no NAT map asked over IPv6, no pinhole over IPv4 */
+			if (get_v4(t, &a) == r->v6)
 				return UWG_PCP_UNSUPP_OPTION;
-			if (a.s_addr == r->source.s_addr)
-				return UWG_PCP_MALFORMED_REQUEST;
-			/* only for an address of the requesting peer's own (its LAN behind it) */
-			if (!cx->ops->same_owner || !cx->ops->same_owner(cx->ops->ctx, r->source, a))
-				return UWG_PCP_UNSUPP_OPTION;
+			if (r->v6) {
+				if (!memcmp(t, &r->source6, 16))
+					return UWG_PCP_MALFORMED_REQUEST;
+				/*
+				 * Whether the address is the requesting peer's own (a
+				 * network it routes), only the table knows: add_pinhole
+				 * and find_pinhole check it.
+				 */
+				memcpy(&r->client6, t, 16);
+			} else {
+				if (a.s_addr == r->source.s_addr)
+					return UWG_PCP_MALFORMED_REQUEST;
+				/* only an address of the requesting peer's own (its LAN) */
+				if (!cx->ops->same_owner ||
+				    !cx->ops->same_owner(cx->ops->ctx, r->source, a))
+					return UWG_PCP_UNSUPP_OPTION;
+				r->client = a;
+			}
 			r->third_party = true;
 			r->third_party_at = off;
-			r->client = a;
 			break;
 		}
 		case OPT_PREFER_FAILURE:
@@ -178,10 +202,11 @@ static uint8_t parse_options(const struct uwg_pmp_ctx *cx, struct req *r)
 			if (r->lifetime == 0)
 				return UWG_PCP_MALFORMED_OPTION;
 			/*
-			 * The NAT's maps let every remote host in: only a filter that
-			 * narrows nothing (prefix 0, or any IPv4 host and port) is honoured.
+			 * The NAT's maps and the pinholes let every remote host in: only
+			 * a filter that narrows nothing (prefix 0, or for a NAT map any
+			 * IPv4 host and port) is honoured.
 			 */
-			if (plen != 0 && !(plen == 96 && get16(r->p + off + 6) == 0))
+			if (plen != 0 && (r->v6 || !(plen == 96 && get16(r->p + off + 6) == 0)))
 				return UWG_PCP_UNSUPP_OPTION;
 			r->filter = true;
 			r->filter_at = off;
@@ -210,6 +235,7 @@ static uint8_t result_of(int upnp_err)
 	case UWG_IGD_E_NO_PORT_MAPS_AVAILABLE:
 	case UWG_IGD_E_CONFLICT:
 	case UWG_IGD_E_CONFLICT_OTHER_MECHANISM:
+	case UWG_IGD_E_PINHOLE_SPACE_EXHAUSTED:
 		return UWG_PCP_NO_RESOURCES;
 	default:
 		return UWG_PCP_NETWORK_FAILURE;
@@ -225,15 +251,28 @@ static void nonce_desc(char *out, size_t cap, const uint8_t *nonce)
 		n += snprintf(out + n, cap - (size_t)n, "%02x", nonce[i]);
 }
 
-/* May this request act on m? Maps PCP made need the same nonce; others only the owner. */
-static bool nonce_ok(const struct uwg_igd_map *m, const uint8_t *nonce)
+/*
+ * May this request act on a map or pinhole (its origin and description)?
+ * What PCP made needs the same nonce; the rest only the owner (checked by
+ * whoever found it).
+ */
+static bool nonce_ok(uint8_t origin, const char *desc, const uint8_t *nonce)
 {
 	char d[UWG_IGD_DESC_MAX];
 
-	if (m->origin != UWG_IGD_ORIGIN_PCP)
+	if (origin != UWG_IGD_ORIGIN_PCP)
 		return true;
 	nonce_desc(d, sizeof(d), nonce);
-	return !strcmp(m->desc, d);
+	return !strcmp(desc, d);
+}
+
+/* A requested lifetime clamped into the server's [min, max] (RFC 6887 §15). */
+static uint32_t clamp_lifetime(const struct uwg_pmp_ctx *cx, uint32_t lifetime)
+{
+	uint32_t lo = cx->min_lifetime ? cx->min_lifetime : UWG_PMP_MIN_LIFETIME;
+	uint32_t hi = cx->max_lifetime ? cx->max_lifetime : UWG_PMP_MAX_LIFETIME;
+
+	return lifetime < lo ? lo : lifetime > hi ? hi : lifetime;
 }
 
 /* MAP (RFC 6887 §11.3 and §15): 0 or a result code; *granted and *ext_port on success. */
@@ -241,8 +280,6 @@ static uint8_t map(const struct uwg_pmp_ctx *cx, const struct req *r, uint32_t *
 		   uint16_t *ext_port, uint32_t *err_lifetime)
 {
 	const struct uwg_igd_ops *ops = cx->ops;
-	uint32_t lo = cx->min_lifetime ? cx->min_lifetime : UWG_PMP_MIN_LIFETIME;
-	uint32_t hi = cx->max_lifetime ? cx->max_lifetime : UWG_PMP_MAX_LIFETIME;
 	struct uwg_pmp_own own;
 	struct uwg_igd_map m;
 	struct in_addr ext;
@@ -263,7 +300,8 @@ static uint8_t map(const struct uwg_pmp_ctx *cx, const struct req *r, uint32_t *
 		*ext_port = r->ext_port;
 		if (!r->int_port || !own.found)
 			return UWG_PCP_SUCCESS;
-		if (own.map.origin == UWG_IGD_ORIGIN_STATIC || !nonce_ok(&own.map, r->nonce))
+		if (own.map.origin == UWG_IGD_ORIGIN_STATIC ||
+		    !nonce_ok(own.map.origin, own.map.desc, r->nonce))
 			return UWG_PCP_NOT_AUTHORIZED;
 		err = ops->del_map(ops->ctx, r->proto, own.map.ext_port, r->source);
 		return err && err != UWG_IGD_E_NO_SUCH_ENTRY ? UWG_PCP_NOT_AUTHORIZED
@@ -279,7 +317,7 @@ static uint8_t map(const struct uwg_pmp_ctx *cx, const struct req *r, uint32_t *
 	m.proto = r->proto;
 	m.int_client = r->client;
 	m.int_port = r->int_port;
-	m.lease_s = r->lifetime < lo ? lo : r->lifetime > hi ? hi : r->lifetime;
+	m.lease_s = clamp_lifetime(cx, r->lifetime);
 	m.origin = UWG_IGD_ORIGIN_PCP;
 	nonce_desc(m.desc, sizeof(m.desc), r->nonce);
 	if (own.found) {
@@ -289,7 +327,7 @@ static uint8_t map(const struct uwg_pmp_ctx *cx, const struct req *r, uint32_t *
 			*ext_port = own.map.ext_port;
 			return UWG_PCP_SUCCESS;
 		}
-		if (!nonce_ok(&own.map, r->nonce)) {
+		if (!nonce_ok(own.map.origin, own.map.desc, r->nonce)) {
 			*err_lifetime = own.map.lease_s;
 			return UWG_PCP_NOT_AUTHORIZED;
 		}
@@ -329,6 +367,75 @@ static uint8_t map(const struct uwg_pmp_ctx *cx, const struct req *r, uint32_t *
 	}
 	*granted = m.lease_s;
 	*ext_port = m.ext_port;
+	return UWG_PCP_SUCCESS;
+}
+
+/*
+ * A firewall MAP over IPv6 (RFC 6887 §11.3 for a pure firewall; shared
+ * portmap-protocols.md §2.11): a pinhole from anywhere to (proto, client6,
+ * int_port), external = internal. 0 or a result code; *granted on success.
+ * Without an IPv6 firewall (or with inbound pinholes off) there is nothing
+ * a MAP could open: NOT_AUTHORIZED, as before uwg had one.
+ */
+static uint8_t map6(const struct uwg_pmp_ctx *cx, const struct req *r, uint32_t *granted,
+		    uint32_t *err_lifetime)
+{
+	static const uint8_t any6[16];
+	const struct uwg_igd_ops *ops = cx->ops;
+	struct uwg_igd_pinhole key, cur;
+	uint16_t id;
+	bool found;
+	int err;
+
+	if (r->proto == 0)
+		return r->int_port ? UWG_PCP_MALFORMED_REQUEST : UWG_PCP_UNSUPP_PROTOCOL;
+	if (r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP)
+		return UWG_PCP_UNSUPP_PROTOCOL;
+	if (!uwg_igd_policy_requester6_ok(cx->pol, &r->source6) || uwg_igd_fw_gate(ops))
+		return UWG_PCP_NOT_AUTHORIZED;
+	memset(&key, 0, sizeof(key));
+	key.proto = r->proto;
+	key.int_client = r->client6;
+	key.int_port = r->int_port;
+	memset(&cur, 0, sizeof(cur));
+	found = r->int_port && !ops->find_pinhole(ops->ctx, &key, r->source6, &cur);
+	if (r->lifetime == 0) {
+		/* delete; what does not exist is deleted (§15.1) */
+		*granted = 0;
+		if (!found)
+			return UWG_PCP_SUCCESS;
+		if (!nonce_ok(cur.origin, cur.desc, r->nonce))
+			return UWG_PCP_NOT_AUTHORIZED;
+		err = ops->del_pinhole(ops->ctx, cur.id, r->source6);
+		return err && err != UWG_IGD_E_NO_SUCH_PINHOLE ? UWG_PCP_NOT_AUTHORIZED
+							      : UWG_PCP_SUCCESS;
+	}
+	/* "all ports" of a protocol: not a pinhole anyone gets */
+	if (r->int_port == 0 || uwg_igd_policy_check_pinhole(cx->pol, r->int_port))
+		return UWG_PCP_NOT_AUTHORIZED;
+	/* a firewall translates nothing: only the internal address and port can be had */
+	if (r->prefer_failure &&
+	    (r->ext_port != r->int_port ||
+	     (memcmp(r->suggested6, any6, 16) && memcmp(r->suggested6, &r->client6, 16))))
+		return UWG_PCP_CANNOT_PROVIDE_EXTERNAL;
+	key.lease_s = clamp_lifetime(cx, r->lifetime);
+	if (key.lease_s > UWG_IGD_PINHOLE_LEASE_MAX)
+		key.lease_s = UWG_IGD_PINHOLE_LEASE_MAX;
+	if (found) {
+		if (!nonce_ok(cur.origin, cur.desc, r->nonce)) {
+			*err_lifetime = cur.lease_s;
+			return UWG_PCP_NOT_AUTHORIZED;
+		}
+		/* a renewal; a UPnP pinhole stays one */
+		err = ops->update_pinhole(ops->ctx, cur.id, key.lease_s, r->source6);
+	} else {
+		key.origin = UWG_IGD_ORIGIN_PCP;
+		nonce_desc(key.desc, sizeof(key.desc), r->nonce);
+		err = ops->add_pinhole(ops->ctx, &key, r->source6, &id);
+	}
+	if (err)
+		return result_of(err);
+	*granted = key.lease_s;
 	return UWG_PCP_SUCCESS;
 }
 
@@ -394,17 +501,15 @@ enum uwg_pmp_outcome uwg_pcp_handle(const struct uwg_pmp_ctx *cx, const uint8_t 
 		return UWG_PMP_ERROR;
 	}
 	if (v6) {
-		/*
-		 * A MAP for the client's routed IPv6 address would be a firewall
-		 * pinhole: not until uwg filters IPv6 at all (everything is open).
-		 */
-		*out_len = error_reply(&r, UWG_PCP_NOT_AUTHORIZED, epoch, true, out);
-		return UWG_PMP_ERROR;
+		r.v6 = true;
+		memcpy(&r.source6, source, 16);
+		r.client6 = r.source6;
 	}
 	r.nonce = p + 24;
 	r.proto = p[36];
 	r.int_port = get16(p + 40);
 	r.ext_port = get16(p + 42);
+	r.suggested6 = p + 44;
 	if (!get_v4(p + 44, &r.ext_addr)) {
 		static const uint8_t any6[16];
 
@@ -412,7 +517,9 @@ enum uwg_pmp_outcome uwg_pcp_handle(const struct uwg_pmp_ctx *cx, const uint8_t 
 		r.ext_addr_v6 = memcmp(p + 44, any6, sizeof(any6)) != 0;
 	}
 	result = parse_options(cx, &r);
-	if (result == UWG_PCP_SUCCESS)
+	if (result == UWG_PCP_SUCCESS && r.v6)
+		result = map6(cx, &r, &granted, &err_lifetime);
+	else if (result == UWG_PCP_SUCCESS)
 		result = map(cx, &r, &granted, &ext_port, &err_lifetime);
 	if (result != UWG_PCP_SUCCESS) {
 		*out_len = error_reply(&r, result, epoch, true, out);
@@ -425,8 +532,11 @@ enum uwg_pmp_outcome uwg_pcp_handle(const struct uwg_pmp_ctx *cx, const uint8_t 
 	out[n + 12] = r.proto;
 	memset(out + n + 13, 0, 3);
 	put16(out + n + 16, r.int_port);
-	put16(out + n + 18, ext_port);
-	if (granted || r.lifetime) {
+	/* a pinhole: external = internal; a delete copies the suggestion back (§15.1) */
+	put16(out + n + 18, r.v6 && r.lifetime ? r.int_port : r.v6 ? r.ext_port : ext_port);
+	if (r.v6 && r.lifetime) {
+		memcpy(out + n + 20, &r.client6, 16);
+	} else if (!r.v6 && (granted || r.lifetime)) {
 		struct in_addr ext = { 0 };
 
 		cx->ops->external_ip(cx->ops->ctx, &ext);

@@ -5,9 +5,10 @@
  * are copies of the request, so the two do not separate). ANNOUNCE; MAP for
  * IPv4 over the NAT with nonces, PREFER_FAILURE, FILTER (only the filters the
  * NAT honours: none that narrows), THIRD_PARTY for the requesting peer's own
- * addresses; PEER is refused as miniupnpd's default build refuses it
- * (UNSUPP_OPCODE). No sockets, no clock: pmpd.c calls it on the loop thread;
- * tests and the fuzzer call it directly.
+ * addresses; MAP over IPv6 as a firewall pinhole through the ops (external =
+ * internal, same nonces and options); PEER is refused as miniupnpd's default
+ * build refuses it (UNSUPP_OPCODE). No sockets, no clock: pmpd.c calls it on
+ * the loop thread; tests and the fuzzer call it directly.
  */
 #ifndef UWG_IGD_PCP_H
 #define UWG_IGD_PCP_H
@@ -51,7 +52,8 @@ enum uwg_pcp_result {
  * Answers PCP datagram p (len bytes) from source (16 bytes: IPv4 mapped, or
  * IPv6) at epoch; the reply goes into out (UWG_PCP_MAX bytes), its length
  * into *out_len (0 = send nothing). Over IPv6, ANNOUNCE is answered and MAP
- * refused (NOT_AUTHORIZED) until uwg has an IPv6 firewall to open.
+ * opens, renews or deletes a pinhole; without an IPv6 firewall (ops fw_status
+ * NULL or disabled) it is refused (NOT_AUTHORIZED).
  */
 enum uwg_pmp_outcome uwg_pcp_handle(const struct uwg_pmp_ctx *cx, const uint8_t *p, size_t len,
 				    const uint8_t source[16], uint32_t epoch,

@@ -211,6 +211,9 @@ static void on_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct so
 	}
 	if (o == UWG_PMP_ANSWERED)
 		(*(pcp ? &s->stats.pcp_requests : &s->stats.requests))++;
+	if (o == UWG_PMP_ANSWERED && from->sa_family == AF_INET6 && n >= 2 &&
+	    (s->buf[1] & 0x7f) == UWG_PCP_OP_MAP)
+		s->stats.pcp_pinholes++;
 	else
 		(*(pcp ? &s->stats.pcp_errors : &s->stats.errors))++;
 	if (from->sa_family == AF_INET)
@@ -218,9 +221,9 @@ static void on_recv(uv_udp_t *h, ssize_t n, const uv_buf_t *buf, const struct so
 }
 
 /*
- * The bound socket of one family: IPv4 carries the classic socket filter
- * (tunnel interface, allowed sources); IPv6, which that filter does not
- * parse, is kept to the tunnel by binding it to the interface.
+ * The bound socket of one family, carrying the classic socket filter
+ * (tunnel interface, allowed sources of its family). IPv6 is also bound to
+ * the interface, as it was before the filter parsed IPv6.
  */
 static int bound_socket(const struct uwg_igd_pmpd_config *cfg, int family)
 {
@@ -254,6 +257,8 @@ static int bound_socket(const struct uwg_igd_pmpd_config *cfg, int family)
 		    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, cfg->ifname,
 			       (socklen_t)strlen(cfg->ifname)))
 			err = -errno;
+		if (!err && !cfg->no_filter && cfg->filter.v6)
+			err = uwg_igd_sockfilter_attach(fd, &cfg->filter);
 	}
 	if (!err && bind(fd, &a.sa, alen))
 		err = -errno;

@@ -24,7 +24,8 @@ struct uwg_igd_pmpd_config {
 	/*
 	 * PCP over IPv6 too, on this address of the tunnel (all zeros = not),
 	 * bound to the interface ifname so only what came through the tunnel
-	 * (and so passed cryptokey routing) arrives.
+	 * (and so passed cryptokey routing) arrives, and filtered to the IPv6
+	 * prefix of filter when it has one.
 	 */
 	struct in6_addr ip6;
 	const char *ifname;
@@ -42,6 +43,7 @@ struct uwg_igd_pmpd_stats {
 	uint64_t errors;   /* answered with an error result */
 	uint64_t dropped;  /* not answered: responses, too short, or no room to send */
 	uint64_t pcp_requests, pcp_errors; /* the same for PCP */
+	uint64_t pcp_pinholes;             /* of pcp_requests: MAPs over IPv6 (pinholes) */
 	uint64_t announcements;            /* unsolicited datagrams sent (both protocols) */
 	bool ipv6;                         /* PCP is served over IPv6 as well */
 };

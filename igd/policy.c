@@ -5,6 +5,7 @@
  */
 #include "igd/policy.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -189,6 +190,63 @@ int uwg_igd_policy_add_rule(struct uwg_igd_policy *pol, const struct uwg_igd_rul
 bool uwg_igd_policy_requester_ok(const struct uwg_igd_policy *pol, uint32_t requester_h)
 {
 	return (requester_h & pol->allow_mask_h) == (pol->allow_net_h & pol->allow_mask_h);
+}
+
+bool uwg_igd_in6_prefix(const struct in6_addr *a, const struct in6_addr *net, unsigned bits)
+{
+	unsigned whole = bits / 8, rest = bits % 8;
+
+	if (bits > 128)
+		return false;
+	if (memcmp(a->s6_addr, net->s6_addr, whole))
+		return false;
+	return !rest || ((a->s6_addr[whole] ^ net->s6_addr[whole]) & (0xff00u >> rest) & 0xff) == 0;
+}
+
+int uwg_igd_cidr6_parse(const char *text, struct in6_addr *net, unsigned *bits)
+{
+	char addr[INET6_ADDRSTRLEN];
+	const char *slash = strchr(text, '/');
+	size_t n = slash ? (size_t)(slash - text) : strlen(text);
+	uint32_t b = 128;
+	struct in6_addr a;
+
+	if (n == 0 || n >= sizeof(addr))
+		return -EINVAL;
+	memcpy(addr, text, n);
+	addr[n] = '\0';
+	if (inet_pton(AF_INET6, addr, &a) != 1)
+		return -EINVAL;
+	if (slash) {
+		const char *end = parse_dec(slash + 1, 3, 128, &b);
+
+		if (!end || *end)
+			return -EINVAL;
+	}
+	/* host bits set: a typo more likely than a wish */
+	for (unsigned i = b; i < 128; i++)
+		if (a.s6_addr[i / 8] & (0x80u >> (i % 8)))
+			return -EINVAL;
+	*net = a;
+	*bits = b;
+	return 0;
+}
+
+bool uwg_igd_policy_requester6_ok(const struct uwg_igd_policy *pol, const struct in6_addr *a)
+{
+	return pol->allow6 && uwg_igd_in6_prefix(a, &pol->allow6_net, pol->allow6_bits);
+}
+
+bool uwg_igd_policy_source_ok(const struct uwg_igd_policy *pol, const struct uwg_igd_addr *a)
+{
+	if (a->v6)
+		return uwg_igd_policy_requester6_ok(pol, &a->ip6);
+	return uwg_igd_policy_requester_ok(pol, ntohl(a->ip4.s_addr));
+}
+
+int uwg_igd_policy_check_pinhole(const struct uwg_igd_policy *pol, uint16_t int_port)
+{
+	return int_port >= UWG_IGD_FIRST_UNPRIVILEGED || pol->allow_privileged ? 0 : 606;
 }
 
 int uwg_igd_policy_check(const struct uwg_igd_policy *pol, uint16_t ext_port,

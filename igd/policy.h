@@ -1,17 +1,21 @@
 /*
  * igd/policy.h - the IGD's mapping policy, pure: which requesters may talk to
- * the IGD at all (one allowed CIDR), miniupnpd-style allow/deny rules
- * ("allow 1024-65535 10.100.0.0/24 1024-65535", first match wins, no match =
- * allow), privileged external ports, the lease clamp, the per-client cap and
- * the AddAnyPortMapping port walk. No I/O, no allocation, no pupnp: any
- * thread may call these on a policy it does not modify concurrently.
+ * the IGD at all (one allowed CIDR per address family), miniupnpd-style
+ * allow/deny rules ("allow 1024-65535 10.100.0.0/24 1024-65535", first match
+ * wins, no match = allow), privileged ports, the lease clamp, the per-client
+ * cap and the AddAnyPortMapping port walk. No I/O, no allocation, no pupnp:
+ * any thread may call these on a policy it does not modify concurrently.
  *
- * Addresses in this header are IPv4 in host byte order (uint32_t, "_h").
- * Policy verdicts are UPnP error codes (0 = allowed, 606 = not authorized).
+ * IPv4 addresses in this header are in host byte order (uint32_t, "_h"),
+ * except in struct uwg_igd_addr, which holds them as the socket API does.
+ * The rules name IPv4 clients: they govern port maps, not IPv6 pinholes
+ * (docs/igd.md). Policy verdicts are UPnP error codes (0 = allowed, 606 =
+ * not authorized).
  */
 #ifndef UWG_IGD_POLICY_H
 #define UWG_IGD_POLICY_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,12 +42,28 @@ struct uwg_igd_policy {
 	 * address and prefix".
 	 */
 	uint32_t allow_net_h, allow_mask_h;
-	bool allow_privileged;   /* external ports < 1024 (default: refused) */
+	/*
+	 * IPv6 requesters (SOAP over the tunnel's IPv6 address, PCP over IPv6)
+	 * must lie in allow6_net/allow6_bits; with allow6 false none may. At
+	 * uwg_igd_start(), allow6 false and a tunnel_ip6 mean "derive it from
+	 * that address's prefix on the interface".
+	 */
+	bool allow6;
+	struct in6_addr allow6_net;
+	unsigned allow6_bits;
+	bool allow_privileged;   /* ports < 1024: external for maps, internal for pinholes */
 	bool zero_lease_is_max;  /* lease 0 means max_lease_s (IGDv2) instead of permanent (IGDv1) */
 	uint32_t max_lease_s;    /* longer leases are clamped, never refused; 0 = 604800 */
 	unsigned max_per_client; /* maps one internal client may hold; 0 = unlimited */
 	size_t n_rules;
 	struct uwg_igd_rule rules[UWG_IGD_MAX_RULES];
+};
+
+/* A requester's address, as the socket it came from has it (IPv4 in network order). */
+struct uwg_igd_addr {
+	bool v6;
+	struct in_addr ip4;  /* !v6 */
+	struct in6_addr ip6; /* v6 */
 };
 
 /* Defaults: secure, no rules, ext < 1024 refused, 16 maps per client, leases up to 604800 s. */
@@ -66,7 +86,16 @@ int uwg_igd_policy_add_rule(struct uwg_igd_policy *pol, const struct uwg_igd_rul
 /* Parses a.b.c.d/bits (or a bare address = /32) into net/mask; -EINVAL on error. */
 int uwg_igd_cidr_parse(const char *text, uint32_t *net_h, uint32_t *mask_h);
 
+/* Parses an IPv6 prefix "a:b::/bits" (or a bare address = /128); -EINVAL on error. */
+int uwg_igd_cidr6_parse(const char *text, struct in6_addr *net, unsigned *bits);
+
+/* Is a within the first bits bits of net? */
+bool uwg_igd_in6_prefix(const struct in6_addr *a, const struct in6_addr *net, unsigned bits);
+
 bool uwg_igd_policy_requester_ok(const struct uwg_igd_policy *pol, uint32_t requester_h);
+bool uwg_igd_policy_requester6_ok(const struct uwg_igd_policy *pol, const struct in6_addr *a);
+/* Either family: the check above that applies. */
+bool uwg_igd_policy_source_ok(const struct uwg_igd_policy *pol, const struct uwg_igd_addr *a);
 
 /*
  * May client map ext_port to its int_port? 0, or 606 when the privileged
@@ -74,6 +103,12 @@ bool uwg_igd_policy_requester_ok(const struct uwg_igd_policy *pol, uint32_t requ
  */
 int uwg_igd_policy_check(const struct uwg_igd_policy *pol, uint16_t ext_port,
 			 uint32_t client_h, uint16_t int_port);
+
+/*
+ * May a pinhole (UPnP or PCP) open internal port int_port? 0, or 606 below
+ * 1024 without allow_privileged (miniupnpd's PinholeVerification rule).
+ */
+int uwg_igd_policy_check_pinhole(const struct uwg_igd_policy *pol, uint16_t int_port);
 
 /* The lease actually granted for a requested one (0 stays 0 = permanent unless zero_lease_is_max). */
 uint32_t uwg_igd_policy_lease(const struct uwg_igd_policy *pol, uint32_t requested_s);

@@ -5,6 +5,7 @@
  */
 #include "igd/soap.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,24 @@ const char *uwg_igd_error_str(int code)
 		return "Invalid Var";
 	case UWG_IGD_E_NOT_AUTHORIZED:
 		return "Action not authorized";
+	case UWG_IGD_E_PINHOLE_SPACE_EXHAUSTED:
+		return "PinholeSpaceExhausted";
+	case UWG_IGD_E_FIREWALL_DISABLED:
+		return "FirewallDisabled";
+	case UWG_IGD_E_INBOUND_PINHOLE_NOT_ALLOWED:
+		return "InboundPinholeNotAllowed";
+	case UWG_IGD_E_NO_SUCH_PINHOLE:
+		return "NoSuchEntry";
+	case UWG_IGD_E_PROTOCOL_NOT_SUPPORTED:
+		return "ProtocolNotSupported";
+	case UWG_IGD_E_PINHOLE_INT_PORT_WILDCARD:
+		return "InternalPortWildcardingNotAllowed";
+	case UWG_IGD_E_PROTOCOL_WILDCARD:
+		return "ProtocolWildcardingNotAllowed";
+	case UWG_IGD_E_PINHOLE_CLIENT_WILDCARD:
+		return "WildCardNotPermittedInSrcIP";
+	case UWG_IGD_E_NO_TRAFFIC:
+		return "NoTrafficReceived";
 	case UWG_IGD_E_ARRAY_INDEX_INVALID:
 		return "SpecifiedArrayIndexInvalid";
 	case UWG_IGD_E_NO_SUCH_ENTRY:
@@ -590,6 +609,21 @@ int uwg_igd_arg_ipv4(const char *s, struct in_addr *out)
 		return UWG_IGD_E_INVALID_ARGS;
 	out->s_addr = htonl(v);
 	return 0;
+}
+
+int uwg_igd_arg_ipv6(const char *s, struct in6_addr *out)
+{
+	char text[INET6_ADDRSTRLEN];
+	const char *b, *e;
+
+	if (!s)
+		return UWG_IGD_E_INVALID_ARGS;
+	trim(s, &b, &e);
+	if (e == b || (size_t)(e - b) >= sizeof(text))
+		return UWG_IGD_E_INVALID_ARGS;
+	memcpy(text, b, (size_t)(e - b));
+	text[e - b] = '\0';
+	return inet_pton(AF_INET6, text, out) == 1 ? 0 : UWG_IGD_E_INVALID_ARGS;
 }
 
 int uwg_igd_arg_bool(const char *s, bool *out)

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* UPnP error codes (UDA 1.0 §3.2.2, IGD WANIPConnection v1/v2). */
+/* UPnP error codes (UDA 1.0 §3.2.2, IGD WANIPConnection v1/v2, WANIPv6FirewallControl:1). */
 enum uwg_igd_upnp_error {
 	UWG_IGD_OK = 0,
 	UWG_IGD_E_INVALID_ACTION = 401,
@@ -22,6 +22,15 @@ enum uwg_igd_upnp_error {
 	UWG_IGD_E_INVALID_VAR = 404,
 	UWG_IGD_E_ACTION_FAILED = 501,
 	UWG_IGD_E_NOT_AUTHORIZED = 606,
+	UWG_IGD_E_PINHOLE_SPACE_EXHAUSTED = 701,
+	UWG_IGD_E_FIREWALL_DISABLED = 702,
+	UWG_IGD_E_INBOUND_PINHOLE_NOT_ALLOWED = 703,
+	UWG_IGD_E_NO_SUCH_PINHOLE = 704,       /* the spec's NoSuchEntry */
+	UWG_IGD_E_PROTOCOL_NOT_SUPPORTED = 705,
+	UWG_IGD_E_PINHOLE_INT_PORT_WILDCARD = 706,
+	UWG_IGD_E_PROTOCOL_WILDCARD = 707,
+	UWG_IGD_E_PINHOLE_CLIENT_WILDCARD = 708, /* miniupnpd's use of it */
+	UWG_IGD_E_NO_TRAFFIC = 709,
 	UWG_IGD_E_ARRAY_INDEX_INVALID = 713,
 	UWG_IGD_E_NO_SUCH_ENTRY = 714,
 	UWG_IGD_E_WILDCARD_SRC_IP = 715,
@@ -89,6 +98,8 @@ int uwg_igd_arg_u32(const char *s, uint32_t *out);
 int uwg_igd_arg_proto(const char *s, uint8_t *out);
 /* Dotted-quad IPv4 only (no host names). */
 int uwg_igd_arg_ipv4(const char *s, struct in_addr *out);
+/* An IPv6 literal without brackets or zone (no host names: they would block the loop). */
+int uwg_igd_arg_ipv6(const char *s, struct in6_addr *out);
 /* "0"/"1"/"false"/"true"/"no"/"yes" in any case. */
 int uwg_igd_arg_bool(const char *s, bool *out);
 /* NULL, "" or "*" (blanks ignored) are the wildcard remote host. */

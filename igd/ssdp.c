@@ -1,10 +1,12 @@
 /*
- * igd/ssdp.c - the SSDP child (pupnp) and its supervisor; see ssdp.h.
+ * igd/ssdp.c - the SSDP child (pupnp for IPv4, igd/ssdp6.c on a socket of
+ * its own for IPv6) and its supervisor; see ssdp.h.
  *
  * Supervisor: loop thread. Child: its own process (uwg_igd_ssdp_main),
  * single-threaded apart from pupnp's threads, which only ever call pupnp.
  */
 #include "igd/ssdp.h"
+#include "igd/ssdp6.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -39,7 +42,7 @@
 struct uwg_igd_ssdp {
 	uv_loop_t *loop;
 	struct uwg_igd_ssdp_params p; /* strings below are our copies */
-	char *exe, *ifname, *desc_url;
+	char *exe, *ifname, *desc_url, *desc_url6, *lower_url6, *uuid;
 	uv_process_t proc;
 	uv_pipe_t pipe;
 	uv_timer_t timer;    /* restart backoff, then the kill deadline while stopping */
@@ -70,14 +73,20 @@ static void spawn(struct uwg_igd_ssdp *s);
 
 static void maybe_free(struct uwg_igd_ssdp *s);
 
-static void on_timer_closed(uv_handle_t *h)
+static void free_ssdp(struct uwg_igd_ssdp *s)
 {
-	struct uwg_igd_ssdp *s = h->data;
-
 	free(s->exe);
 	free(s->ifname);
 	free(s->desc_url);
+	free(s->desc_url6);
+	free(s->lower_url6);
+	free(s->uuid);
 	free(s);
+}
+
+static void on_timer_closed(uv_handle_t *h)
+{
+	free_ssdp(h->data);
 }
 
 static void maybe_free(struct uwg_igd_ssdp *s)
@@ -134,6 +143,7 @@ static void on_exit_cb(uv_process_t *proc, int64_t status, int signo)
 	bool was_running = s->st.running;
 
 	s->st.running = 0;
+	s->st.ipv6 = 0;
 	uv_close((uv_handle_t *)proc, on_proc_closed);
 	close_pipe(s);
 	if (s->stopping) {
@@ -159,10 +169,11 @@ static bool printable(const char *p)
 
 static void on_line(struct uwg_igd_ssdp *s, const char *line)
 {
-	int n;
+	int n, v6 = 0;
 
-	if (sscanf(line, "READY %d", &n) == 1) {
+	if (sscanf(line, "READY %d %d", &n, &v6) >= 1) {
 		s->st.running = 1;
+		s->st.ipv6 = v6 == 1;
 		s->st.filtered = n > 0 ? (unsigned)n : 0;
 		s->backoff_s = 1;
 		s->last_err = 0;
@@ -210,13 +221,21 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *buf)
 static void spawn(struct uwg_igd_ssdp *s)
 {
 	char ip[INET_ADDRSTRLEN], advert[16], net[16], mask[16], ifindex[16], nofilter[4];
+	char net6[INET6_ADDRSTRLEN], bits6[8], ip6[INET6_ADDRSTRLEN];
 	char *args[] = { s->exe, (char *)UWG_IGD_SSDP_ARG, s->ifname, ip, s->desc_url, advert,
-			 net, mask, ifindex, nofilter, NULL };
+			 net, mask, ifindex, nofilter,
+			 /* IPv6: "-" for none */
+			 s->desc_url6 ? s->desc_url6 : (char *)"-",
+			 s->lower_url6 ? s->lower_url6 : (char *)"-", net6, bits6, ip6,
+			 s->uuid ? s->uuid : (char *)"-", NULL };
 	uv_stdio_container_t stdio[4];
 	uv_process_options_t o;
 	int err;
 
 	inet_ntop(AF_INET, &s->p.tunnel_ip, ip, sizeof(ip));
+	inet_ntop(AF_INET6, &s->p.filter.net6, net6, sizeof(net6));
+	inet_ntop(AF_INET6, &s->p.tunnel_ip6, ip6, sizeof(ip6));
+	snprintf(bits6, sizeof(bits6), "%u", s->p.filter.v6 ? s->p.filter.bits6 : 129u);
 	snprintf(advert, sizeof(advert), "%u", s->p.advert_s);
 	snprintf(net, sizeof(net), "%u", s->p.filter.net_h);
 	snprintf(mask, sizeof(mask), "%u", s->p.filter.mask_h);
@@ -292,20 +311,19 @@ int uwg_igd_ssdp_start(struct uwg_igd_ssdp **out, uv_loop_t *loop,
 	s->exe = dup_or_null(p->exe ? p->exe : "/proc/self/exe", &oom);
 	s->ifname = dup_or_null(p->ifname, &oom);
 	s->desc_url = dup_or_null(p->desc_url, &oom);
+	if (p->desc_url6 && p->lower_url6 && p->uuid) {
+		s->desc_url6 = dup_or_null(p->desc_url6, &oom);
+		s->lower_url6 = dup_or_null(p->lower_url6, &oom);
+		s->uuid = dup_or_null(p->uuid, &oom);
+	}
 	if (oom) {
-		free(s->exe);
-		free(s->ifname);
-		free(s->desc_url);
-		free(s);
+		free_ssdp(s);
 		return -ENOMEM;
 	}
 	s->backoff_s = 1;
 	err = uv_timer_init(loop, &s->timer);
 	if (err) {
-		free(s->exe);
-		free(s->ifname);
-		free(s->desc_url);
-		free(s);
+		free_ssdp(s);
 		return err;
 	}
 	s->timer.data = s;
@@ -448,24 +466,143 @@ static unsigned long arg_ul(const char *s)
 	return v;
 }
 
+/* A line for the daemon's log ("uwg: ..."), before READY. */
+static void tell(const char *what)
+{
+	char b[160];
+	int n = snprintf(b, sizeof(b), "uwg: %s\n", what);
+
+	if (n > 0 && write(CHILD_FD, b, (size_t)n) < 0)
+		_exit(1);
+}
+
+/* The IPv6 responder: its socket and what it answers with (see ssdp6.h for why not pupnp). */
+struct v6 {
+	int fd;
+	int ifindex;
+	struct in6_addr src; /* the tunnel's IPv6 address: replies come from it */
+	struct uwg_igd_ssdp6_device dev;
+	struct sockaddr_in6 to; /* the searcher being answered */
+	uint64_t window_s;
+	unsigned budget; /* replies left in this second */
+};
+
+enum { REPLIES_PER_S = 200 }; /* a flood of searches costs this much and no more */
+
+/*
+ * [::]:1900 joined to ff05::c (site-local, what comes through a tunnel) and
+ * ff02::c on the interface, filtered like pupnp's SSDP sockets but with the
+ * IPv6 prefix let through. Made while we may still attach filters.
+ */
+static int open_v6(struct v6 *v, const struct uwg_igd_sockfilter *f, bool no_filter)
+{
+	static const char *const groups[] = { "ff05::c", "ff02::c" };
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_port = htons(UWG_IGD_SSDP_PORT) };
+	int one = 1, err = 0;
+
+	v->fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (v->fd < 0)
+		return -errno;
+	if (setsockopt(v->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ||
+	    setsockopt(v->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+		err = -errno;
+	if (!err && !no_filter)
+		err = uwg_igd_sockfilter_attach(v->fd, f);
+	if (!err && bind(v->fd, (struct sockaddr *)&a, sizeof(a)))
+		err = -errno;
+	for (size_t i = 0; !err && i < sizeof(groups) / sizeof(groups[0]); i++) {
+		struct ipv6_mreq m = { .ipv6mr_interface = (unsigned)v->ifindex };
+
+		inet_pton(AF_INET6, groups[i], &m.ipv6mr_multiaddr);
+		if (setsockopt(v->fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &m, sizeof(m)))
+			err = -errno;
+	}
+	if (err) {
+		close(v->fd);
+		v->fd = -1;
+	}
+	return err;
+}
+
+/* One reply, unicast from the tunnel's address (not whatever the routing would pick). */
+static void send_v6(void *ctx, const char *reply, size_t len)
+{
+	struct v6 *v = ctx;
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} c;
+	struct iovec iov = { (void *)(uintptr_t)reply, len };
+	struct msghdr m = { &v->to, sizeof(v->to), &iov, 1, c.buf, sizeof(c.buf), 0 };
+	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+	struct in6_pktinfo pi = { .ipi6_addr = v->src, .ipi6_ifindex = (unsigned)v->ifindex };
+
+	if (!v->budget)
+		return;
+	v->budget--;
+	memset(&c, 0, sizeof(c));
+	h->cmsg_level = IPPROTO_IPV6;
+	h->cmsg_type = IPV6_PKTINFO;
+	h->cmsg_len = CMSG_LEN(sizeof(pi));
+	memcpy(CMSG_DATA(h), &pi, sizeof(pi));
+	/* a reply that cannot go now is lost like any datagram; the client searches again */
+	(void)sendmsg(v->fd, &m, MSG_DONTWAIT);
+}
+
+static void serve_v6(struct v6 *v)
+{
+	char buf[UWG_IGD_SSDP6_MSG_MAX + 1];
+	struct timespec ts;
+
+	for (int i = 0; i < 64; i++) {
+		socklen_t alen = sizeof(v->to);
+		ssize_t n = recvfrom(v->fd, buf, sizeof(buf), 0, (struct sockaddr *)&v->to, &alen);
+
+		if (n < 0 || alen != sizeof(v->to))
+			return;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if ((uint64_t)ts.tv_sec != v->window_s) {
+			v->window_s = (uint64_t)ts.tv_sec;
+			v->budget = REPLIES_PER_S;
+		}
+		uwg_igd_ssdp6_answer(&v->dev, buf, (size_t)n, send_v6, v);
+	}
+}
+
 int uwg_igd_ssdp_main(int argc, char **argv)
 {
-	struct uwg_igd_sockfilter f = { 0 };
+	struct uwg_igd_sockfilter f = { 0 }, f6;
+	struct v6 v = { .fd = -1 };
 	UpnpDevice_Handle dev;
 	const char *ip;
 	struct in_addr want, got;
 	char c;
-	int rc, n = 0, err;
-	unsigned long advert;
+	int rc, n = 0, err, advert;
+	unsigned long bits6;
 	bool no_filter;
 
-	if (argc != 10 || inet_pton(AF_INET, argv[3], &want) != 1)
+	if (argc != 16 || inet_pton(AF_INET, argv[3], &want) != 1)
 		fail_child(EINVAL);
-	advert = arg_ul(argv[5]);
+	advert = arg_ul(argv[5]) ? (int)arg_ul(argv[5]) : 1800;
 	f.net_h = (uint32_t)arg_ul(argv[6]);
 	f.mask_h = (uint32_t)arg_ul(argv[7]);
 	f.ifindex = (int)arg_ul(argv[8]);
 	no_filter = arg_ul(argv[9]) != 0;
+	/* IPv6 (argv 10-15 "-" when none): URLs, prefix (129 = none), address, uuid */
+	f6 = f;
+	bits6 = arg_ul(argv[13]);
+	if (strcmp(argv[10], "-") && strcmp(argv[11], "-") && bits6 <= 128) {
+		if (inet_pton(AF_INET6, argv[12], &f6.net6) != 1 ||
+		    inet_pton(AF_INET6, argv[14], &v.src) != 1)
+			fail_child(EINVAL);
+		f6.v6 = true;
+		f6.bits6 = (unsigned)bits6;
+		v.ifindex = f.ifindex;
+		v.dev.location = argv[10];
+		v.dev.lower = argv[11];
+		v.dev.uuid = argv[15];
+		v.dev.max_age = (unsigned)advert;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	/* the daemon going away in any way closes fd 3, which ends us cleanly below */
 	rc = UpnpInit2(argv[2], free_port(want));
@@ -474,11 +611,22 @@ int uwg_igd_ssdp_main(int argc, char **argv)
 	ip = UpnpGetServerIpAddress();
 	if (!ip || inet_pton(AF_INET, ip, &got) != 1 || got.s_addr != want.s_addr)
 		fail_child(EADDRNOTAVAIL);
-	/* before the privileges go: this kernel refuses SO_ATTACH_FILTER to nobody */
+	/*
+	 * Before the privileges go: this kernel refuses SO_ATTACH_FILTER to
+	 * nobody. pupnp's own IPv6 sockets stay shut (f has no IPv6 prefix):
+	 * it cannot answer over IPv6 anyway.
+	 */
 	if (!no_filter) {
 		n = uwg_igd_sockfilter_pupnp(&f);
 		if (n < 0)
 			fail_child(-n);
+	}
+	if (f6.v6) {
+		err = open_v6(&v, &f6, no_filter);
+		if (err)
+			tell("IPv6 discovery off: cannot listen on [::]:1900 of the interface");
+		else
+			n += !no_filter;
 	}
 	/* nothing pupnp does from here on needs privileges (setresuid covers its threads) */
 	err = drop_privileges();
@@ -489,16 +637,36 @@ int uwg_igd_ssdp_main(int argc, char **argv)
 		fail_child(upnp_errno(rc));
 	if (UpnpSetMaxSubscriptions(dev, 0) != UPNP_E_SUCCESS)
 		fail_child(EIO);
-	rc = UpnpSendAdvertisement(dev, advert ? (int)advert : 1800);
+	rc = UpnpSendAdvertisement(dev, advert);
 	if (rc != UPNP_E_SUCCESS)
 		fail_child(upnp_errno(rc));
-	report("READY", n);
+	{
+		char b[32];
+		int len = snprintf(b, sizeof(b), "READY %d %d\n", n, v.fd >= 0 ? 1 : 0);
+
+		if (len > 0 && write(CHILD_FD, b, (size_t)len) < 0)
+			_exit(1);
+	}
 	for (;;) {
-		struct pollfd pfd = { CHILD_FD, POLLIN, 0 };
+		struct pollfd pfd[2] = { { CHILD_FD, POLLIN, 0 }, { v.fd, POLLIN, 0 } };
 		ssize_t r;
 
-		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+		if (poll(pfd, v.fd >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
 			break;
+		}
+		if (pfd[1].revents & POLLIN)
+			serve_v6(&v);
+		if (pfd[1].revents & POLLERR) {
+			int e;
+			socklen_t elen = sizeof(e);
+
+			/* reading the error clears it: a pending one would make poll spin */
+			getsockopt(v.fd, SOL_SOCKET, SO_ERROR, &e, &elen);
+		}
+		if (!(pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
 		r = read(CHILD_FD, &c, 1);
 		if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN))
 			break;

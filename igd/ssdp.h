@@ -7,9 +7,17 @@
  * the daemon. The child only announces the device and answers M-SEARCH;
  * its description URL points at the daemon's own HTTP server (httpd.h).
  *
+ * With IPv6 description URLs the child also answers IPv6 searches (ff05::c,
+ * ff02::c) itself, with igd/ssdp6.c on a socket of its own: pupnp 1.8.4
+ * cannot send an IPv6 datagram (docs/igd.md), so its IPv6 sockets stay
+ * filtered shut. Replies come from the tunnel's IPv6 address and name the
+ * description on it.
+ *
  * Protocol on the child's fd 3 (a socketpair): the child writes
- * "READY <filtered sockets>\n" once it has announced, or "ERR <errno>\n";
- * end of file from the parent tells it to say ssdp:byebye and exit.
+ * "READY <filtered sockets> <1 if it answers IPv6 too, else 0>\n" once it
+ * has announced, or "ERR <errno>\n", and before READY "uwg: <why>" lines
+ * for the daemon's log (IPv6 discovery that could not start does not stop
+ * IPv4); end of file from the parent tells it to say ssdp:byebye and exit.
  *
  * Threads: the supervisor runs on the loop thread; uwg_igd_ssdp_main is a
  * process's main.
@@ -31,6 +39,15 @@ struct uwg_igd_ssdp_params {
 	const char *ifname;
 	struct in_addr tunnel_ip;
 	const char *desc_url; /* served by the daemon */
+	/*
+	 * IPv6: the IGD:2 description on the tunnel's IPv6 address, the one
+	 * version 1 searches get, the address replies come from and the device
+	 * uuid (the UDNs); any NULL = IPv4 only. filter.v6 and its prefix say
+	 * who may search.
+	 */
+	const char *desc_url6, *lower_url6;
+	struct in6_addr tunnel_ip6;
+	const char *uuid;
 	unsigned advert_s;    /* SSDP max-age */
 	struct uwg_igd_sockfilter filter;
 	int no_filter;        /* tests only: no socket filters */
@@ -43,6 +60,7 @@ struct uwg_igd_ssdp_stats {
 	uint64_t crashes;     /* children that died without being asked to */
 	unsigned filtered;    /* sockets the current child filtered */
 	int running;          /* 1 once the current child said READY */
+	int ipv6;             /* and it answers IPv6 searches too */
 };
 
 struct uwg_igd_ssdp;

@@ -25,8 +25,10 @@
 
 #include "cli/uapi/igd_conf.h"
 #include "cli/uapi/text.h"
+#include "cli/daemon/fw_glue.h"
 #include "cli/daemon/log.h"
 #include "cli/daemon/nat_glue.h"
+#include "core/ip/fw6.h"
 #include "core/ip/nat.h"
 #include "core/wg.h"
 #include "crypto/blake2s.h"
@@ -72,6 +74,7 @@ struct uwg_igdd {
 	struct in_addr igd_addr; /* the tunnel address it listens on */
 	struct in_addr announced; /* the external address NAT-PMP/PCP clients were last told */
 	char url[128];
+	char url6[128]; /* the IPv6 description URL, "" without IPv6 */
 	int last_err;            /* the last start failure logged (so it is said once) */
 
 	/* A copy of the NAT's view taken at each op (the table may be rebuilt between). */
@@ -85,6 +88,7 @@ struct uwg_igdd {
 	size_t n_pending;
 	const char *pending_from; /* "the lease file", or the NAT before a rebuild */
 	bool restored;  /* until then the file is not written (it still holds them) */
+	bool save_pending; /* a pinhole went by itself: rewrite the file on the next tick */
 	int64_t epoch_origin;    /* when the map table started (wall clock): NAT-PMP's epoch */
 	struct uwg_igd_stats totals; /* counters of the IGDs stopped so far */
 };
@@ -111,15 +115,10 @@ static void stats_now(const struct uwg_igdd *g, struct uwg_igd_stats *out);
 
 /* ---- owners ---- */
 
-/* A peer's identity as the NAT's owner tag: its public key's first 8 bytes, never 0. */
+/* A peer's identity as the NAT's owner tag (the firewall's too). */
 static uint64_t owner_of(const struct uwg_peer *peer)
 {
-	const uint8_t *key = uwg_peer_public_key(peer);
-	uint64_t o = 0;
-
-	for (int i = 0; i < 8; i++)
-		o |= (uint64_t)key[i] << (8 * i);
-	return o ? o : 1;
+	return uwg_fwd_owner_of(peer);
 }
 
 static struct uwg_peer *peer_of(struct uwg_igdd *g, uint32_t addr_h)
@@ -242,6 +241,52 @@ static int64_t wall_now(void)
  * deadlines. Not before the maps read at start were restored: until then
  * the file is their only copy.
  */
+/* The firewall's table while it runs, else NULL. */
+static struct uwg_fw6 *fw_table(struct uwg_igdd *g)
+{
+	return g->env.fwd ? uwg_fwd_table(g->env.fwd) : NULL;
+}
+
+/* Room snapshot() needs with pinholes: the maps and the live pinholes. */
+static size_t snapshot_room(struct uwg_igdd *g)
+{
+	struct uwg_fw6 *fw = fw_table(g);
+
+	return g->n_maps + (fw ? uwg_fw6_get_stats(fw)->pinholes_active : 0) + 1;
+}
+
+/* The live pinholes as lease entries, after n, up to room; the new count. */
+static size_t snapshot_pinholes(struct uwg_igdd *g, struct uwg_lease *v, size_t n, size_t room)
+{
+	struct uwg_fw6 *fw = fw_table(g);
+	struct uwg_fw6_pinhole ph;
+	uint64_t now = uv_hrtime();
+	int64_t wall = wall_now();
+	uint32_t cursor = 0;
+
+	while (fw && n < room && uwg_fw6_pinhole_next(fw, &cursor, now, &ph)) {
+		struct uwg_peer *p = uwg_wg_peer_for_addr(g->env.wg, AF_INET6, ph.int_addr);
+		struct uwg_lease *e = &v[n];
+
+		if (!p || owner_of(p) != ph.owner)
+			continue;
+		memset(e, 0, sizeof(*e));
+		e->pinhole = true;
+		snprintf(e->origin, sizeof(e->origin), "%s", origin_name(ph.origin));
+		e->proto = ph.proto;
+		memcpy(e->int6, ph.int_addr, 16);
+		e->int_port = ph.int_port;
+		memcpy(e->rem6, ph.rem_addr, 16);
+		e->rem_port = ph.rem_port;
+		memcpy(e->owner, uwg_peer_public_key(p), sizeof(e->owner));
+		e->expires = wall + (int64_t)((ph.expires_ns > now ? ph.expires_ns - now : 0) /
+					      1000000000u) + 1;
+		snprintf(e->desc, sizeof(e->desc), "%s", ph.desc);
+		n++;
+	}
+	return n;
+}
+
 /* The live maps as lease entries (v has room for g->n_maps); how many. */
 static size_t snapshot(struct uwg_igdd *g, struct uwg_lease *v)
 {
@@ -279,15 +324,18 @@ static size_t snapshot(struct uwg_igdd *g, struct uwg_lease *v)
 static void save(struct uwg_igdd *g)
 {
 	struct uwg_lease *v;
+	size_t room;
 	int err;
 
 	if (!g->restored || !g->env.leases || g->env.leases->fd < 0)
 		return;
 	g->env.leases->epoch_origin = g->epoch_origin;
-	v = calloc(g->n_maps ? g->n_maps : 1, sizeof(*v));
+	g->save_pending = false;
+	room = snapshot_room(g);
+	v = calloc(room, sizeof(*v));
 	if (!v)
 		return;
-	err = uwg_leases_write(g->env.leases, v, snapshot(g, v));
+	err = uwg_leases_write(g->env.leases, v, snapshot_pinholes(g, v, snapshot(g, v), room));
 	free(v);
 	if (err)
 		uwg_log_limited(&g->lim, uv_hrtime(), UWG_LOG_ERROR,
@@ -529,6 +577,185 @@ static int op_get_map_by_index(void *ctx, uint32_t index, struct uwg_igd_map *ou
 	return UWG_IGD_E_ARRAY_INDEX_INVALID;
 }
 
+/* ---- IPv6 pinholes, in the firewall's table (cli/daemon/fw_glue.h) ---- */
+
+/* UPnP's numbers for WANIPv6FirewallControl (portmap-protocols.md §3.3). */
+enum { E_PINHOLE_SPACE = 701, E_NO_SUCH_PINHOLE = 704 };
+
+static struct uwg_peer *peer_of6(struct uwg_igdd *g, const struct in6_addr *a)
+{
+	return uwg_wg_peer_for_addr(g->env.wg, AF_INET6, a->s6_addr);
+}
+
+static int op_fw_status(void *ctx, bool *enabled, bool *inbound_allowed)
+{
+	struct uwg_igdd *g = ctx;
+
+	*enabled = g->env.fwd && uwg_fwd_table(g->env.fwd);
+	*inbound_allowed = *enabled;
+	return 0;
+}
+
+/* The firewall table and the requester's owner tag, or 0 (*err set) when either is missing. */
+static uint64_t pinhole_owner(struct uwg_igdd *g, struct in6_addr requester, struct uwg_fw6 **fw,
+			      int *err)
+{
+	struct uwg_peer *p = peer_of6(g, &requester);
+
+	*fw = g->env.fwd ? uwg_fwd_table(g->env.fwd) : NULL;
+	*err = !*fw ? UWG_IGD_E_ACTION_FAILED : !p ? UWG_IGD_E_NOT_AUTHORIZED : 0;
+	return *err ? 0 : owner_of(p);
+}
+
+static void pinhole_text(const struct uwg_fw6_pinhole *ph, char *buf, size_t len)
+{
+	char in[INET6_ADDRSTRLEN], rem[INET6_ADDRSTRLEN];
+	bool any = true;
+
+	for (int i = 0; i < 16; i++)
+		any &= !ph->rem_addr[i];
+	inet_ntop(AF_INET6, ph->int_addr, in, sizeof(in));
+	inet_ntop(AF_INET6, ph->rem_addr, rem, sizeof(rem));
+	snprintf(buf, len, "%s [%s]:%u from %s%s%s port %u", ph->proto == IPPROTO_TCP ? "TCP" : "UDP",
+		 in, ph->int_port, any ? "any host" : "[", any ? "" : rem, any ? "" : "]",
+		 ph->rem_port);
+}
+
+static int op_add_pinhole(void *ctx, const struct uwg_igd_pinhole *ph, struct in6_addr requester,
+			  uint16_t *id)
+{
+	struct uwg_igdd *g = ctx;
+	struct uwg_fw6_pinhole fp = { 0 };
+	uint64_t now = uv_hrtime();
+	struct uwg_fw6 *fw;
+	struct uwg_peer *client;
+	char what[160], name[UWG_LOG_PEER_LEN];
+	int err;
+
+	fp.owner = pinhole_owner(g, requester, &fw, &err);
+	if (err)
+		return err;
+	client = peer_of6(g, &ph->int_client);
+	if (!client || owner_of(client) != fp.owner)
+		return UWG_IGD_E_NOT_AUTHORIZED;
+	fp.proto = ph->proto;
+	memcpy(fp.int_addr, ph->int_client.s6_addr, 16);
+	fp.int_port = ph->int_port;
+	memcpy(fp.rem_addr, ph->remote_host.s6_addr, 16);
+	fp.rem_port = ph->remote_port;
+	fp.expires_ns = now + (uint64_t)(ph->lease_s ? ph->lease_s : 1) * 1000000000u;
+	fp.origin = ph->origin;
+	snprintf(fp.desc, sizeof(fp.desc), "%s", ph->desc);
+	err = uwg_fw6_pinhole_add(fw, &fp, now, id);
+	if (err)
+		return err == -EEXIST ? UWG_IGD_E_NOT_AUTHORIZED :
+		       err == -ENOSPC ? E_PINHOLE_SPACE : UWG_IGD_E_ACTION_FAILED;
+	pinhole_text(&fp, what, sizeof(what));
+	uwg_log_peer_name(name, uwg_peer_public_key(client));
+	uwg_log_info("%s: pinhole %u: %s open for %us by %s", origin_name(ph->origin), *id, what,
+		     ph->lease_s, name);
+	save(g);
+	return 0;
+}
+
+static int op_update_pinhole(void *ctx, uint16_t id, uint32_t lease_s, struct in6_addr requester)
+{
+	struct uwg_igdd *g = ctx;
+	uint64_t now = uv_hrtime(), owner;
+	struct uwg_fw6 *fw;
+	int err;
+
+	owner = pinhole_owner(g, requester, &fw, &err);
+	if (err)
+		return err;
+	err = uwg_fw6_pinhole_update(fw, id, owner, now + (uint64_t)lease_s * 1000000000u, now);
+	if (!err)
+		save(g);
+	return !err ? 0 : err == -ENOENT ? E_NO_SUCH_PINHOLE : UWG_IGD_E_NOT_AUTHORIZED;
+}
+
+static int op_del_pinhole(void *ctx, uint16_t id, struct in6_addr requester)
+{
+	struct uwg_igdd *g = ctx;
+	uint64_t now = uv_hrtime(), owner;
+	struct uwg_fw6 *fw;
+	int err;
+
+	owner = pinhole_owner(g, requester, &fw, &err);
+	if (err)
+		return err;
+	err = uwg_fw6_pinhole_del(fw, id, owner, now);
+	if (!err) {
+		uwg_log_info("pinhole %u closed by its owner", id);
+		save(g);
+	}
+	return !err ? 0 : err == -ENOENT ? E_NO_SUCH_PINHOLE : UWG_IGD_E_NOT_AUTHORIZED;
+}
+
+static void pinhole_out(const struct uwg_fw6_pinhole *fp, uint64_t now, struct uwg_igd_pinhole *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = fp->id;
+	out->proto = fp->proto;
+	memcpy(out->int_client.s6_addr, fp->int_addr, 16);
+	out->int_port = fp->int_port;
+	memcpy(out->remote_host.s6_addr, fp->rem_addr, 16);
+	out->remote_port = fp->rem_port;
+	out->lease_s = fp->expires_ns > now ? (uint32_t)((fp->expires_ns - now) / 1000000000u) : 0;
+	out->packets = fp->packets;
+	out->origin = fp->origin;
+	snprintf(out->desc, sizeof(out->desc), "%s", fp->desc);
+}
+
+static int op_get_pinhole(void *ctx, uint16_t id, struct uwg_igd_pinhole *out)
+{
+	struct uwg_igdd *g = ctx;
+	struct uwg_fw6 *fw = g->env.fwd ? uwg_fwd_table(g->env.fwd) : NULL;
+	struct uwg_fw6_pinhole fp;
+	uint64_t now = uv_hrtime();
+
+	if (!fw || uwg_fw6_pinhole_get(fw, id, now, &fp))
+		return E_NO_SUCH_PINHOLE;
+	pinhole_out(&fp, now, out);
+	return 0;
+}
+
+static int op_find_pinhole(void *ctx, const struct uwg_igd_pinhole *key, struct in6_addr requester,
+			   struct uwg_igd_pinhole *out)
+{
+	struct uwg_igdd *g = ctx;
+	struct uwg_fw6_pinhole k = { 0 }, fp;
+	uint64_t now = uv_hrtime();
+	struct uwg_fw6 *fw;
+	int err;
+
+	k.owner = pinhole_owner(g, requester, &fw, &err);
+	if (err)
+		return E_NO_SUCH_PINHOLE;
+	k.proto = key->proto;
+	memcpy(k.int_addr, key->int_client.s6_addr, 16);
+	k.int_port = key->int_port;
+	memcpy(k.rem_addr, key->remote_host.s6_addr, 16);
+	k.rem_port = key->remote_port;
+	if (uwg_fw6_pinhole_find(fw, &k, now, &fp))
+		return E_NO_SUCH_PINHOLE;
+	pinhole_out(&fp, now, out);
+	return 0;
+}
+
+/* The firewall removed a pinhole by itself (or all of them, ph NULL): log, and save on the tick. */
+static void pinhole_gone(void *ctx, const struct uwg_fw6_pinhole *ph, const char *why)
+{
+	struct uwg_igdd *g = ctx;
+	char what[160];
+
+	g->save_pending = true;
+	if (!ph)
+		return;
+	pinhole_text(ph, what, sizeof(what));
+	uwg_log_info("%s: pinhole %u: %s closed: %s", origin_name(ph->origin), ph->id, what, why);
+}
+
 static bool op_same_owner(void *ctx, struct in_addr a, struct in_addr b)
 {
 	struct uwg_peer *p = peer_of(ctx, h32(a));
@@ -652,6 +879,7 @@ static void stop_igd(struct uwg_igdd *g, const char *why)
 	uwg_igd_stop(g->igd);
 	g->igd = NULL;
 	g->url[0] = '\0';
+	g->url6[0] = '\0';
 }
 
 /* Says a start failure once, not every tick. */
@@ -768,6 +996,50 @@ static void enforce_policy(struct uwg_igdd *g)
 		save(g);
 }
 
+/* One pinhole of the lease file back into the firewall, with what is left of its lease: 1 if it is. */
+static unsigned restore_pinhole(struct uwg_igdd *g, const struct uwg_lease *e,
+				struct uwg_peer *peer, int64_t wall)
+{
+	struct uwg_igd_pinhole ph = { 0 };
+	struct in6_addr client;
+	char what[160];
+	const char *why = NULL;
+	uint16_t id;
+	int code;
+
+	memcpy(client.s6_addr, e->int6, 16);
+	if (e->expires <= wall)
+		why = "its lease ran out";
+	else if (!peer || peer_of6(g, &client) != peer)
+		why = "its peer is gone or no longer holds the address";
+	else if (!fw_table(g))
+		why = "the IPv6 firewall is off";
+	if (!why) {
+		ph.proto = e->proto;
+		ph.int_client = client;
+		ph.int_port = e->int_port;
+		memcpy(ph.remote_host.s6_addr, e->rem6, 16);
+		ph.remote_port = e->rem_port;
+		ph.lease_s = (uint32_t)(e->expires - wall);
+		ph.origin = origin_parse(e->origin);
+		memcpy(ph.desc, e->desc, sizeof(ph.desc) - 1);
+		code = op_add_pinhole(g, &ph, client, &id);
+		if (!code)
+			return 1;
+		why = uwg_igd_error_str(code);
+	}
+	{
+		struct uwg_fw6_pinhole fp = { .proto = e->proto, .int_port = e->int_port,
+					      .rem_port = e->rem_port };
+
+		memcpy(fp.int_addr, e->int6, 16);
+		memcpy(fp.rem_addr, e->rem6, 16);
+		pinhole_text(&fp, what, sizeof(what));
+	}
+	uwg_log_info("UPnP: pinhole %s from %s dropped: %s", what, g->pending_from, why);
+	return 0;
+}
+
 /*
  * The maps of the lease file, once UPnP and the NAT run (so the peers are
  * configured): each one back with what is left of its lease, unless it
@@ -778,7 +1050,8 @@ static void restore(struct uwg_igdd *g)
 {
 	struct uwg_igd_policy pol;
 	int64_t wall = wall_now();
-	unsigned back = 0;
+	unsigned back = 0, holes_back = 0;
+	size_t holes = 0;
 
 	make_policy(g, &pol);
 	for (size_t i = 0; i < g->n_pending; i++) {
@@ -789,6 +1062,11 @@ static void restore(struct uwg_igdd *g)
 		const char *why = NULL;
 		int code;
 
+		if (e->pinhole) {
+			holes++;
+			holes_back += restore_pinhole(g, e, peer, wall);
+			continue;
+		}
 		if (e->expires && e->expires <= wall)
 			why = "its lease ran out";
 		else if (!peer || peer_of(g, e->int_addr) != peer)
@@ -816,8 +1094,11 @@ static void restore(struct uwg_igdd *g)
 			     e->proto == IPPROTO_TCP ? "TCP" : "UDP", e->ext_port,
 			     inet_ntoa(client), e->int_port, g->pending_from, why);
 	}
-	if (g->n_pending)
-		uwg_log_info("UPnP: %u of %zu maps restored from %s", back, g->n_pending,
+	if (g->n_pending > holes)
+		uwg_log_info("UPnP: %u of %zu maps restored from %s", back, g->n_pending - holes,
+			     g->pending_from);
+	if (holes)
+		uwg_log_info("UPnP: %u of %zu IPv6 pinholes restored from %s", holes_back, holes,
 			     g->pending_from);
 	free(g->pending);
 	g->pending = NULL;
@@ -838,6 +1119,12 @@ static void try_start(struct uwg_igdd *g)
 		.external_ip = op_external_ip,
 		.counters = op_counters,
 		.same_owner = op_same_owner,
+		.fw_status = op_fw_status,
+		.add_pinhole = op_add_pinhole,
+		.update_pinhole = op_update_pinhole,
+		.del_pinhole = op_del_pinhole,
+		.get_pinhole = op_get_pinhole,
+		.find_pinhole = op_find_pinhole,
 		.log = op_log,
 		.refused = op_refused,
 	};
@@ -888,8 +1175,10 @@ static void try_start(struct uwg_igdd *g)
 	g->announced.s_addr = 0;
 	op_external_ip(g, &g->announced);
 	snprintf(g->url, sizeof(g->url), "%s", uwg_igd_desc_url(g->igd));
-	uwg_log_info("UPnP IGD on %s: %s%s%s%s%s (%u maps per peer, %zu rules)", g->env.tun->name,
-		     g->url, g->url[0] && (cfg.natpmp || cfg.pcp) ? ", " : "",
+	snprintf(g->url6, sizeof(g->url6), "%s", uwg_igd_desc_url6(g->igd));
+	uwg_log_info("UPnP IGD on %s: %s%s%s%s%s%s%s (%u maps per peer, %zu rules)",
+		     g->env.tun->name, g->url, g->url6[0] ? ", " : "", g->url6,
+		     g->url[0] && (cfg.natpmp || cfg.pcp) ? ", " : "",
 		     cfg.natpmp ? "NAT-PMP " : "", cfg.pcp ? "PCP " : "",
 		     cfg.natpmp || cfg.pcp ? inet_ntoa(addr) : "", cap_per_peer(g),
 		     g->active.n_rules);
@@ -928,6 +1217,8 @@ static void tick(uv_timer_t *t)
 	const char *why;
 
 	sweep(g);
+	if (g->save_pending)
+		save(g);
 	if (!g->active.enable)
 		return;
 	if (!g->restored && nat_live(g))
@@ -1090,6 +1381,9 @@ static void stats_now(const struct uwg_igdd *g, struct uwg_igd_stats *out)
 	out->pcp_requests += live.pcp_requests;
 	out->pcp_errors += live.pcp_errors;
 	out->announcements += live.announcements;
+	out->pinhole_actions += live.pinhole_actions;
+	out->http6_requests += live.http6_requests;
+	out->pcp_pinholes += live.pcp_pinholes;
 }
 
 /* "upnp_stat_NAME=" lines: the request counters, or (codes) the errors by UPnP code. */
@@ -1115,11 +1409,13 @@ static void stats_block(const struct uwg_igdd *g, bool codes, char *buf, size_t 
 		      "upnp_stat_ssdp_crashes=%" PRIu64 "\nupnp_stat_natpmp_requests=%" PRIu64 "\n"
 		      "upnp_stat_natpmp_errors=%" PRIu64 "\nupnp_stat_natpmp_dropped=%" PRIu64 "\n"
 		      "upnp_stat_pcp_requests=%" PRIu64 "\nupnp_stat_pcp_errors=%" PRIu64 "\n"
-		      "upnp_stat_announcements=%" PRIu64 "\n",
+		      "upnp_stat_announcements=%" PRIu64 "\nupnp_stat_pinhole_actions=%" PRIu64 "\n"
+		      "upnp_stat_http6_requests=%" PRIu64 "\nupnp_stat_pcp_pinholes=%" PRIu64 "\n",
 		      st.actions, st.errors, st.refused_source, st.bad_requests, st.timeouts,
 		      st.http_requests, st.http_refused, st.refused_host, st.busy, st.ssdp_starts,
 		      st.ssdp_crashes, st.natpmp_requests, st.natpmp_errors, st.natpmp_dropped,
-		      st.pcp_requests, st.pcp_errors, st.announcements);
+		      st.pcp_requests, st.pcp_errors, st.announcements, st.pinhole_actions,
+		      st.http6_requests, st.pcp_pinholes);
 }
 
 /*
@@ -1140,15 +1436,15 @@ static bool emit_ours(struct uwg_igdd *g, size_t *cursor, char *buf, size_t cap,
 		if (!op_external_ip(g, &ext))
 			inet_ntop(AF_INET, &ext, ip, sizeof(ip));
 		if (!uwg_text_line(buf, cap, used, "upnp=%s\nupnp_running=%s\nupnp_url=%s\n"
-			      "upnp_external_address=%s\nupnp_max_maps_per_peer=%u\n",
+			      "upnp_url6=%s\nupnp_external_address=%s\nupnp_max_maps_per_peer=%u\n",
 			      g->active.enable ? "true" : "false", g->igd ? "true" : "false",
-			      g->url, ip, cap_per_peer(g)))
+			      g->url, g->url6, ip, cap_per_peer(g)))
 			return false;
 		*cursor = CURSOR_OURS | ++idx;
 	}
 	/* Steps 1 and 2: the counters, each block small enough for any chunk. */
 	while (idx == 1 || idx == 2) {
-		char block[1024];
+		char block[2048];
 
 		stats_block(g, idx == 2, block, sizeof(block));
 		if (!uwg_text_line(buf, cap, used, "%s", block))
@@ -1227,6 +1523,8 @@ int uwg_igdd_new(struct uwg_igdd **out, const struct uwg_igdd_env *env)
 	g->tick.data = g;
 	if (env->natd)
 		uwg_natd_on_replaced(env->natd, nat_replaced, g);
+	if (env->fwd)
+		uwg_fwd_on_pinhole_gone(env->fwd, pinhole_gone, g);
 	g->restored = true;
 	g->epoch_origin = wall_now();
 	if (env->leases && env->leases->fd >= 0) {

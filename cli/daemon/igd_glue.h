@@ -22,6 +22,7 @@
 struct uwg_wg;
 struct uwg_tun;
 struct uwg_natd;
+struct uwg_fwd;
 
 enum {
 	UWG_IGDD_TICK_MS = 1000, /* start/stop checks, expiry and ownership sweep */
@@ -31,6 +32,7 @@ struct uwg_igdd_env {
 	uv_loop_t *uv;
 	struct uwg_wg *wg;
 	struct uwg_natd *natd;
+	struct uwg_fwd *fwd; /* the IPv6 firewall, where pinholes go (may be NULL) */
 	const struct uwg_tun *tun; /* must stay valid; its name and namespace are followed */
 	void *ctx;
 	uint16_t (*listen_port)(void *ctx); /* the WireGuard UDP port now */

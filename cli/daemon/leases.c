@@ -81,16 +81,25 @@ static const char *proto_name(uint8_t proto)
 
 void uwg_lease_format(const struct uwg_lease *e, char *buf, size_t len)
 {
-	char client[INET_ADDRSTRLEN], owner[UWG_KEY_B64_LEN], desc[UWG_LEASE_DESC_MAX];
+	char client[INET6_ADDRSTRLEN], rem[INET6_ADDRSTRLEN], owner[UWG_KEY_B64_LEN];
+	char desc[UWG_LEASE_DESC_MAX];
 	struct in_addr a = { htonl(e->int_addr) };
 	size_t i = 0;
 
-	inet_ntop(AF_INET, &a, client, sizeof(client));
 	uwg_key_to_base64(owner, e->owner);
 	/* The description is the rest of the line: printable, no line breaks. */
 	for (; e->desc[i] && i + 1 < sizeof(desc); i++)
 		desc[i] = e->desc[i] >= 0x20 && e->desc[i] < 0x7f ? e->desc[i] : '?';
 	desc[i] = '\0';
+	if (e->pinhole) {
+		inet_ntop(AF_INET6, e->int6, client, sizeof(client));
+		inet_ntop(AF_INET6, e->rem6, rem, sizeof(rem));
+		snprintf(buf, len, "pinhole %s %s %s %u %s %u %s %" PRId64 " %s", e->origin,
+			 proto_name(e->proto), client, e->int_port, rem, e->rem_port, owner,
+			 e->expires, desc);
+		return;
+	}
+	inet_ntop(AF_INET, &a, client, sizeof(client));
 	snprintf(buf, len, "map %s %s %u %s %u %s %" PRId64 " %s", e->origin, proto_name(e->proto),
 		 e->ext_port, client, e->int_port, owner, e->expires, desc);
 }
@@ -114,32 +123,49 @@ static char *field(char **s)
 
 int uwg_lease_parse(struct uwg_lease *e, const char *line)
 {
-	char buf[512], *s = buf, *f[8];
-	uint64_t ext, port, exp;
+	char buf[512], *s = buf, *f[9];
+	uint64_t ext = 0, port, exp;
 	struct in_addr a;
+	bool pinhole = !strncmp(line, "pinhole ", 8);
+	int nf = pinhole ? 9 : 8; /* the description is the rest of the line */
 
 	if (strlen(line) >= sizeof(buf))
 		return -EINVAL;
 	memcpy(buf, line, strlen(line) + 1);
 	memset(e, 0, sizeof(*e));
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < nf; i++)
 		if (!(f[i] = field(&s)))
 			return -EINVAL;
-	if (strcmp(f[0], "map") || strlen(f[1]) >= sizeof(e->origin) ||
-	    (strcmp(f[2], "tcp") && strcmp(f[2], "udp")) ||
-	    !uwg_text_decimal(f[3], strlen(f[3]), 65535, &ext) || !ext ||
-	    inet_pton(AF_INET, f[4], &a) != 1 ||
-	    !uwg_text_decimal(f[5], strlen(f[5]), 65535, &port) || !port ||
-	    !uwg_key_from_base64(e->owner, f[6]) ||
-	    !uwg_text_decimal(f[7], strlen(f[7]), INT64_MAX, &exp))
+	if (strcmp(f[0], pinhole ? "pinhole" : "map") || strlen(f[1]) >= sizeof(e->origin) ||
+	    (strcmp(f[2], "tcp") && strcmp(f[2], "udp")))
 		return -EINVAL;
+	if (pinhole) {
+		uint64_t rport;
+
+		if (inet_pton(AF_INET6, f[3], e->int6) != 1 ||
+		    !uwg_text_decimal(f[4], strlen(f[4]), 65535, &port) || !port ||
+		    inet_pton(AF_INET6, f[5], e->rem6) != 1 ||
+		    !uwg_text_decimal(f[6], strlen(f[6]), 65535, &rport) ||
+		    !uwg_key_from_base64(e->owner, f[7]) ||
+		    !uwg_text_decimal(f[8], strlen(f[8]), INT64_MAX, &exp) || !exp)
+			return -EINVAL;
+		e->pinhole = true;
+		e->rem_port = (uint16_t)rport;
+	} else {
+		if (!uwg_text_decimal(f[3], strlen(f[3]), 65535, &ext) || !ext ||
+		    inet_pton(AF_INET, f[4], &a) != 1 ||
+		    !uwg_text_decimal(f[5], strlen(f[5]), 65535, &port) || !port ||
+		    !uwg_key_from_base64(e->owner, f[6]) ||
+		    !uwg_text_decimal(f[7], strlen(f[7]), INT64_MAX, &exp))
+			return -EINVAL;
+		e->int_addr = ntohl(a.s_addr);
+	}
+	snprintf(e->desc, sizeof(e->desc), "%s", s ? s : "");
 	snprintf(e->origin, sizeof(e->origin), "%s", f[1]);
 	e->proto = strcmp(f[2], "udp") ? IPPROTO_TCP : IPPROTO_UDP;
 	e->ext_port = (uint16_t)ext;
-	e->int_addr = ntohl(a.s_addr);
 	e->int_port = (uint16_t)port;
 	e->expires = (int64_t)exp;
-	snprintf(e->desc, sizeof(e->desc), "%s", s ? s : "");
 	for (char *c = e->desc; *c; c++)
 		if (*c < 0x20 || *c >= 0x7f)
 			*c = '?';

@@ -1,6 +1,6 @@
 /*
- * cli/daemon/leases.h - the lease file: the port maps clients made (UPnP, and
- * any later mapping protocol), kept across daemon restarts as miniupnpd keeps
+ * cli/daemon/leases.h - the lease file: the port maps and IPv6 pinholes clients
+ * made (UPnP, NAT-PMP, PCP), kept across daemon restarts as miniupnpd keeps
  * its lease_file. The daemon opens it while still root (root-only, 0600, in
  * UWG_LEASE_DIR) and keeps the descriptor, since the unprivileged worker
  * could not create or rename files there. So an update cannot be a rename:
@@ -14,6 +14,7 @@
 #ifndef UWG_CLI_DAEMON_LEASES_H
 #define UWG_CLI_DAEMON_LEASES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,9 +28,13 @@ enum {
 
 struct uwg_lease {
 	char origin[8];        /* the protocol that made the map: "upnp", "natpmp" or "pcp" */
+	bool pinhole;          /* an IPv6 pinhole (int6, rem6, rem_port) rather than a port map */
 	uint8_t proto;         /* IPPROTO_TCP or IPPROTO_UDP */
-	uint16_t ext_port;
-	uint32_t int_addr;     /* host order */
+	uint16_t ext_port;     /* maps only */
+	uint32_t int_addr;     /* maps: host order */
+	uint8_t int6[16];      /* pinholes: the client's address */
+	uint8_t rem6[16];      /* pinholes: the remote host, all zero = any */
+	uint16_t rem_port;     /* pinholes: 0 = any */
 	uint16_t int_port;
 	uint8_t owner[32];     /* the public key of the peer that made it */
 	int64_t expires;       /* wall clock, Unix seconds; 0 = permanent */

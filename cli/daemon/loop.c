@@ -22,6 +22,7 @@
 #include "cli/daemon/crypt_pool.h"
 #include "cli/daemon/igd_glue.h"
 #include "cli/daemon/log.h"
+#include "cli/daemon/fw_glue.h"
 #include "cli/daemon/nat_glue.h"
 #include "cli/daemon/tunio.h"
 #include "cli/daemon/udp.h"
@@ -53,6 +54,7 @@ struct uwg_loop {
 	struct uwg_uapi_server *uapi;
 	struct uwg_uapi_io io;
 	struct uwg_natd *nat;   /* userspace NAT (cli/daemon/nat_glue.h); idle until configured */
+	struct uwg_fwd *fwd;    /* IPv6 firewall (cli/daemon/fw_glue.h); idle until configured */
 	struct uwg_crypt_pool *cpool; /* AEAD helpers (cli/daemon/crypt_pool.h); NULL: all on this thread */
 	struct uwg_igdd *igdd;  /* UPnP IGD (cli/daemon/igd_glue.h); idle until configured */
 	struct uwg_leases leases; /* the port maps' lease file */
@@ -350,14 +352,16 @@ static void flush_check_cb(uv_check_t *c)
 
 /* ---- TUN ---- */
 
-/* tunio hands on what it read: the NAT takes its own, the core the rest. */
+/* tunio hands on what it read: the NAT takes its own, the firewall drops what it must, the core the rest. */
 static void tun_input(void *ctx, struct uwg_pkt **pkts, unsigned n)
 {
 	struct uwg_loop *l = ctx;
+	uint64_t now = uwg_fwd_table(l->fwd) ? uv_hrtime() : 0;
 	unsigned k = 0;
 
 	for (unsigned i = 0; i < n; i++)
-		if (!(l->nat && uwg_natd_from_tun(l->nat, pkts[i])))
+		if (!(l->nat && uwg_natd_from_tun(l->nat, pkts[i])) &&
+		    !(now && uwg_fwd_inbound(l->fwd, pkts[i], now)))
 			pkts[k++] = pkts[i];
 	uwg_wg_tun_input_batch(l->wg, pkts, k);
 }
@@ -469,6 +473,8 @@ static void op_tun_write(void *ctx, struct uwg_pkt *pkt)
 {
 	struct uwg_loop *l = ctx;
 
+	if (!l->closing && uwg_fwd_table(l->fwd))
+		uwg_fwd_outbound(l->fwd, pkt, uv_hrtime());
 	/* NAT traffic leaves through the raw socket or back into the tunnel. */
 	if (!l->closing && l->nat && uwg_natd_to_tun(l->nat, pkt))
 		return;
@@ -844,9 +850,16 @@ int uwg_loop_new(struct uwg_loop **out, struct uwg_tun *tun, struct uwg_uapi_soc
 	if (ret < 0)
 		return ret;
 	uwg_natd_uapi_hooks(l->nat, &l->io);
+	*err_msg = "IPv6 firewall";
+	ret = uwg_fwd_new(&l->fwd, &(struct uwg_fwd_env){ .uv = &l->uv, .pool = &l->pool,
+							   .wg = l->wg });
+	if (ret < 0)
+		return ret;
+	uwg_fwd_uapi_hooks(l->fwd, &l->io);
 	*err_msg = "UPnP IGD";
 	ret = uwg_igdd_new(&l->igdd, &(struct uwg_igdd_env){ .uv = &l->uv, .wg = l->wg,
-							       .natd = l->nat, .tun = &l->tun,
+							       .natd = l->nat, .fwd = l->fwd,
+							       .tun = &l->tun,
 							       .ctx = l, .listen_port = io_listen_port,
 							       .leases = &l->leases });
 	if (ret < 0)
@@ -898,6 +911,8 @@ void uwg_loop_free(struct uwg_loop *l)
 	/* The IGD's ops use the device and the NAT: it stops (joining pupnp's threads) first. */
 	uwg_igdd_free(l->igdd);
 	l->igdd = NULL;
+	uwg_fwd_free(l->fwd);
+	l->fwd = NULL;
 	/* First the secrets: the ops now only hand packets back to the pool. */
 	if (l->wg)
 		uwg_wg_free(l->wg);

@@ -7,7 +7,10 @@
  * set) and a requester byte (one of three tunnel clients or an outsider), so
  * maps, renewals and deletions interact; every reply must have the size and
  * header RFC 6886 or RFC 6887 gives its request, and the table must stay
- * consistent.
+ * consistent. Requester bytes 6 and 7 (mod 8) are IPv6 sources, one inside
+ * the tunnel's prefix (its MAPs open pinholes in the same table) and one
+ * outside: pinholes stay the inside client's own, "PCP MAP" ones, on ports
+ * >= 1024 with clamped lifetimes, and a MAP answer names the pinhole itself.
  */
 #include <arpa/inet.h>
 #include <stdint.h>
@@ -41,7 +44,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uwg_igd_maptable_ops(&table, &ops);
 	uwg_igd_policy_init(&pol);
 	uwg_igd_cidr_parse("10.100.0.0/24", &pol.allow_net_h, &pol.allow_mask_h);
+	pol.allow6 = !uwg_igd_cidr6_parse("fd00:100::/64", &pol.allow6_net, &pol.allow6_bits);
 	pol.max_per_client = 8;
+	table.pinhole_cap = 8;
 	cx.ops = &ops;
 	cx.pol = &pol;
 	cx.max_lifetime = 600;
@@ -60,19 +65,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint8_t src[16];
 
 			uwg_pcp_v4_mapped(src, who);
-			/* requester byte 7 mod 8: an IPv6 source, 2001:db8::2 */
-			if ((data[1] & 7) == 7) {
-				memset(src, 0, sizeof(src));
-				src[0] = 0x20;
-				src[1] = 0x01;
-				src[2] = 0x0d;
-				src[3] = 0xb8;
-				src[15] = 2;
-			}
+			/* requester byte 6 or 7 mod 8: IPv6, fd00:100::2 (the tunnel's) or 2001:db8::2 */
+			if ((data[1] & 7) >= 6)
+				inet_pton(AF_INET6, (data[1] & 7) == 6 ? "fd00:100::2" : "2001:db8::2", src);
 			o = uwg_pcp_handle(&cx, p, n, src, 5, out, &len);
 			if ((o == UWG_PMP_DROPPED) != (len == 0) || len > UWG_PCP_MAX || len % 4 ||
 			    (len && (len < UWG_PCP_HEADER || out[0] != UWG_PCP_VERSION ||
 				     out[1] != (0x80 | (p[1] & 0x7f)) || out[2] != 0)))
+				abort();
+			/*
+			 * A pinhole's answer: external = internal, port and address (a
+			 * THIRD_PARTY address never succeeds here: every IPv6 address is
+			 * its own owner in this table).
+			 */
+			if ((data[1] & 7) >= 6 && len >= 60 && out[1] == 0x81 && out[3] == 0 &&
+			    (p[4] | p[5] | p[6] | p[7]) &&
+			    (out[40] != out[42] || out[41] != out[43] || memcmp(out + 44, src, 16)))
 				abort();
 		} else {
 			o = uwg_pmp_natpmp(&cx, p, n, who, 5, out, &len);
@@ -91,6 +99,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (m.int_client.s_addr == htonl(0xc0000201u) || m.ext_port < 1024 ||
 			    m.int_port == 0)
 				abort();
+		/* pinholes: only the inside IPv6 client's, made through PCP, within the policy */
+		for (size_t i = 0; i < table.n_pinholes; i++) {
+			const struct uwg_igd_pinhole *ph = &table.pinholes[i].ph;
+			struct in6_addr inside;
+
+			inet_pton(AF_INET6, "fd00:100::2", &inside);
+			if (memcmp(&ph->int_client, &inside, 16) ||
+			    memcmp(&table.pinholes[i].owner, &inside, 16) || ph->int_port < 1024 ||
+			    (ph->proto != IPPROTO_TCP && ph->proto != IPPROTO_UDP) ||
+			    ph->lease_s < UWG_PMP_MIN_LIFETIME || ph->lease_s > 600 ||
+			    strncmp(ph->desc, "PCP MAP ", 8) || ph->origin != UWG_IGD_ORIGIN_PCP ||
+			    !IN6_IS_ADDR_UNSPECIFIED(&ph->remote_host) || ph->remote_port)
+				abort();
+		}
 		now_s += data[1] >> 4;
 		uwg_igd_maptable_expire(&table);
 		data += 2 + n;

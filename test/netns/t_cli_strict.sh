@@ -48,7 +48,7 @@ for sub in up down save strip show showconf set setconf addconf syncconf genkey 
 		[ "$RC" = 0 ] && grep -q "^Usage: uwg $sub" <<<"$OUT" || fail "uwg $sub $h: $RC $OUT"
 	done
 done
-grep -q 'stats, nat, upnp, metrics' <<<"$(run_in a show --help; echo "$OUT")" ||
+grep -q 'stats, nat, upnp, firewall, metrics' <<<"$(run_in a show --help; echo "$OUT")" ||
 	fail "uwg show --help does not name uwg's fields"
 log "every subcommand's --help prints its usage"
 

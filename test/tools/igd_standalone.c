@@ -5,6 +5,8 @@
  * clients) can be tested against it without a WireGuard tunnel. Prints
  * "READY <description url>" once serving, one "MAP <event> ..." line per
  * table change (add/update/del/expire, the expiry timer runs every second),
+ * "PINHOLE <event> ..." for the IPv6 pinholes of the same table (with -6,
+ * the tunnel's IPv6 address: pinholes through UPnP and PCP, IPv6 SSDP),
  * "LOG ..." for the IGD's log lines, and final stats on SIGTERM/SIGINT or
  * when its lifetime (-T, a bound for tests) is over.
  *
@@ -37,6 +39,18 @@ static uint64_t clock_s(void *ctx)
 {
 	(void)ctx;
 	return uv_hrtime() / 1000000000u;
+}
+
+static void print_pinhole(void *ctx, const char *what, const struct uwg_igd_pinhole *ph)
+{
+	char ip[INET6_ADDRSTRLEN], rip[INET6_ADDRSTRLEN];
+
+	(void)ctx;
+	inet_ntop(AF_INET6, &ph->int_client, ip, sizeof(ip));
+	inet_ntop(AF_INET6, &ph->remote_host, rip, sizeof(rip));
+	printf("PINHOLE %s id=%u %s [%s]:%u from [%s]:%u lease=%u desc='%s'\n", what, ph->id,
+	       uwg_igd_proto_str(ph->proto), ip, ph->int_port, rip, ph->remote_port, ph->lease_s,
+	       ph->desc);
 }
 
 static void print_map(void *ctx, const char *what, const struct uwg_igd_map *m)
@@ -92,6 +106,50 @@ static void op_counters(void *ctx, struct uwg_igd_counters *out)
 	app->table_ops.counters(&app->table, out);
 }
 
+static int op_fw_status(void *ctx, bool *enabled, bool *inbound)
+{
+	struct app *app = ctx;
+
+	return app->table_ops.fw_status(&app->table, enabled, inbound);
+}
+
+static int op_add_pinhole(void *ctx, const struct uwg_igd_pinhole *ph, struct in6_addr requester,
+			  uint16_t *id)
+{
+	struct app *app = ctx;
+
+	return app->table_ops.add_pinhole(&app->table, ph, requester, id);
+}
+
+static int op_update_pinhole(void *ctx, uint16_t id, uint32_t lease_s, struct in6_addr requester)
+{
+	struct app *app = ctx;
+
+	return app->table_ops.update_pinhole(&app->table, id, lease_s, requester);
+}
+
+static int op_del_pinhole(void *ctx, uint16_t id, struct in6_addr requester)
+{
+	struct app *app = ctx;
+
+	return app->table_ops.del_pinhole(&app->table, id, requester);
+}
+
+static int op_get_pinhole(void *ctx, uint16_t id, struct uwg_igd_pinhole *out)
+{
+	struct app *app = ctx;
+
+	return app->table_ops.get_pinhole(&app->table, id, out);
+}
+
+static int op_find_pinhole(void *ctx, const struct uwg_igd_pinhole *key, struct in6_addr requester,
+			   struct uwg_igd_pinhole *out)
+{
+	struct app *app = ctx;
+
+	return app->table_ops.find_pinhole(&app->table, key, requester, out);
+}
+
 static void op_log(void *ctx, const char *msg)
 {
 	(void)ctx;
@@ -114,13 +172,15 @@ static void shutdown_app(struct app *app)
 	uwg_igd_get_stats(app->igd, &st);
 	printf("STATS actions=%llu errors=%llu refused_source=%llu bad_requests=%llu "
 	       "timeouts=%llu http_requests=%llu http_refused=%llu refused_host=%llu busy=%llu "
-	       "ssdp_starts=%llu ssdp_crashes=%llu\n",
+	       "ssdp_starts=%llu ssdp_crashes=%llu pinhole_actions=%llu http6_requests=%llu "
+	       "pcp_pinholes=%llu\n",
 	       (unsigned long long)st.actions, (unsigned long long)st.errors,
 	       (unsigned long long)st.refused_source, (unsigned long long)st.bad_requests,
 	       (unsigned long long)st.timeouts, (unsigned long long)st.http_requests,
 	       (unsigned long long)st.http_refused, (unsigned long long)st.refused_host,
 	       (unsigned long long)st.busy, (unsigned long long)st.ssdp_starts,
-	       (unsigned long long)st.ssdp_crashes);
+	       (unsigned long long)st.ssdp_crashes, (unsigned long long)st.pinhole_actions,
+	       (unsigned long long)st.http6_requests, (unsigned long long)st.pcp_pinholes);
 	uwg_igd_stop(app->igd);
 	app->igd = NULL;
 	uv_close((uv_handle_t *)&app->expiry, NULL);
@@ -146,14 +206,18 @@ static void on_lifetime(uv_timer_t *t)
 static void on_ready_poll(uv_timer_t *t)
 {
 	struct app *app = t->data;
-	struct uwg_igd_stats st;
+	/* static: gcc 12's -Wdangling-pointer misreads the local here (a false positive) */
+	static struct uwg_igd_stats st;
 
 	if (!app->igd)
 		return;
 	uwg_igd_get_stats(app->igd, &st);
 	if (!st.ssdp_running)
 		return;
-	printf("READY %s filtered_sockets=%u\n", uwg_igd_desc_url(app->igd), st.filtered_sockets);
+	printf("READY %s filtered_sockets=%u", uwg_igd_desc_url(app->igd), st.filtered_sockets);
+	if (st.http_ipv6)
+		printf(" url6=%s ssdp6=%d", uwg_igd_desc_url6(app->igd), st.ssdp_ipv6);
+	printf("\n");
 	uv_timer_stop(t);
 }
 
@@ -173,6 +237,9 @@ static void usage(void)
 		"  -u UUID        device uuid (default random)\n"
 		"  -S             show every client's maps, not just the requester's\n"
 		"  -F             do not attach the socket filters\n"
+		"  -6 ADDR        the tunnel's IPv6 address: pinholes, HTTP and SSDP over IPv6\n"
+		"  -K             PCP (and NAT-PMP) on UDP 5351 too\n"
+		"  -W             the IPv6 firewall off (GetFirewallStatus 0, pinholes 702)\n"
 		"  -T SECONDS     stop by itself after SECONDS (default 600)\n");
 	exit(2);
 }
@@ -186,13 +253,14 @@ int main(int argc, char **argv)
 	struct in_addr tun = { 0 };
 	unsigned long port = 0, cap = 0, lifetime_s = 600;
 	struct uwg_igd_rule rule;
+	bool fw_off = false;
 	int opt, err;
 
 	if (argc > 1 && !strcmp(argv[1], UWG_IGD_SSDP_ARG))
 		return uwg_igd_ssdp_main(argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	uwg_igd_config_init(&cfg);
-	while ((opt = getopt(argc, argv, "i:a:e:p:c:m:r:PzL:n:R:u:SFT:")) != -1) {
+	while ((opt = getopt(argc, argv, "i:a:e:p:c:m:r:PzL:n:R:u:SFT:6:KW")) != -1) {
 		switch (opt) {
 		case 'i':
 			ifname = optarg;
@@ -252,6 +320,16 @@ int main(int argc, char **argv)
 		case 'T':
 			lifetime_s = strtoul(optarg, NULL, 10);
 			break;
+		case '6':
+			if (inet_pton(AF_INET6, optarg, &cfg.tunnel_ip6) != 1)
+				usage();
+			break;
+		case 'K':
+			cfg.natpmp = cfg.pcp = true;
+			break;
+		case 'W':
+			fw_off = true;
+			break;
 		default:
 			usage();
 		}
@@ -270,6 +348,8 @@ int main(int argc, char **argv)
 		app.table.reserved_hi = hi;
 	}
 	app.table.changed = print_map;
+	app.table.pinhole_changed = print_pinhole;
+	app.table.fw_enabled = !fw_off;
 	uwg_igd_maptable_ops(&app.table, &app.table_ops);
 	memset(&ops, 0, sizeof(ops));
 	ops.ctx = &app;
@@ -279,6 +359,12 @@ int main(int argc, char **argv)
 	ops.get_map_by_index = op_index;
 	ops.external_ip = op_ext_ip;
 	ops.counters = op_counters;
+	ops.fw_status = op_fw_status;
+	ops.add_pinhole = op_add_pinhole;
+	ops.update_pinhole = op_update_pinhole;
+	ops.del_pinhole = op_del_pinhole;
+	ops.get_pinhole = op_get_pinhole;
+	ops.find_pinhole = op_find_pinhole;
 	ops.log = op_log;
 
 	app.loop = uv_default_loop();

@@ -2,7 +2,8 @@
  * test/unit/igd/fixture.h - what the igd unit tests share: the test map table
  * (test/doubles/maptable.c) on a fake clock, its ops, and a policy for the
  * tunnel 10.100.0.0/24 with a per-client cap. Included by one test file each
- * (static definitions).
+ * (static definitions). The IPv6 side: the tunnel prefix fd00:100::/64,
+ * pinholes in the same table, the firewall on.
  */
 #ifndef UWG_TEST_UNIT_IGD_FIXTURE_H
 #define UWG_TEST_UNIT_IGD_FIXTURE_H
@@ -31,6 +32,7 @@ static void fixture_reset(size_t cap, uint32_t ext_ip_h, unsigned per_client)
 	uwg_igd_maptable_ops(&table, &ops);
 	uwg_igd_policy_init(&pol);
 	uwg_igd_cidr_parse("10.100.0.0/24", &pol.allow_net_h, &pol.allow_mask_h);
+	pol.allow6 = uwg_igd_cidr6_parse("fd00:100::/64", &pol.allow6_net, &pol.allow6_bits) == 0;
 	pol.max_per_client = per_client;
 }
 

@@ -2,8 +2,10 @@
  * test/unit/igd/test_igd_actions.c - igd/actions.c over the in-memory map table
  * (test/doubles/maptable.c) on a fake clock: every action and error code of the IGD
  * contract (docs/igd.md), secure mode, the policy hooks, AddAnyPortMapping's
- * port choice, listing visibility, lease expiry, QueryStateVariable, and
- * that every action the SCPDs declare is dispatched.
+ * port choice, listing visibility, lease expiry, QueryStateVariable, the
+ * WANIPv6FirewallControl pinhole actions (every error of miniupnpd's order,
+ * argument order, ownership, duplicates, leases), which actions each address
+ * family may use, and that every action the SCPDs declare is dispatched.
  */
 #include "igd/actions.h"
 #include "test/harness.h"
@@ -16,6 +18,7 @@
 
 static struct uwg_igd_actx ax;
 static struct in_addr A, B, X;
+static struct in6_addr P, Q, Z; /* fd00:100::2 and ::3 (the tunnel's /64), fd00:200::2 (outside) */
 
 /* Event log of the table, to see what really changed. */
 static char events[4096];
@@ -45,25 +48,23 @@ static void reset(void)
 static struct uwg_igd_soap_msg resp; /* the parsed response of the last call */
 static char last_xml[65536];         /* and its text (values in resp are capped at 255) */
 
-static int call(enum uwg_igd_service svc, struct in_addr from, const char *action, ...)
+static int vcall(enum uwg_igd_service svc, const struct uwg_igd_addr *from, const char *action,
+		 va_list ap)
 {
 	struct uwg_igd_soap_msg m;
 	struct uwg_igd_result res;
 	const char *name;
-	va_list ap;
 
 	memset(&m, 0, sizeof(m));
 	memset(&resp, 0, sizeof(resp));
 	last_xml[0] = '\0';
 	snprintf(m.action, sizeof(m.action), "%s", action);
-	va_start(ap, action);
 	while ((name = va_arg(ap, const char *)) != NULL) {
 		struct uwg_igd_soap_arg *a = &m.args[m.n_args++];
 
 		snprintf(a->name, sizeof(a->name), "%s", name);
 		snprintf(a->value, sizeof(a->value), "%s", va_arg(ap, const char *));
 	}
-	va_end(ap);
 	uwg_igd_action_run(&ax, svc, &m, from, fake_now, &res);
 	if (res.err) {
 		CHECK(res.xml == NULL);
@@ -80,6 +81,32 @@ static int call(enum uwg_igd_service svc, struct in_addr from, const char *actio
 		free(res.xml);
 	}
 	return 0;
+}
+
+/* From an IPv4 requester. */
+static int call(enum uwg_igd_service svc, struct in_addr from, const char *action, ...)
+{
+	struct uwg_igd_addr a = { .ip4 = from };
+	va_list ap;
+	int err;
+
+	va_start(ap, action);
+	err = vcall(svc, &a, action, ap);
+	va_end(ap);
+	return err;
+}
+
+/* From an IPv6 requester. */
+static int call6(enum uwg_igd_service svc, struct in6_addr from, const char *action, ...)
+{
+	struct uwg_igd_addr a = { .v6 = true, .ip6 = from };
+	va_list ap;
+	int err;
+
+	va_start(ap, action);
+	err = vcall(svc, &a, action, ap);
+	va_end(ap);
+	return err;
 }
 
 static const char *out(const char *name)
@@ -493,6 +520,13 @@ static void test_delete_and_list(void)
 	CHECK_EQ_INT(generic(B, "74"), 0);
 }
 
+static int query(enum uwg_igd_service svc, const char *var, struct in_addr from, char *v)
+{
+	struct uwg_igd_addr a = { .ip4 = from };
+
+	return uwg_igd_query_var(&ax, svc, var, &a, fake_now, v, UWG_IGD_VAR_MAX);
+}
+
 static void test_query_var(void)
 {
 	char v[UWG_IGD_VAR_MAX];
@@ -500,37 +534,355 @@ static void test_query_var(void)
 	reset();
 	CHECK_EQ_INT(add(A, "8043", "TCP", "8043", "10.100.0.2", "", "0"), 0);
 	CHECK_EQ_INT(add(B, "8044", "TCP", "8043", "10.100.0.3", "", "0"), 0);
-	CHECK_EQ_INT(uwg_igd_query_var(&ax, UWG_IGD_SVC_WANIP, "ExternalIPAddress", A, fake_now, v,
-				       sizeof(v)),
+	CHECK_EQ_INT(query(UWG_IGD_SVC_WANIP, "ExternalIPAddress", A, v),
 		     0);
 	CHECK_EQ_STR(v, "203.0.114.1");
-	CHECK_EQ_INT(uwg_igd_query_var(&ax, UWG_IGD_SVC_WANIP, "ConnectionStatus", A, fake_now, v,
-				       sizeof(v)),
+	CHECK_EQ_INT(query(UWG_IGD_SVC_WANIP, "ConnectionStatus", A, v),
 		     0);
 	CHECK_EQ_STR(v, "Connected");
-	CHECK_EQ_INT(uwg_igd_query_var(&ax, UWG_IGD_SVC_WANIP, "PortMappingNumberOfEntries", A,
-				       fake_now, v, sizeof(v)),
+	CHECK_EQ_INT(query(UWG_IGD_SVC_WANIP, "PortMappingNumberOfEntries", A, v),
 		     0);
 	CHECK_EQ_STR(v, "1");
-	CHECK_EQ_INT(uwg_igd_query_var(&ax, UWG_IGD_SVC_WANIP, "Uptime", A, fake_now, v, sizeof(v)),
+	CHECK_EQ_INT(query(UWG_IGD_SVC_WANIP, "Uptime", A, v),
 		     0);
-	CHECK_EQ_INT(uwg_igd_query_var(&ax, UWG_IGD_SVC_CIF, "PhysicalLinkStatus", A, fake_now, v,
-				       sizeof(v)),
+	CHECK_EQ_INT(query(UWG_IGD_SVC_CIF, "PhysicalLinkStatus", A, v),
 		     0);
 	CHECK_EQ_STR(v, "Up");
-	CHECK_EQ_INT(uwg_igd_query_var(&ax, UWG_IGD_SVC_L3F, "DefaultConnectionService", A,
-				       fake_now, v, sizeof(v)),
+	CHECK_EQ_INT(query(UWG_IGD_SVC_L3F, "DefaultConnectionService", A, v),
 		     0);
 	CHECK(strstr(v, ":WANConnectionDevice:1,urn:upnp-org:serviceId:WANIPConn1") != NULL);
-	CHECK_EQ_INT(uwg_igd_query_var(&ax, UWG_IGD_SVC_WANIP, "PortMappingDescription", A,
-				       fake_now, v, sizeof(v)),
+	CHECK_EQ_INT(query(UWG_IGD_SVC_WANIP, "PortMappingDescription", A, v),
 		     404);
-	CHECK_EQ_INT(uwg_igd_query_var(&ax, UWG_IGD_SVC_CIF, "ExternalIPAddress", A, fake_now, v,
-				       sizeof(v)),
+	CHECK_EQ_INT(query(UWG_IGD_SVC_CIF, "ExternalIPAddress", A, v),
 		     404);
-	CHECK_EQ_INT(uwg_igd_query_var(&ax, UWG_IGD_SVC_WANIP, "ExternalIPAddress", X, fake_now, v,
-				       sizeof(v)),
+	CHECK_EQ_INT(query(UWG_IGD_SVC_WANIP, "ExternalIPAddress", X, v),
 		     606);
+}
+
+/* ---------- WANIPv6FirewallControl ---------- */
+
+#define FW6 UWG_IGD_SVC_FW6
+
+/* AddPinhole with miniupnpc's argument order (not the SCPD's), from an IPv6 requester. */
+static int pinhole(struct in6_addr from, const char *rhost, const char *rport, const char *proto,
+		   const char *iport, const char *client, const char *lease)
+{
+	return call6(FW6, from, "AddPinhole", "RemoteHost", rhost, "RemotePort", rport, "Protocol",
+		     proto, "InternalPort", iport, "InternalClient", client, "LeaseTime", lease,
+		     NULL);
+}
+
+static const struct uwg_igd_maptable_pinhole *pinhole_entry(unsigned id)
+{
+	for (size_t i = 0; i < table.n_pinholes; i++)
+		if (table.pinholes[i].ph.id == id)
+			return &table.pinholes[i];
+	return NULL;
+}
+
+static unsigned long unique_id(void)
+{
+	return strtoul(out("UniqueID"), NULL, 10);
+}
+
+static void test_pinhole_status(void)
+{
+	char v[UWG_IGD_VAR_MAX];
+	struct uwg_igd_addr p6 = { .v6 = true, .ip6 = P };
+
+	reset();
+	CHECK_EQ_INT(call6(FW6, P, "GetFirewallStatus", NULL), 0);
+	CHECK_EQ_STR(out("FirewallEnabled"), "1");
+	CHECK_EQ_STR(out("InboundPinholeAllowed"), "1");
+	CHECK_EQ_STR(resp.ns, "urn:schemas-upnp-org:service:WANIPv6FirewallControl:1");
+	/* a status anyone allowed may read, over IPv4 too (miniupnpd answers it ungated) */
+	CHECK_EQ_INT(call(FW6, A, "GetFirewallStatus", NULL), 0);
+	CHECK_EQ_INT(call6(FW6, Z, "GetFirewallStatus", NULL), 606);
+	CHECK_EQ_INT(call(FW6, X, "GetFirewallStatus", NULL), 606);
+	CHECK_EQ_INT(uwg_igd_query_var(&ax, FW6, "InboundPinholeAllowed", &p6, fake_now, v,
+				       sizeof(v)),
+		     0);
+	CHECK_EQ_STR(v, "1");
+	CHECK_EQ_INT(uwg_igd_query_var(&ax, FW6, "A_ARG_TYPE_Port", &p6, fake_now, v, sizeof(v)),
+		     404);
+
+	/* inbound pinholes off: 703 from every pinhole action, before its arguments */
+	table.fw_inbound = false;
+	CHECK_EQ_INT(call6(FW6, P, "GetFirewallStatus", NULL), 0);
+	CHECK_EQ_STR(out("FirewallEnabled"), "1");
+	CHECK_EQ_STR(out("InboundPinholeAllowed"), "0");
+	CHECK_EQ_INT(pinhole(P, "", "0", "6", "8080", "fd00:100::2", "3600"), 703);
+	CHECK_EQ_INT(call6(FW6, P, "AddPinhole", NULL), 703);
+	CHECK_EQ_INT(call6(FW6, P, "UpdatePinhole", NULL), 703);
+	CHECK_EQ_INT(call6(FW6, P, "DeletePinhole", NULL), 703);
+	CHECK_EQ_INT(call6(FW6, P, "GetPinholePackets", NULL), 703);
+	CHECK_EQ_INT(call6(FW6, P, "CheckPinholeWorking", NULL), 703);
+	/* only the firewall itself gates GetOutboundPinholeTimeout */
+	CHECK_EQ_INT(call6(FW6, P, "GetOutboundPinholeTimeout", NULL), 402);
+
+	/* the firewall off: 702 everywhere, GetFirewallStatus says so */
+	table.fw_enabled = false;
+	CHECK_EQ_INT(call6(FW6, P, "GetFirewallStatus", NULL), 0);
+	CHECK_EQ_STR(out("FirewallEnabled"), "0");
+	CHECK_EQ_INT(pinhole(P, "", "0", "6", "8080", "fd00:100::2", "3600"), 702);
+	CHECK_EQ_INT(call6(FW6, P, "GetOutboundPinholeTimeout", NULL), 702);
+	CHECK_EQ_INT(call6(FW6, P, "DeletePinhole", "UniqueID", "1", NULL), 702);
+
+	/* no firewall behind the ops at all (fw_status NULL, or a pinhole op missing) */
+	table.fw_enabled = table.fw_inbound = true;
+	ops.fw_status = NULL;
+	CHECK_EQ_INT(call6(FW6, P, "GetFirewallStatus", NULL), 0);
+	CHECK_EQ_STR(out("FirewallEnabled"), "0");
+	CHECK_EQ_STR(out("InboundPinholeAllowed"), "0");
+	CHECK_EQ_INT(pinhole(P, "", "0", "6", "8080", "fd00:100::2", "3600"), 702);
+	CHECK_EQ_INT(uwg_igd_query_var(&ax, FW6, "FirewallEnabled", &p6, fake_now, v, sizeof(v)),
+		     0);
+	CHECK_EQ_STR(v, "0");
+	reset();
+	ops.find_pinhole = NULL;
+	CHECK_EQ_INT(pinhole(P, "", "0", "6", "8080", "fd00:100::2", "3600"), 702);
+	CHECK_EQ_U64(table.n_pinholes, 0);
+}
+
+static void test_pinhole_add(void)
+{
+	const struct uwg_igd_maptable_pinhole *e;
+	unsigned long id;
+
+	reset();
+	/* upnpc -6 -A empty 0 fd00:100::2 8080 tcp 3600: miniupnpc's order */
+	CHECK_EQ_INT(pinhole(P, "", "0", "6", "8080", "fd00:100::2", "3600"), 0);
+	id = unique_id();
+	CHECK(id >= 1 && id <= 65535);
+	e = pinhole_entry((unsigned)id);
+	CHECK(e != NULL);
+	if (e) {
+		CHECK_EQ_STR(e->ph.desc, "IGD2 pinhole");
+		CHECK_EQ_INT(e->ph.origin, UWG_IGD_ORIGIN_UPNP);
+		CHECK_EQ_INT(e->ph.proto, IPPROTO_TCP);
+		CHECK_EQ_INT(e->ph.int_port, 8080);
+		CHECK_EQ_INT(e->ph.remote_port, 0);
+		CHECK_EQ_INT(e->ph.lease_s, 3600);
+		CHECK(!memcmp(&e->ph.int_client, &P, 16));
+		CHECK(IN6_IS_ADDR_UNSPECIFIED(&e->ph.remote_host));
+	}
+	/* the same five in the SCPD's order, and reversed: the same pinhole, lease renewed */
+	fake_now += 100;
+	CHECK_EQ_INT(call6(FW6, P, "AddPinhole", "RemoteHost", "*", "RemotePort", "0",
+			   "InternalClient", "fd00:100:0:0::2", "InternalPort", "8080", "Protocol",
+			   "6", "LeaseTime", "600", NULL),
+		     0);
+	CHECK_EQ_U64(unique_id(), id);
+	CHECK_EQ_INT(call6(FW6, P, "AddPinhole", "LeaseTime", "900", "InternalClient",
+			   " fd00:100::2 ", "InternalPort", "8080", "Protocol", "6", "RemotePort",
+			   "0", "RemoteHost", "", NULL),
+		     0);
+	CHECK_EQ_U64(unique_id(), id);
+	CHECK_EQ_U64(table.n_pinholes, 1);
+	e = pinhole_entry((unsigned)id);
+	CHECK(e != NULL && e->ph.lease_s == 900 && e->expires_s == fake_now + 900);
+	/* another protocol, another remote: other pinholes */
+	CHECK_EQ_INT(pinhole(P, "", "0", "17", "8080", "fd00:100::2", "3600"), 0);
+	CHECK(unique_id() != id);
+	CHECK_EQ_INT(pinhole(P, "2001:db8::5", "443", "6", "8080", "fd00:100::2", "3600"), 0);
+	CHECK(unique_id() != id);
+	e = pinhole_entry((unsigned)unique_id());
+	CHECK(e != NULL && e->ph.remote_port == 443 && e->ph.remote_host.s6_addr[0] == 0x20);
+	CHECK_EQ_U64(table.n_pinholes, 3);
+
+	/* the errors, each in the order miniupnpd checks them (the later fault is also there) */
+	CHECK_EQ_INT(pinhole(P, "", "x", "6", "0", "", "0"), 402);           /* RemotePort */
+	CHECK_EQ_INT(pinhole(P, "", "70000", "6", "0", "", "0"), 402);
+	CHECK_EQ_INT(pinhole(P, "", "0", "6", "x", "", "0"), 402);           /* InternalPort */
+	CHECK_EQ_INT(pinhole(P, "", "0", "65536", "0", "", "0"), 402);       /* Protocol */
+	CHECK_EQ_INT(pinhole(P, "", "0", "tcp", "0", "", "0"), 402);
+	CHECK_EQ_INT(call6(FW6, P, "AddPinhole", "RemoteHost", "", "Protocol", "6", "InternalPort",
+			   "8080", "InternalClient", "fd00:100::2", "LeaseTime", "60", NULL),
+		     402); /* no RemotePort */
+	CHECK_EQ_INT(pinhole(P, "", "0", "65535", "0", "", "0"), 706);       /* InternalPort 0 */
+	CHECK_EQ_INT(pinhole(P, "bad", "0", "65535", "8080", "", "0"), 708); /* no client */
+	CHECK_EQ_INT(pinhole(P, "bad", "0", "65535", "8080", "*", "0"), 708);
+	CHECK_EQ_INT(call6(FW6, P, "AddPinhole", "RemoteHost", "", "RemotePort", "0", "Protocol",
+			   "6", "InternalPort", "8080", "LeaseTime", "60", NULL),
+		     708);
+	CHECK_EQ_INT(pinhole(P, "host.example", "0", "65535", "8080", "fd00:100::2", "0"), 402);
+	CHECK_EQ_INT(pinhole(P, "::ffff:192.0.2.1", "0", "6", "8080", "fd00:100::2", "60"), 402);
+	CHECK_EQ_INT(pinhole(P, "fe80::1%eth0", "0", "6", "8080", "fd00:100::2", "60"), 402);
+	CHECK_EQ_INT(pinhole(P, "", "0", "65535", "8080", "fd00:100::3", "0"), 707);
+	CHECK_EQ_INT(pinhole(P, "", "0", "1", "8080", "fd00:100::3", "0"), 705);
+	CHECK_EQ_INT(pinhole(P, "", "0", "0", "8080", "fd00:100::3", "0"), 705);
+	CHECK_EQ_INT(pinhole(P, "", "0", "136", "8080", "fd00:100::3", "0"), 705); /* UDP-Lite */
+	CHECK_EQ_INT(pinhole(P, "", "0", "6", "8080", "fd00:100::3", "0"), 402); /* lease 1..86400 */
+	CHECK_EQ_INT(pinhole(P, "", "0", "6", "8080", "fd00:100::3", "86401"), 402);
+	CHECK_EQ_INT(pinhole(P, "", "0", "6", "8080", "fd00:100::3", "-1"), 402);
+	CHECK_EQ_INT(call6(FW6, P, "AddPinhole", "RemoteHost", "", "RemotePort", "0", "Protocol",
+			   "6", "InternalPort", "8080", "InternalClient", "fd00:100::3", NULL),
+		     402); /* no lease */
+	CHECK_EQ_INT(pinhole(P, "", "0", "6", "80", "host.example", "60"), 402);
+	/* PinholeVerification: only for oneself, only unprivileged ports */
+	CHECK_EQ_INT(pinhole(P, "", "0", "6", "8080", "fd00:100::3", "60"), 606);
+	CHECK_EQ_INT(pinhole(Q, "", "0", "6", "8080", "fd00:100::2", "60"), 606);
+	CHECK_EQ_INT(pinhole(P, "", "0", "6", "1023", "fd00:100::2", "60"), 606);
+	CHECK_EQ_INT(call(FW6, A, "AddPinhole", "RemoteHost", "", "RemotePort", "0", "Protocol",
+			  "6", "InternalPort", "8080", "InternalClient", "fd00:100::2", "LeaseTime",
+			  "60", NULL),
+		     606); /* over IPv4: never the requester's IPv6 address */
+	CHECK_EQ_INT(call(FW6, A, "AddPinhole", "RemoteHost", "", "RemotePort", "0", "Protocol",
+			  "6", "InternalPort", "0", "InternalClient", "fd00:100::2", "LeaseTime",
+			  "60", NULL),
+		     706); /* ... which is checked after the arguments, as miniupnpd does */
+	/* an IPv4 requester has no IPv6 address at all, not even "::" */
+	CHECK_EQ_INT(call(FW6, A, "AddPinhole", "RemoteHost", "", "RemotePort", "0", "Protocol",
+			  "6", "InternalPort", "8080", "InternalClient", "::", "LeaseTime", "60", NULL),
+		     606);
+	/* outside the allowed IPv6 prefix: nothing at all */
+	CHECK_EQ_INT(pinhole(Z, "", "0", "6", "8080", "fd00:200::2", "60"), 606);
+	CHECK_EQ_INT(pinhole(Z, "", "x", "6", "8080", "fd00:200::2", "60"), 606);
+	CHECK_EQ_U64(table.n_pinholes, 3);
+	pol.allow_privileged = true;
+	CHECK_EQ_INT(pinhole(P, "", "0", "6", "443", "fd00:100::2", "60"), 0);
+	pol.allow_privileged = false;
+
+	/* the policy's lease cap, when lower than 86400 */
+	pol.max_lease_s = 600;
+	CHECK_EQ_INT(pinhole(Q, "", "0", "17", "9000", "fd00:100::3", "86400"), 0);
+	e = pinhole_entry((unsigned)unique_id());
+	CHECK(e != NULL && e->ph.lease_s == 600);
+	CHECK_EQ_INT(pinhole(Q, "", "0", "17", "9001", "fd00:100::3", "1"), 0);
+	e = pinhole_entry((unsigned)unique_id());
+	CHECK(e != NULL && e->ph.lease_s == 1);
+
+	/* the table's refusals come through: full, or the owner at its cap (701) */
+	table.pinholes_per_owner = 2;
+	CHECK_EQ_INT(pinhole(Q, "", "0", "17", "9002", "fd00:100::3", "60"), 701);
+	CHECK_EQ_INT(pinhole(Q, "", "0", "17", "9000", "fd00:100::3", "60"), 0); /* a renewal */
+	table.pinholes_per_owner = 0;
+	table.pinhole_cap = table.n_pinholes;
+	CHECK_EQ_INT(pinhole(Q, "", "0", "17", "9002", "fd00:100::3", "60"), 701);
+}
+
+static void test_pinhole_manage(void)
+{
+	const struct uwg_igd_maptable_pinhole *e;
+	char id[8], other[8];
+
+	reset();
+	CHECK_EQ_INT(pinhole(P, "", "0", "6", "8080", "fd00:100::2", "3600"), 0);
+	snprintf(id, sizeof(id), "%lu", unique_id());
+	CHECK_EQ_INT(pinhole(Q, "", "0", "6", "8080", "fd00:100::3", "3600"), 0);
+	snprintf(other, sizeof(other), "%lu", unique_id());
+
+	/* UpdatePinhole: arguments, then the entry, then whose it is */
+	CHECK_EQ_INT(call6(FW6, P, "UpdatePinhole", "UniqueID", "x", "NewLeaseTime", "60", NULL),
+		     402);
+	CHECK_EQ_INT(call6(FW6, P, "UpdatePinhole", "UniqueID", "65536", "NewLeaseTime", "60",
+			   NULL),
+		     402);
+	CHECK_EQ_INT(call6(FW6, P, "UpdatePinhole", "UniqueID", "999", "NewLeaseTime", "0", NULL),
+		     402);
+	CHECK_EQ_INT(call6(FW6, P, "UpdatePinhole", "UniqueID", id, "NewLeaseTime", "86401", NULL),
+		     402);
+	/* the argument is NewLeaseTime, not AddPinhole's LeaseTime */
+	CHECK_EQ_INT(call6(FW6, P, "UpdatePinhole", "UniqueID", id, "LeaseTime", "60", NULL), 402);
+	CHECK_EQ_INT(call6(FW6, P, "UpdatePinhole", "UniqueID", "999", "NewLeaseTime", "60", NULL),
+		     704);
+	CHECK_EQ_INT(call6(FW6, P, "UpdatePinhole", "UniqueID", other, "NewLeaseTime", "60", NULL),
+		     606);
+	CHECK_EQ_INT(call(FW6, A, "UpdatePinhole", "UniqueID", id, "NewLeaseTime", "60", NULL), 606);
+	fake_now += 10;
+	CHECK_EQ_INT(call6(FW6, P, "UpdatePinhole", "NewLeaseTime", "120", "UniqueID", id, NULL),
+		     0); /* either order */
+	e = pinhole_entry((unsigned)strtoul(id, NULL, 10));
+	CHECK(e != NULL && e->ph.lease_s == 120 && e->expires_s == fake_now + 120);
+	pol.max_lease_s = 60;
+	CHECK_EQ_INT(call6(FW6, P, "UpdatePinhole", "UniqueID", id, "NewLeaseTime", "86400", NULL),
+		     0);
+	e = pinhole_entry((unsigned)strtoul(id, NULL, 10));
+	CHECK(e != NULL && e->ph.lease_s == 60);
+	pol.max_lease_s = 0;
+
+	/* GetPinholePackets and CheckPinholeWorking read the table's counter */
+	CHECK_EQ_INT(call6(FW6, P, "GetPinholePackets", "UniqueID", id, NULL), 0);
+	CHECK_EQ_STR(out("PinholePackets"), "0");
+	CHECK_EQ_INT(call6(FW6, P, "CheckPinholeWorking", "UniqueID", id, NULL), 709);
+	table.pinholes[0].ph.packets = 0x100000007ull; /* ui4 wraps */
+	CHECK_EQ_INT(call6(FW6, P, "GetPinholePackets", "UniqueID", id, NULL), 0);
+	CHECK_EQ_STR(out("PinholePackets"), "7");
+	CHECK_EQ_INT(call6(FW6, P, "CheckPinholeWorking", "UniqueID", id, NULL), 0);
+	CHECK_EQ_STR(out("IsWorking"), "1");
+	CHECK_EQ_INT(call6(FW6, P, "GetPinholePackets", "UniqueID", "999", NULL), 704);
+	CHECK_EQ_INT(call6(FW6, P, "CheckPinholeWorking", "UniqueID", "999", NULL), 704);
+	CHECK_EQ_INT(call6(FW6, P, "GetPinholePackets", "UniqueID", other, NULL), 606);
+	CHECK_EQ_INT(call6(FW6, P, "CheckPinholeWorking", "UniqueID", other, NULL), 606);
+	CHECK_EQ_INT(call6(FW6, P, "GetPinholePackets", NULL), 402);
+	CHECK_EQ_INT(call6(FW6, P, "CheckPinholeWorking", "UniqueID", "-1", NULL), 402);
+	CHECK_EQ_INT(call(FW6, A, "GetPinholePackets", "UniqueID", id, NULL), 606);
+
+	/* DeletePinhole */
+	CHECK_EQ_INT(call6(FW6, P, "DeletePinhole", "UniqueID", "", NULL), 402);
+	CHECK_EQ_INT(call6(FW6, P, "DeletePinhole", "UniqueID", "999", NULL), 704);
+	CHECK_EQ_INT(call6(FW6, P, "DeletePinhole", "UniqueID", other, NULL), 606);
+	CHECK_EQ_INT(call(FW6, A, "DeletePinhole", "UniqueID", id, NULL), 606);
+	CHECK_EQ_U64(table.n_pinholes, 2);
+	CHECK_EQ_INT(call6(FW6, P, "DeletePinhole", "UniqueID", id, NULL), 0);
+	CHECK_EQ_U64(table.n_pinholes, 1);
+	CHECK_EQ_INT(call6(FW6, P, "DeletePinhole", "UniqueID", id, NULL), 704);
+
+	/* a lease runs out: the pinhole is gone */
+	fake_now += 3600;
+	CHECK_EQ_INT(call6(FW6, Q, "GetPinholePackets", "UniqueID", other, NULL), 704);
+	CHECK_EQ_U64(table.n_pinholes, 0);
+
+	/* GetOutboundPinholeTimeout: checked arguments, then 501 (no such timeout here) */
+	CHECK_EQ_INT(call6(FW6, P, "GetOutboundPinholeTimeout", "RemoteHost", "", "RemotePort", "0",
+			   "InternalClient", "fd00:100::2", "InternalPort", "8080", "Protocol", "6",
+			   NULL),
+		     501);
+	CHECK_EQ_INT(call6(FW6, P, "GetOutboundPinholeTimeout", "RemoteHost", "", "RemotePort", "0",
+			   "InternalClient", "fd00:100::2", "InternalPort", "8080", "Protocol", "1",
+			   NULL),
+		     705);
+	CHECK_EQ_INT(call6(FW6, P, "GetOutboundPinholeTimeout", "RemoteHost", "x", "RemotePort",
+			   "0", "InternalClient", "fd00:100::2", "InternalPort", "8080", "Protocol",
+			   "6", NULL),
+		     402);
+}
+
+/* What an IPv6 requester may do outside the firewall service, and an IPv4 one inside it. */
+static void test_families(void)
+{
+	reset();
+	/* port maps name IPv4 clients: none of their actions for an IPv6 requester */
+	CHECK_EQ_INT(call6(UWG_IGD_SVC_WANIP, P, "AddPortMapping", "NewRemoteHost", "",
+			   "NewExternalPort", "8043", "NewProtocol", "TCP", "NewInternalPort",
+			   "8043", "NewInternalClient", "", "NewLeaseDuration", "0", NULL),
+		     606);
+	CHECK_EQ_INT(call6(UWG_IGD_SVC_WANIP, P, "AddAnyPortMapping", NULL), 606);
+	CHECK_EQ_INT(call6(UWG_IGD_SVC_WANIP, P, "DeletePortMapping", NULL), 606);
+	CHECK_EQ_INT(call6(UWG_IGD_SVC_WANIP, P, "DeletePortMappingRange", NULL), 606);
+	CHECK_EQ_INT(call6(UWG_IGD_SVC_WANIP, P, "GetGenericPortMappingEntry",
+			   "NewPortMappingIndex", "0", NULL),
+		     606);
+	CHECK_EQ_INT(call6(UWG_IGD_SVC_WANIP, P, "GetSpecificPortMappingEntry", NULL), 606);
+	CHECK_EQ_INT(call6(UWG_IGD_SVC_WANIP, P, "GetListOfPortMappings", NULL), 606);
+	CHECK_EQ_U64(table.n, 0);
+	/* ... but what miniupnpc needs to accept the IGD (connected, a public IPv4) it gets */
+	CHECK_EQ_INT(call6(UWG_IGD_SVC_WANIP, P, "GetExternalIPAddress", NULL), 0);
+	CHECK_EQ_STR(out("NewExternalIPAddress"), "203.0.114.1");
+	CHECK_EQ_INT(call6(UWG_IGD_SVC_WANIP, P, "GetStatusInfo", NULL), 0);
+	CHECK_EQ_STR(out("NewConnectionStatus"), "Connected");
+	CHECK_EQ_INT(call6(UWG_IGD_SVC_CIF, P, "GetCommonLinkProperties", NULL), 0);
+	CHECK_EQ_INT(call6(UWG_IGD_SVC_WANIP, P, "Bogus", NULL), 401);
+	CHECK_EQ_INT(call6(FW6, P, "AddPortMapping", NULL), 401); /* not this service's */
+	CHECK_EQ_INT(call(UWG_IGD_SVC_WANIP, A, "AddPinhole", NULL), 401);
+	/* outside the tunnel's IPv6 prefix: nothing, as outside the IPv4 CIDR */
+	CHECK_EQ_INT(call6(UWG_IGD_SVC_WANIP, Z, "GetExternalIPAddress", NULL), 606);
+	/* no IPv6 requester at all when the policy has no IPv6 prefix */
+	pol.allow6 = false;
+	CHECK_EQ_INT(call6(UWG_IGD_SVC_WANIP, P, "GetExternalIPAddress", NULL), 606);
+	CHECK_EQ_INT(pinhole(P, "", "0", "6", "8080", "fd00:100::2", "60"), 606);
+	/* IPv4 clients are not affected by any of this */
+	CHECK_EQ_INT(add(A, "8043", "TCP", "8043", "10.100.0.2", "", "0"), 0);
 }
 
 /* Every action an SCPD declares is dispatched (never 401), with or without arguments. */
@@ -558,12 +910,19 @@ int main(void)
 	inet_pton(AF_INET, "10.100.0.2", &A);
 	inet_pton(AF_INET, "10.100.0.3", &B);
 	inet_pton(AF_INET, "10.200.0.2", &X);
+	inet_pton(AF_INET6, "fd00:100::2", &P);
+	inet_pton(AF_INET6, "fd00:100::3", &Q);
+	inet_pton(AF_INET6, "fd00:200::2", &Z);
 	test_status();
 	test_cif_l3f();
 	test_add();
 	test_add_any();
 	test_delete_and_list();
 	test_query_var();
+	test_pinhole_status();
+	test_pinhole_add();
+	test_pinhole_manage();
+	test_families();
 	test_scpd_coverage();
 	return harness_report("test_igd_actions");
 }

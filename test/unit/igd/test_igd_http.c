@@ -177,10 +177,46 @@ static void test_host(void)
 	CHECK(!strcmp(uwg_igd_http_reason(405), "Method Not Allowed"));
 }
 
+/* Over IPv6 the Host is the bracketed literal of the tunnel's IPv6 address (what miniupnpc and
+ * pupnp send: "[fd00:100::1]:49152"), in any spelling of that one address. */
+static void test_host6(void)
+{
+	struct in6_addr ip;
+
+	inet_pton(AF_INET6, "fd00:100::1", &ip);
+	CHECK(uwg_igd_http_host6_ok("[fd00:100::1]:49152", &ip, 49152));
+	CHECK(uwg_igd_http_host6_ok("[fd00:100::1]", &ip, 49152));
+	CHECK(uwg_igd_http_host6_ok("[FD00:100:0:0:0:0:0:1]:49152", &ip, 49152));
+	CHECK(uwg_igd_http_host6_ok("[fd00:0100::0001]:49152", &ip, 49152));
+	CHECK(!uwg_igd_http_host6_ok("[fd00:100::1]:49153", &ip, 49152));
+	CHECK(!uwg_igd_http_host6_ok("[fd00:100::1]:", &ip, 49152));
+	CHECK(!uwg_igd_http_host6_ok("[fd00:100::1]:049152", &ip, 49152));
+	CHECK(!uwg_igd_http_host6_ok("[fd00:100::1]x", &ip, 49152));
+	CHECK(!uwg_igd_http_host6_ok("[fd00:100::2]:49152", &ip, 49152));
+	CHECK(!uwg_igd_http_host6_ok("fd00:100::1", &ip, 49152));      /* no brackets */
+	CHECK(!uwg_igd_http_host6_ok("[fd00:100::1", &ip, 49152));
+	CHECK(!uwg_igd_http_host6_ok("[fd00:100::1%25tun0]:49152", &ip, 49152));
+	CHECK(!uwg_igd_http_host6_ok("[]:49152", &ip, 49152));
+	CHECK(!uwg_igd_http_host6_ok("attacker.example:49152", &ip, 49152));
+	CHECK(!uwg_igd_http_host6_ok("[attacker.example]:49152", &ip, 49152));
+	CHECK(!uwg_igd_http_host6_ok("10.100.0.1:49152", &ip, 49152));
+	CHECK(!uwg_igd_http_host6_ok("", &ip, 49152));
+	/* the rebinding shape over IPv6: a name that resolves to the address */
+	CHECK(!uwg_igd_http_host6_ok("fd00-100--1.sslip.io:49152", &ip, 49152));
+	/* and an IPv4 listener does not take the IPv6 literal */
+	{
+		struct in_addr ip4;
+
+		inet_pton(AF_INET, "10.100.0.1", &ip4);
+		CHECK(!uwg_igd_http_host_ok("[fd00:100::1]:49152", ip4, 49152));
+	}
+}
+
 int main(void)
 {
 	test_real_clients();
 	test_refusals();
 	test_host();
+	test_host6();
 	return harness_report("test_igd_http");
 }

@@ -1,11 +1,13 @@
 /*
  * test/unit/igd/test_igd_policy.c - igd/policy.c: miniupnpd-style rule syntax
  * and matching (first match wins, no match allows), privileged ports, the
- * requester CIDR, the lease clamp and the AddAnyPortMapping port walk.
+ * requester CIDR and IPv6 prefix, the pinhole port rule, the lease clamp and
+ * the AddAnyPortMapping port walk.
  */
 #include "igd/policy.h"
 #include "test/harness.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 
 static uint32_t ip(unsigned a, unsigned b, unsigned c, unsigned d)
@@ -148,6 +150,86 @@ static void test_requester(void)
 	CHECK(!uwg_igd_policy_requester_ok(&pol, ip(127, 0, 0, 1)));
 }
 
+static struct in6_addr a6(const char *text)
+{
+	struct in6_addr a;
+
+	memset(&a, 0, sizeof(a));
+	CHECK_EQ_INT(inet_pton(AF_INET6, text, &a), 1);
+	return a;
+}
+
+/* IPv6 requesters: one prefix (none by default), either family through source_ok. */
+static void test_requester6(void)
+{
+	struct uwg_igd_policy pol;
+	struct in6_addr net, x;
+	struct uwg_igd_addr from;
+	unsigned bits = 99;
+
+	CHECK_EQ_INT(uwg_igd_cidr6_parse("fd00:100::/64", &net, &bits), 0);
+	CHECK_EQ_U64(bits, 64);
+	x = a6("fd00:100::");
+	CHECK(!memcmp(&net, &x, 16));
+	CHECK_EQ_INT(uwg_igd_cidr6_parse("2001:db8::5", &net, &bits), 0);
+	CHECK_EQ_U64(bits, 128);
+	CHECK_EQ_INT(uwg_igd_cidr6_parse("::/0", &net, &bits), 0);
+	CHECK_EQ_U64(bits, 0);
+	CHECK_EQ_INT(uwg_igd_cidr6_parse("fd00:100::1/64", &net, &bits), -EINVAL); /* host bits */
+	CHECK_EQ_INT(uwg_igd_cidr6_parse("fd00:100::/129", &net, &bits), -EINVAL);
+	CHECK_EQ_INT(uwg_igd_cidr6_parse("fd00:100::/", &net, &bits), -EINVAL);
+	CHECK_EQ_INT(uwg_igd_cidr6_parse("fd00:100::/6x", &net, &bits), -EINVAL);
+	CHECK_EQ_INT(uwg_igd_cidr6_parse("10.0.0.0/8", &net, &bits), -EINVAL);
+	CHECK_EQ_INT(uwg_igd_cidr6_parse("/64", &net, &bits), -EINVAL);
+	CHECK_EQ_INT(uwg_igd_cidr6_parse("", &net, &bits), -EINVAL);
+
+	/* prefixes on and off byte boundaries */
+	net = a6("fd00:100::");
+	x = a6("fd00:100::2");
+	CHECK(uwg_igd_in6_prefix(&x, &net, 64));
+	CHECK(uwg_igd_in6_prefix(&x, &net, 0));
+	CHECK(!uwg_igd_in6_prefix(&x, &net, 128));
+	CHECK(!uwg_igd_in6_prefix(&x, &net, 129));
+	x = a6("fd00:17f::2"); /* byte 3: 0x7f against 0x00, the first bit equal */
+	CHECK(uwg_igd_in6_prefix(&x, &net, 24));
+	CHECK(uwg_igd_in6_prefix(&x, &net, 25));
+	CHECK(!uwg_igd_in6_prefix(&x, &net, 26));
+	x = a6("fd00:200::2"); /* byte 2: 0x02 against 0x01, differing from bit 22 */
+	CHECK(uwg_igd_in6_prefix(&x, &net, 22));
+	CHECK(!uwg_igd_in6_prefix(&x, &net, 23));
+
+	uwg_igd_policy_init(&pol);
+	CHECK_EQ_INT(uwg_igd_cidr_parse("10.100.0.0/24", &pol.allow_net_h, &pol.allow_mask_h), 0);
+	x = a6("fd00:100::2");
+	CHECK(!uwg_igd_policy_requester6_ok(&pol, &x)); /* no IPv6 prefix: nobody */
+	pol.allow6 = true;
+	CHECK_EQ_INT(uwg_igd_cidr6_parse("fd00:100::/64", &pol.allow6_net, &pol.allow6_bits), 0);
+	CHECK(uwg_igd_policy_requester6_ok(&pol, &x));
+	x = a6("fd00:100:0:1::2");
+	CHECK(!uwg_igd_policy_requester6_ok(&pol, &x));
+	x = a6("::ffff:10.100.0.2"); /* an IPv4-mapped address is not the IPv4 requester */
+	CHECK(!uwg_igd_policy_requester6_ok(&pol, &x));
+
+	memset(&from, 0, sizeof(from));
+	from.ip4.s_addr = htonl(ip(10, 100, 0, 2));
+	CHECK(uwg_igd_policy_source_ok(&pol, &from));
+	from.ip4.s_addr = htonl(ip(10, 200, 0, 2));
+	CHECK(!uwg_igd_policy_source_ok(&pol, &from));
+	from.v6 = true;
+	from.ip6 = a6("fd00:100::3");
+	CHECK(uwg_igd_policy_source_ok(&pol, &from));
+	from.ip6 = a6("fd00:200::3");
+	CHECK(!uwg_igd_policy_source_ok(&pol, &from));
+
+	/* pinholes: internal ports below 1024 only with allow_privileged */
+	CHECK_EQ_INT(uwg_igd_policy_check_pinhole(&pol, 1024), 0);
+	CHECK_EQ_INT(uwg_igd_policy_check_pinhole(&pol, 65535), 0);
+	CHECK_EQ_INT(uwg_igd_policy_check_pinhole(&pol, 1023), 606);
+	CHECK_EQ_INT(uwg_igd_policy_check_pinhole(&pol, 0), 606);
+	pol.allow_privileged = true;
+	CHECK_EQ_INT(uwg_igd_policy_check_pinhole(&pol, 22), 0);
+}
+
 static void test_lease(void)
 {
 	struct uwg_igd_policy pol;
@@ -234,6 +316,7 @@ int main(void)
 	test_cidr();
 	test_check();
 	test_requester();
+	test_requester6();
 	test_lease();
 	test_walk();
 	return harness_report("test_igd_policy");

@@ -278,6 +278,21 @@ static void test_args(void)
 	for (size_t i = 0; i < ARRAY_SIZE(bad_ip); i++)
 		CHECK_EQ_INT(uwg_igd_arg_ipv4(bad_ip[i], &a), 402);
 
+	{
+		struct in6_addr a6, want;
+		static const char *const bad_ip6[] = { "", "  ", "fd00::1%eth0", "[fd00::1]",
+						       "fd00:::1", "host.example", "10.100.0.2",
+						       "fd00::1/64", "fd00::1 x", NULL };
+
+		inet_pton(AF_INET6, "fd00:100::2", &want);
+		CHECK_EQ_INT(uwg_igd_arg_ipv6("fd00:100::2", &a6), 0);
+		CHECK(!memcmp(&a6, &want, 16));
+		CHECK_EQ_INT(uwg_igd_arg_ipv6(" \tFD00:100:0:0:0:0:0:2\r\n", &a6), 0);
+		CHECK(!memcmp(&a6, &want, 16));
+		for (size_t i = 0; i < ARRAY_SIZE(bad_ip6); i++)
+			CHECK_EQ_INT(uwg_igd_arg_ipv6(bad_ip6[i], &a6), 402);
+	}
+
 	CHECK_EQ_INT(uwg_igd_arg_bool("1", &b), 0);
 	CHECK(b);
 	CHECK_EQ_INT(uwg_igd_arg_bool("False", &b), 0);
@@ -369,6 +384,15 @@ static void test_response(void)
 	CHECK(!strcmp(uwg_igd_error_str(713), "SpecifiedArrayIndexInvalid"));
 	CHECK(!strcmp(uwg_igd_error_str(606), "Action not authorized"));
 	CHECK(!strcmp(uwg_igd_error_str(12345), "Action Failed"));
+	CHECK(!strcmp(uwg_igd_error_str(701), "PinholeSpaceExhausted"));
+	CHECK(!strcmp(uwg_igd_error_str(702), "FirewallDisabled"));
+	CHECK(!strcmp(uwg_igd_error_str(703), "InboundPinholeNotAllowed"));
+	CHECK(!strcmp(uwg_igd_error_str(704), "NoSuchEntry"));
+	CHECK(!strcmp(uwg_igd_error_str(705), "ProtocolNotSupported"));
+	CHECK(!strcmp(uwg_igd_error_str(706), "InternalPortWildcardingNotAllowed"));
+	CHECK(!strcmp(uwg_igd_error_str(707), "ProtocolWildcardingNotAllowed"));
+	CHECK(!strcmp(uwg_igd_error_str(708), "WildCardNotPermittedInSrcIP"));
+	CHECK(!strcmp(uwg_igd_error_str(709), "NoTrafficReceived"));
 	CHECK(!strcmp(uwg_igd_proto_str(IPPROTO_UDP), "UDP"));
 	CHECK(!strcmp(uwg_igd_proto_str(1), ""));
 }
@@ -395,7 +419,7 @@ static int count_tag(IXML_Document *doc, const char *tag, const char *value)
 static void test_descriptions(void)
 {
 	struct uwg_igd_desc_params p = { "uuid:0123abcd-0000-4000-8000-00000000000f", "Test & <Co>",
-					 "9.9" };
+					 "9.9", 0, false };
 	IXML_Document *doc = NULL;
 	char udn[48];
 	char *root;
@@ -442,6 +466,50 @@ static void test_descriptions(void)
 		ixmlDocument_free(doc);
 	}
 	free(root);
+
+	/* the IPv6 trees: IGD:2 (Syncthing's chain) and IGD:1, both with the firewall service */
+	for (unsigned version = 1; version <= 2; version++) {
+		const char *v = version == 2 ? "2" : "1";
+		char want[96];
+
+		p.version = version;
+		p.firewall = true;
+		root = uwg_igd_desc_root(&p, &len);
+		doc = NULL;
+		CHECK(root != NULL);
+		CHECK_EQ_INT(ixmlParseBufferEx(root, &doc), IXML_SUCCESS);
+		if (doc) {
+			static const char *const devs[] = { "InternetGatewayDevice", "WANDevice",
+							    "WANConnectionDevice" };
+
+			for (size_t i = 0; i < ARRAY_SIZE(devs); i++) {
+				snprintf(want, sizeof(want), "urn:schemas-upnp-org:device:%s:%s",
+					 devs[i], v);
+				CHECK_EQ_INT(count_tag(doc, "deviceType", want), 1);
+			}
+			snprintf(want, sizeof(want), "urn:schemas-upnp-org:service:WANIPConnection:%s",
+				 v);
+			CHECK_EQ_INT(count_tag(doc, "serviceType", want), 1);
+			CHECK_EQ_INT(count_tag(doc, "serviceType",
+					       "urn:schemas-upnp-org:service:WANIPv6FirewallControl:1"),
+				     1);
+			CHECK_EQ_INT(count_tag(doc, "serviceId",
+					       "urn:upnp-org:serviceId:WANIPv6Firewall1"), 1);
+			CHECK_EQ_INT(count_tag(doc, "controlURL", "/ctl/IP6FCtl"), 1);
+			CHECK_EQ_INT(count_tag(doc, "SCPDURL", "/scpd/WANIP6FC.xml"), 1);
+			CHECK_EQ_INT(count_tag(doc, "serviceType",
+					       "urn:schemas-upnp-org:service:WANCommonInterfaceConfig:1"),
+				     1);
+			CHECK_EQ_INT(count_tag(doc, "serviceType", NULL), 4);
+			CHECK_EQ_INT(count_tag(doc, "UDN", NULL), 3);
+			/* the firewall sits in the WANConnectionDevice, beside WANIPConnection */
+			CHECK(strstr(root, "WANConnectionDevice:") < strstr(root, "WANIPv6FirewallControl"));
+			ixmlDocument_free(doc);
+		}
+		free(root);
+	}
+	p.version = 0;
+	p.firewall = false;
 	p.uuid = "not-a-uuid";
 	CHECK(uwg_igd_desc_root(&p, NULL) == NULL);
 
@@ -471,6 +539,21 @@ static void test_descriptions(void)
 	CHECK(uwg_igd_desc_has_action(UWG_IGD_SVC_CIF, "GetTotalPacketsReceived"));
 	CHECK(!uwg_igd_desc_has_action(UWG_IGD_SVC_CIF, "AddPortMapping"));
 	CHECK_EQ_U64(uwg_igd_desc_actions(UWG_IGD_SVC_WANIP, NULL, 0), 14);
+	CHECK_EQ_U64(uwg_igd_desc_actions(UWG_IGD_SVC_FW6, NULL, 0), 7);
+	CHECK(uwg_igd_desc_has_action(UWG_IGD_SVC_FW6, "AddPinhole"));
+	CHECK(!uwg_igd_desc_has_action(UWG_IGD_SVC_WANIP, "AddPinhole"));
+	{
+		char *scpd = uwg_igd_desc_scpd(UWG_IGD_SVC_FW6, &len);
+
+		/* UpdatePinhole's lease is NewLeaseTime; leases are 1..86400 */
+		CHECK(scpd && strstr(scpd, "<name>NewLeaseTime</name><direction>in</direction>"
+					   "<relatedStateVariable>A_ARG_TYPE_LeaseTime") != NULL);
+		CHECK(scpd && strstr(scpd, "<name>A_ARG_TYPE_LeaseTime</name><dataType>ui4</dataType>"
+					   "<allowedValueRange><minimum>1</minimum><maximum>86400"
+					   "</maximum>") != NULL);
+		free(scpd);
+	}
+	CHECK_EQ_INT(uwg_igd_service_by_ctl("/ctl/IP6FCtl"), UWG_IGD_SVC_FW6);
 	CHECK_EQ_INT(uwg_igd_service_by_scpd("/scpd/WANIPCn.xml?x=1"), UWG_IGD_SVC_WANIP);
 	CHECK_EQ_INT(uwg_igd_service_by_scpd("/scpd/WANIPCn.xmlx"), -1);
 	CHECK_EQ_INT(uwg_igd_service_by_scpd("/scpd/../etc/passwd"), -1);

@@ -3,7 +3,9 @@
  * replies RFC 6887 gives (shared portmap-protocols.md §2) for ANNOUNCE, MAP
  * create, renew, nonce mismatch and delete, lifetimes clamped, PREFER_FAILURE,
  * FILTER, THIRD_PARTY, PEER and every malformed case the processing order of
- * §8.2 names; one full reply byte for byte.
+ * §8.2 names; one full reply byte for byte; over IPv6, the firewall MAP:
+ * pinholes created, refreshed and deleted through the ops, nonces, options,
+ * the firewall off or absent.
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -83,13 +85,12 @@ struct reply {
 	uint8_t b[UWG_PCP_MAX];
 };
 
-static struct reply send_from(struct in_addr from, const struct msg *m)
+/* Sends m from a 16-byte source (IPv4 mapped, or IPv6). */
+static struct reply send_src(const uint8_t src[16], const struct msg *m)
 {
 	struct reply r;
-	uint8_t src[16];
 
 	memset(&r, 0, sizeof(r));
-	uwg_pcp_v4_mapped(src, from);
 	uwg_pcp_handle(&cx, m->b, m->n, src, 77, r.b, &r.n);
 	if (r.n >= 24) {
 		r.version = r.b[0];
@@ -101,6 +102,14 @@ static struct reply send_from(struct in_addr from, const struct msg *m)
 	if (r.n >= 60)
 		r.ext_port = (uint16_t)(r.b[42] << 8 | r.b[43]);
 	return r;
+}
+
+static struct reply send_from(struct in_addr from, const struct msg *m)
+{
+	uint8_t src[16];
+
+	uwg_pcp_v4_mapped(src, from);
+	return send_src(src, m);
 }
 
 static void test_announce_and_header(void)
@@ -325,8 +334,32 @@ static void test_other_origins(void)
 	CHECK(ops.get_map(ops.ctx, IPPROTO_UDP, 6000, &got) != 0);
 }
 
-/* Over IPv6: ANNOUNCE answered, the address field checked, MAP refused until there is a firewall. */
-static void test_ipv6(void)
+/* A MAP request over IPv6 from client (its address in the header), no external suggestion. */
+static void map_req6(struct msg *m, const struct in6_addr *client, uint8_t k, uint8_t proto,
+		     uint16_t iport, uint16_t eport, uint32_t lifetime)
+{
+	*m = map_req(A, k, proto, iport, eport, lifetime);
+	memcpy(m->b + 8, client, 16);
+	memset(m->b + 44, 0, 16);
+}
+
+/* The reply goes to one static place: the IPv6 tests send many, and the stack is bounded. */
+static const struct reply *send6(const struct in6_addr *from, const struct msg *m)
+{
+	static struct reply r;
+
+	r = send_src(from->s6_addr, m);
+	return &r;
+}
+
+static const struct uwg_igd_maptable_pinhole *only_pinhole(void)
+{
+	CHECK_EQ_U64(table.n_pinholes, 1);
+	return table.n_pinholes == 1 ? &table.pinholes[0] : NULL;
+}
+
+/* Over IPv6: ANNOUNCE answered and the address field checked, as before the firewall. */
+static void test_ipv6_header(void)
 {
 	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0x10, 0, 0xca, 0xfe, 0, 0, 0, 0, 0, 0,
 					0, 2 };
@@ -341,15 +374,220 @@ static void test_ipv6(void)
 	m.n = 24;
 	uwg_pcp_handle(&cx, m.b, m.n, v6, 77, out, &n);
 	CHECK(n == 24 && out[1] == 0x80 && out[3] == UWG_PCP_SUCCESS);
+	/* a MAP from outside the tunnel's IPv6 prefix: refused, nothing made */
 	m = map_req(A, 0x10, 6, 8043, 8043, 600);
 	memcpy(m.b + 8, v6, 16);
 	memcpy(m.b + 44, v6, 16);
 	uwg_pcp_handle(&cx, m.b, m.n, v6, 77, out, &n);
-	CHECK(n == 60 && out[1] == 0x81 && out[3] == UWG_PCP_NOT_AUTHORIZED && table.n == 0);
+	CHECK(n == 60 && out[1] == 0x81 && out[3] == UWG_PCP_NOT_AUTHORIZED && table.n == 0 &&
+	      table.n_pinholes == 0);
 	/* an IPv4-mapped field from an IPv6 source: ADDRESS_MISMATCH */
 	m = map_req(A, 0x10, 6, 8043, 8043, 600);
 	uwg_pcp_handle(&cx, m.b, m.n, v6, 77, out, &n);
 	CHECK(n == 60 && out[3] == UWG_PCP_ADDRESS_MISMATCH);
+}
+
+/* A firewall MAP: a pinhole for the client's own address, external = internal, its nonce kept. */
+static void test_ipv6_map(void)
+{
+	static const char want[] =
+		"02810000" "00000258" "0000004d" "000000000000000000000000"
+		"101010101010101010101010" "06000000" "1f901f90"
+		"fd000100000000000000000000000002";
+	const struct uwg_igd_maptable_pinhole *e;
+	struct in6_addr p6, q6;
+	static struct msg m;
+	const struct reply *r;
+	char hex[2 * 60 + 1];
+	uint16_t id;
+
+	inet_pton(AF_INET6, "fd00:100::2", &p6);
+	inet_pton(AF_INET6, "fd00:100::3", &q6);
+
+	/* no firewall behind the ops (or it is off, or takes no inbound pinholes): refused */
+	reset();
+	map_req6(&m, &p6, 0x10, 6, 8080, 8080, 600);
+	ops.fw_status = NULL;
+	CHECK_EQ_U64(send6(&p6, &m)->result, UWG_PCP_NOT_AUTHORIZED);
+	reset();
+	table.fw_enabled = false;
+	CHECK_EQ_U64(send6(&p6, &m)->result, UWG_PCP_NOT_AUTHORIZED);
+	table.fw_enabled = true;
+	table.fw_inbound = false;
+	CHECK_EQ_U64(send6(&p6, &m)->result, UWG_PCP_NOT_AUTHORIZED);
+	CHECK_EQ_U64(table.n_pinholes, 0);
+
+	/* create: the suggested port (9999) does not matter, the reply names the internal side */
+	reset();
+	map_req6(&m, &p6, 0x10, 6, 8080, 9999, 600);
+	r = send6(&p6, &m);
+	CHECK_EQ_U64(r->n, 60);
+	for (size_t i = 0; i < r->n && i < 60; i++)
+		snprintf(hex + 2 * i, 3, "%02x", r->b[i]);
+	CHECK_EQ_STR(hex, want);
+	CHECK_EQ_U64(table.n, 0); /* nothing in the NAT */
+	e = only_pinhole();
+	if (!e)
+		return;
+	id = e->ph.id;
+	CHECK_EQ_STR(e->ph.desc, "PCP MAP 101010101010101010101010");
+	CHECK(e->ph.origin == UWG_IGD_ORIGIN_PCP && e->ph.proto == IPPROTO_TCP &&
+	      e->ph.int_port == 8080 && e->ph.lease_s == 600 && e->ph.remote_port == 0 &&
+	      IN6_IS_ADDR_UNSPECIFIED(&e->ph.remote_host) && !memcmp(&e->ph.int_client, &p6, 16));
+	/* refresh, same nonce: the same pinhole, the new lifetime */
+	map_req6(&m, &p6, 0x10, 6, 8080, 8080, 1000);
+	r = send6(&p6, &m);
+	CHECK(r->result == 0 && r->lifetime == 1000 && r->ext_port == 8080);
+	e = only_pinhole();
+	CHECK(e && e->ph.id == id && e->ph.lease_s == 1000);
+	/* another nonce: NOT_AUTHORIZED with what is left, for a refresh and a delete alike */
+	fake_now += 100;
+	map_req6(&m, &p6, 0x20, 6, 8080, 8080, 600);
+	r = send6(&p6, &m);
+	CHECK(r->result == UWG_PCP_NOT_AUTHORIZED && r->lifetime == 900);
+	map_req6(&m, &p6, 0x20, 6, 8080, 0, 0);
+	CHECK_EQ_U64(send6(&p6, &m)->result, UWG_PCP_NOT_AUTHORIZED);
+	e = only_pinhole();
+	CHECK(e && e->ph.id == id);
+	/* lifetimes clamped like IPv4 maps, [120, 86400] */
+	map_req6(&m, &p6, 0x10, 6, 8080, 8080, 30);
+	CHECK_EQ_U64(send6(&p6, &m)->lifetime, 120);
+	map_req6(&m, &p6, 0x10, 6, 8080, 8080, 999999);
+	CHECK_EQ_U64(send6(&p6, &m)->lifetime, 86400);
+	/* the other protocol is another pinhole; Q's own port too */
+	map_req6(&m, &p6, 0x10, 17, 8080, 8080, 600);
+	CHECK_EQ_U64(send6(&p6, &m)->result, 0);
+	map_req6(&m, &q6, 0x30, 6, 8080, 8080, 600);
+	CHECK_EQ_U64(send6(&q6, &m)->result, 0);
+	CHECK_EQ_U64(table.n_pinholes, 3);
+	/* privileged ports, protocols, all ports */
+	map_req6(&m, &p6, 0x10, 6, 80, 80, 600);
+	CHECK_EQ_U64(send6(&p6, &m)->result, UWG_PCP_NOT_AUTHORIZED);
+	pol.allow_privileged = true;
+	CHECK_EQ_U64(send6(&p6, &m)->result, 0);
+	pol.allow_privileged = false;
+	map_req6(&m, &p6, 0x10, 1, 0, 0, 600);
+	CHECK_EQ_U64(send6(&p6, &m)->result, UWG_PCP_UNSUPP_PROTOCOL);
+	map_req6(&m, &p6, 0x10, 0, 8080, 0, 600);
+	CHECK_EQ_U64(send6(&p6, &m)->result, UWG_PCP_MALFORMED_REQUEST);
+	map_req6(&m, &p6, 0x10, 6, 0, 0, 600);
+	CHECK_EQ_U64(send6(&p6, &m)->result, UWG_PCP_NOT_AUTHORIZED);
+	/* delete with its nonce: SUCCESS, lifetime 0, the suggestion copied back; again SUCCESS */
+	map_req6(&m, &p6, 0x10, 6, 8080, 8081, 0);
+	memset(m.b + 44, 0xab, 16);
+	r = send6(&p6, &m);
+	CHECK(r->result == 0 && r->lifetime == 0 && r->ext_port == 8081 && r->b[44] == 0xab);
+	CHECK_EQ_U64(table.n_pinholes, 3);
+	r = send6(&p6, &m);
+	CHECK(r->result == 0 && r->lifetime == 0);
+	/* a full table: NO_RESOURCES, a short error */
+	table.pinhole_cap = table.n_pinholes;
+	map_req6(&m, &p6, 0x10, 6, 8090, 8090, 600);
+	r = send6(&p6, &m);
+	CHECK(r->result == UWG_PCP_NO_RESOURCES && r->lifetime == UWG_PCP_SHORT_ERROR_S);
+}
+
+static void test_ipv6_options(void)
+{
+	uint8_t tp[16], filter[20] = { 0 };
+	struct in6_addr p6, p6b;
+	static struct msg m;
+	const struct reply *r;
+
+	inet_pton(AF_INET6, "fd00:100::2", &p6);
+	inet_pton(AF_INET6, "fd00:100::9", &p6b);
+	reset();
+	/* PREFER_FAILURE: only the internal port (and address) can be had */
+	map_req6(&m, &p6, 0x01, 6, 8080, 9000, 600);
+	add_option(&m, 2, NULL, 0);
+	CHECK_EQ_U64(send6(&p6, &m)->result, UWG_PCP_CANNOT_PROVIDE_EXTERNAL);
+	map_req6(&m, &p6, 0x01, 6, 8080, 8080, 600);
+	inet_pton(AF_INET6, "fd00:100::77", m.b + 44);
+	add_option(&m, 2, NULL, 0);
+	CHECK_EQ_U64(send6(&p6, &m)->result, UWG_PCP_CANNOT_PROVIDE_EXTERNAL);
+	CHECK_EQ_U64(table.n_pinholes, 0);
+	map_req6(&m, &p6, 0x01, 6, 8080, 8080, 600);
+	memcpy(m.b + 44, &p6, 16);
+	add_option(&m, 2, NULL, 0);
+	r = send6(&p6, &m);
+	CHECK(r->result == 0 && r->n == 64 && r->b[60] == 2 && r->ext_port == 8080);
+	map_req6(&m, &p6, 0x01, 6, 8080, 0, 600);
+	add_option(&m, 2, NULL, 0);
+	CHECK_EQ_U64(send6(&p6, &m)->result, UWG_PCP_MALFORMED_OPTION);
+	/* FILTER: a pinhole lets everyone in, so only prefix 0 is honoured (and echoed) */
+	filter[1] = 128;
+	inet_pton(AF_INET6, "2001:db8::7", filter + 4);
+	map_req6(&m, &p6, 0x02, 6, 8081, 8081, 600);
+	add_option(&m, 3, filter, 20);
+	CHECK_EQ_U64(send6(&p6, &m)->result, UWG_PCP_UNSUPP_OPTION);
+	filter[1] = 96; /* "any IPv4 host" is no filter a pinhole has */
+	put_v4(filter + 4, (struct in_addr){ 0 });
+	map_req6(&m, &p6, 0x02, 6, 8081, 8081, 600);
+	add_option(&m, 3, filter, 20);
+	CHECK_EQ_U64(send6(&p6, &m)->result, UWG_PCP_UNSUPP_OPTION);
+	filter[1] = 0;
+	map_req6(&m, &p6, 0x02, 6, 8081, 8081, 600);
+	add_option(&m, 3, filter, 20);
+	r = send6(&p6, &m);
+	CHECK(r->result == 0 && r->n == 84 && r->b[60] == 3);
+	/* THIRD_PARTY: IPv4 over IPv6 unsupported, oneself malformed */
+	put_v4(tp, A);
+	map_req6(&m, &p6, 0x03, 6, 8082, 8082, 600);
+	add_option(&m, 1, tp, 16);
+	CHECK_EQ_U64(send6(&p6, &m)->result, UWG_PCP_UNSUPP_OPTION);
+	memcpy(tp, &p6, 16);
+	map_req6(&m, &p6, 0x03, 6, 8082, 8082, 600);
+	add_option(&m, 1, tp, 16);
+	CHECK_EQ_U64(send6(&p6, &m)->result, UWG_PCP_MALFORMED_REQUEST);
+	/* another address: the table decides whose it is (here every address is its own owner) */
+	memcpy(tp, &p6b, 16);
+	map_req6(&m, &p6, 0x03, 6, 8082, 8082, 600);
+	add_option(&m, 1, tp, 16);
+	CHECK_EQ_U64(send6(&p6, &m)->result, UWG_PCP_NOT_AUTHORIZED);
+	/* ... and with the peer owning the /64, a pinhole to that address */
+	table.owner6_bits = 64;
+	r = send6(&p6, &m);
+	CHECK(r->result == 0 && r->n == 80 && r->b[60] == 1 && r->ext_port == 8082 &&
+	      !memcmp(r->b + 44, &p6b, 16));
+	{
+		struct uwg_igd_pinhole key = { .proto = IPPROTO_TCP, .int_client = p6b,
+					       .int_port = 8082 }, got;
+
+		CHECK_EQ_INT(ops.find_pinhole(ops.ctx, &key, p6, &got), 0);
+	}
+	/* the refresh and the delete of it name the same third party */
+	map_req6(&m, &p6, 0x03, 6, 8082, 8082, 0);
+	add_option(&m, 1, tp, 16);
+	CHECK_EQ_U64(send6(&p6, &m)->result, 0);
+	CHECK_EQ_U64(table.n_pinholes, 2);
+	/* an IPv6 THIRD_PARTY in an IPv4 request stays unsupported */
+	m = map_req(A, 0x04, 6, 8083, 8083, 600);
+	add_option(&m, 1, tp, 16);
+	CHECK_EQ_U64(send_from(A, &m).result, UWG_PCP_UNSUPP_OPTION);
+}
+
+/* A pinhole UPnP made (no nonce): its owner renews or deletes it through PCP, it stays UPnP's. */
+static void test_ipv6_upnp_pinhole(void)
+{
+	struct uwg_igd_pinhole ph = { .proto = IPPROTO_UDP, .int_port = 6881, .lease_s = 600,
+				      .origin = UWG_IGD_ORIGIN_UPNP, .desc = "IGD2 pinhole" };
+	const struct uwg_igd_maptable_pinhole *e;
+	struct in6_addr p6;
+	static struct msg m;
+	uint16_t id;
+
+	inet_pton(AF_INET6, "fd00:100::2", &p6);
+	reset();
+	ph.int_client = p6;
+	CHECK_EQ_INT(ops.add_pinhole(ops.ctx, &ph, p6, &id), 0);
+	map_req6(&m, &p6, 0x55, 17, 6881, 6881, 3600);
+	CHECK_EQ_U64(send6(&p6, &m)->result, 0);
+	e = only_pinhole();
+	CHECK(e && e->ph.id == id && e->ph.lease_s == 3600 && e->ph.origin == UWG_IGD_ORIGIN_UPNP &&
+	      !strcmp(e->ph.desc, "IGD2 pinhole"));
+	map_req6(&m, &p6, 0x66, 17, 6881, 0, 0);
+	CHECK_EQ_U64(send6(&p6, &m)->result, 0);
+	CHECK_EQ_U64(table.n_pinholes, 0);
 }
 
 int main(void)
@@ -361,6 +599,9 @@ int main(void)
 	test_map();
 	test_options();
 	test_other_origins();
-	test_ipv6();
+	test_ipv6_header();
+	test_ipv6_map();
+	test_ipv6_options();
+	test_ipv6_upnp_pinhole();
 	return harness_report("test_pcp");
 }
