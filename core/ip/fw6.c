@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/ip/checksum.h"
+#include "core/ip/keyhash.h"
 
 #define NIL UINT32_MAX
 #define NS_PER_S 1000000000ull
@@ -145,47 +146,11 @@ struct key {
 
 static const uint8_t zero16[16];
 
-/* ---- keyed hash (SipHash-1-3 shape over n words): clients choose every key ---- */
-
-static inline uint64_t rotl64(uint64_t x, unsigned b)
-{
-	return (x << b) | (x >> (64 - b));
-}
-
-static void sipround(uint64_t v[4])
-{
-	v[0] += v[1];
-	v[1] = rotl64(v[1], 13) ^ v[0];
-	v[0] = rotl64(v[0], 32);
-	v[2] += v[3];
-	v[3] = rotl64(v[3], 16) ^ v[2];
-	v[0] += v[3];
-	v[3] = rotl64(v[3], 21) ^ v[0];
-	v[2] += v[1];
-	v[1] = rotl64(v[1], 17) ^ v[2];
-	v[2] = rotl64(v[2], 32);
-}
+/* ---- keyed hash (core/ip/keyhash.h): clients choose every key ---- */
 
 static uint32_t hashn(const struct uwg_fw6 *fw, const uint64_t *m, size_t n)
 {
-	const uint64_t *k = fw->cfg.hash_key;
-	uint64_t v[4] = { k[0] ^ 0x736f6d6570736575ull, k[1] ^ 0x646f72616e646f6dull,
-			  k[0] ^ 0x6c7967656e657261ull, k[1] ^ 0x7465646279746573ull };
-	const uint64_t fin = (uint64_t)(n * 8) << 56;
-
-	for (size_t i = 0; i < n; i++) {
-		v[3] ^= m[i];
-		sipround(v);
-		v[0] ^= m[i];
-	}
-	v[3] ^= fin;
-	sipround(v);
-	v[0] ^= fin;
-	v[2] ^= 0xff;
-	sipround(v);
-	sipround(v);
-	sipround(v);
-	return (uint32_t)(v[0] ^ v[1] ^ v[2] ^ v[3]);
+	return uwg_keyhash(fw->cfg.hash_key, m, n);
 }
 
 /* An address as two hash words (host byte order does not matter to a hash). */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/ip/checksum.h"
+#include "core/ip/keyhash.h"
 
 #define NIL UINT32_MAX
 #define NS_PER_S 1000000000ull
@@ -101,48 +102,13 @@ struct endpoint {
 	uint16_t port;
 };
 
-/* ---- keyed hash (SipHash-1-3 shape on two words): clients choose flow keys ---- */
-
-static inline uint64_t rotl64(uint64_t x, unsigned b)
-{
-	return (x << b) | (x >> (64 - b));
-}
-
-static void sipround(uint64_t v[4])
-{
-	v[0] += v[1];
-	v[1] = rotl64(v[1], 13) ^ v[0];
-	v[0] = rotl64(v[0], 32);
-	v[2] += v[3];
-	v[3] = rotl64(v[3], 16) ^ v[2];
-	v[0] += v[3];
-	v[3] = rotl64(v[3], 21) ^ v[0];
-	v[2] += v[1];
-	v[1] = rotl64(v[1], 17) ^ v[2];
-	v[2] = rotl64(v[2], 32);
-}
+/* ---- keyed hash (core/ip/keyhash.h): clients choose flow keys ---- */
 
 static uint32_t hash2(const struct uwg_nat *nat, uint64_t m0, uint64_t m1)
 {
-	const uint64_t *k = nat->cfg.hash_key;
-	uint64_t v[4] = { k[0] ^ 0x736f6d6570736575ull, k[1] ^ 0x646f72616e646f6dull,
-			  k[0] ^ 0x6c7967656e657261ull, k[1] ^ 0x7465646279746573ull };
-	const uint64_t fin = (uint64_t)16 << 56;
+	const uint64_t m[2] = { m0, m1 };
 
-	v[3] ^= m0;
-	sipround(v);
-	v[0] ^= m0;
-	v[3] ^= m1;
-	sipround(v);
-	v[0] ^= m1;
-	v[3] ^= fin;
-	sipround(v);
-	v[0] ^= fin;
-	v[2] ^= 0xff;
-	sipround(v);
-	sipround(v);
-	sipround(v);
-	return (uint32_t)(v[0] ^ v[1] ^ v[2] ^ v[3]);
+	return uwg_keyhash(nat->cfg.hash_key, m, 2);
 }
 
 static uint32_t hash_int(const struct uwg_nat *nat, uint8_t proto, uint32_t ia, uint16_t ip,
