@@ -50,6 +50,10 @@ ip -n "$(nsname a)" addr del "$OUT4_A/26" dev v-b || fail "remove old client add
 follow "new source address" "203.0.114.3:10011" "$SRC_FALLBACK"
 sleep 1
 check "switch to IPv6 outer" wgx a set "$IFA" peer "$PB" endpoint "[$OUT6_B]:$PORT_B"
+# The client leaves IPv4 as a roaming host does: until the server has heard it over IPv6, the
+# server still answers over IPv4, and a client that still had that address would follow the
+# answer back (both sides roam to the latest authenticated source), a race the test must not run.
+ip -n "$(nsname a)" addr del 203.0.114.3/26 dev v-b || fail "remove the client's IPv4 address"
 follow "IPv6 outer" "[$OUT6_A]:10011"
 sleep 1
 addr_add a v-b 2001:db8:114::3/64
