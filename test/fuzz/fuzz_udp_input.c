@@ -87,7 +87,7 @@ static void setup(void)
 	tn_deliver(&net);
 	tn_drain(&net, &net.node[0].tun);
 	tn_drain(&net, &net.node[1].tun);
-	if (!net.node[0].peer->keypairs.current || !net.node[1].peer->keypairs.current)
+	if (!uwg_peer_current_keypair(net.node[0].peer) || !uwg_peer_current_keypair(net.node[1].peer))
 		abort();
 	ready = true;
 	inputs_since_setup = 0;
@@ -96,7 +96,7 @@ static void setup(void)
 /* Keys get old on the fake clock. */
 static bool session_fresh(void)
 {
-	const struct uwg_noise_keypair *kp = net.node[0].peer->keypairs.current;
+	const struct uwg_noise_keypair *kp = uwg_peer_current_keypair(net.node[0].peer);
 
 	return kp && kp->send_valid && net.now - kp->birthdate < RENEW_AGE;
 }
@@ -133,7 +133,7 @@ static struct uwg_pkt *packet(const uint8_t *b, size_t len)
 
 static void send_encrypted(const uint8_t *b, size_t len)
 {
-	struct uwg_noise_keypair *kp = net.node[0].peer->keypairs.current;
+	struct uwg_noise_keypair *kp = uwg_peer_current_keypair(net.node[0].peer);
 	struct uwg_pkt *pkt;
 	uint8_t *p;
 
@@ -254,9 +254,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct uwg_index_entry *live[UWG_PEER_INDEX_ENTRIES];
 		size_t n = 0;
 
-		for (int i = 0; i < UWG_PEER_INDEX_ENTRIES; i++)
-			if (b->peer->idx[i].kind != UWG_INDEX_FREE)
-				live[n++] = &b->peer->idx[i];
+		/* an idle peer holds no session block, so no index */
+		for (int i = 0; b->peer->keys && i < UWG_PEER_INDEX_ENTRIES; i++)
+			if (b->peer->keys->idx[i].kind != UWG_INDEX_FREE)
+				live[n++] = &b->peer->keys->idx[i];
 		if (n && size >= 8)
 			uwg_le32_store(uwg_pkt_data(pkt) + 4, live[(mode >> 4) % n]->index);
 		tn_inject(&net, b, &net.node[0].addr, pkt);
